@@ -1,0 +1,98 @@
+"""Input checks shared by all public functions.
+
+Every check raises with the same shape of message, naming the parameter, what
+is allowed and what was given (the convention of MNE's ``_check_option`` and
+scikit-learn's parameter validation).
+"""
+
+import numbers
+
+import numpy as np
+from rsatoolbox.rdm import RDMs
+
+
+def check_option(name, value, allowed):
+    """Return ``value`` if it is one of ``allowed``, else raise ValueError."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    options = ", ".join(repr(a) for a in allowed[:-1])
+    options = f"{options} and {allowed[-1]!r}" if options else repr(allowed[-1])
+    raise ValueError(
+        f"Invalid value for the '{name}' parameter. Allowed values are "
+        f"{options}, but got {value!r} instead."
+    )
+
+
+def check_real(name, value, low=None, high=None, *, allow_none=False):
+    """Return ``value`` as a float after checking ``low <= value <= high``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not np.isfinite(value):
+        raise TypeError(
+            f"The '{name}' parameter must be a finite real number"
+            f"{_range_text(low, high)}. Got {value!r} instead."
+        )
+    value = float(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(
+            f"The '{name}' parameter must be a float{_range_text(low, high)}. "
+            f"Got {value!r} instead."
+        )
+    return value
+
+
+def check_int(name, value, low=None, high=None):
+    """Return ``value`` as an int after checking ``low <= value <= high``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"The '{name}' parameter must be an integer"
+            f"{_range_text(low, high)}. Got {value!r} instead."
+        )
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(
+            f"The '{name}' parameter must be an integer"
+            f"{_range_text(low, high)}. Got {value!r} instead."
+        )
+    return value
+
+
+def _range_text(low, high):
+    if low is not None and high is not None:
+        return f" in [{low}, {high}]"
+    if low is not None:
+        return f" >= {low}"
+    if high is not None:
+        return f" <= {high}"
+    return ""
+
+
+def check_rdms(rdms, name="rdms", min_conditions=3):
+    """Check that ``rdms`` is an rsatoolbox RDMs object with enough conditions.
+
+    Returns the dissimilarities as a float array of shape (n_rdm, n_pairs),
+    never a view on the caller's data.
+    """
+    if not isinstance(rdms, RDMs):
+        raise TypeError(
+            f"The '{name}' parameter must be an rsatoolbox.rdm.RDMs object. "
+            f"Got {type(rdms).__name__} instead; wrap arrays with "
+            f"rsatoolbox.rdm.RDMs(dissimilarities)."
+        )
+    if rdms.n_cond < min_conditions:
+        raise ValueError(
+            f"The '{name}' parameter must have at least {min_conditions} "
+            f"conditions. Got {rdms.n_cond} instead."
+        )
+    vectors = np.asarray(rdms.dissimilarities)
+    if vectors.ndim == 1:
+        vectors = vectors[np.newaxis]
+    if np.issubdtype(vectors.dtype, np.floating):
+        return np.array(vectors, copy=True)
+    if np.issubdtype(vectors.dtype, np.number):
+        return vectors.astype(np.float64)
+    raise TypeError(
+        f"The '{name}' parameter must hold numeric dissimilarities. "
+        f"Got dtype {vectors.dtype} instead."
+    )

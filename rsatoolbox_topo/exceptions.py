@@ -1,0 +1,44 @@
+"""Warnings raised by rsatoolbox_topo, all in one place.
+
+Every warning of the package derives from :class:`TopoWarning`, so a user can
+silence or escalate all of them at once::
+
+    import warnings
+    from rsatoolbox_topo.exceptions import TopoWarning
+    warnings.simplefilter("error", TopoWarning)
+"""
+
+__all__ = [
+    "TopoWarning",
+    "DegenerateRDMWarning",
+    "CollapsedStatisticWarning",
+    "DisconnectedGraphWarning",
+]
+
+
+class TopoWarning(UserWarning):
+    """Base class of all warnings raised by rsatoolbox_topo."""
+
+
+class DegenerateRDMWarning(TopoWarning):
+    """An RDM carries no order information (constant, or all entries tied).
+
+    The statistics still return a defined result (documented per function),
+    but it cannot distinguish any pair of conditions.
+    """
+
+
+class CollapsedStatisticWarning(TopoWarning):
+    """A statistic gives the same value to every pair of conditions of an RDM.
+
+    Typical cause: an RGDM whose zero-weight edges (pairs below the lower
+    threshold) already connect all conditions, so that every geodesic is 0.
+    """
+
+
+class DisconnectedGraphWarning(TopoWarning):
+    """A neighbourhood graph has more than one connected component.
+
+    Pairs of conditions in different components have no geodesic; they get
+    the explicit value chosen by the ``disconnected`` parameter.
+    """

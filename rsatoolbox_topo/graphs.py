@@ -1,0 +1,96 @@
+"""Neighbourhood graphs over conditions and their shortest paths.
+
+Array-level helpers behind :func:`rsatoolbox_topo.statistics.rgdm`. A graph
+is a stack of square weight matrices of shape (n_graphs, n, n) in which
+``np.inf`` marks a missing edge, so that an edge of weight 0 is an edge (its
+two conditions are at geodesic distance 0), unlike in a dense
+networkx/scipy adjacency matrix, where 0 means "no edge".
+"""
+
+import numpy as np
+from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
+
+__all__ = ["knn_mask", "geodesic_distances"]
+
+# Below this many conditions, a Floyd-Warshall sweep vectorised over the whole
+# stack of graphs beats one compiled scipy call per graph (the per-call
+# overhead dominates for small graphs); above it, scipy's compiled
+# Floyd-Warshall wins. Chosen with benchmarks/bench_rgdm.py.
+_BATCH_MAX_CONDITIONS = 160
+# Memory bound, in float64 entries, of one vectorised block of graphs.
+_BATCH_ENTRIES = 4_000_000
+
+
+def knn_mask(dist, k):
+    """Union-symmetric k-nearest-neighbour edges of a stack of distance matrices.
+
+    Parameters
+    ----------
+    dist : ndarray, shape (n_graphs, n, n)
+        Symmetric distances; NaN entries are never neighbours.
+    k : int
+        Number of nearest neighbours of each node (itself excluded).
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (n_graphs, n, n)
+        True where either node is among the other's k nearest neighbours
+        (the symmetrisation of Isomap). Ties at the k-th distance are broken
+        by condition order (a stable sort), so that exactly k neighbours
+        are chosen per node.
+    """
+    n = dist.shape[-1]
+    work = np.where(np.isnan(dist), np.inf, dist)
+    diag = np.arange(n)
+    work[:, diag, diag] = np.inf
+    nearest = np.argsort(work, axis=-1, kind="stable")[..., :k]
+    mask = np.zeros(dist.shape, dtype=bool)
+    np.put_along_axis(mask, nearest, True, axis=-1)
+    mask &= np.isfinite(work)
+    return mask | np.swapaxes(mask, -1, -2)
+
+
+def geodesic_distances(weights):
+    """All-pairs shortest-path lengths of a stack of weighted graphs.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (n_graphs, n, n)
+        Symmetric edge weights >= 0, ``np.inf`` where there is no edge. The
+        diagonal is ignored.
+
+    Returns
+    -------
+    geodesics : ndarray, shape (n_graphs, n, n), float64
+        Shortest-path lengths; ``np.inf`` between conditions in different
+        connected components; 0 on the diagonal.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    n_graphs, n, _ = weights.shape
+    out = np.empty_like(weights)
+    if n <= _BATCH_MAX_CONDITIONS:
+        block = max(1, _BATCH_ENTRIES // (n * n))
+        for start in range(0, n_graphs, block):
+            out[start:start + block] = _floyd_warshall_stack(
+                weights[start:start + block])
+        return out
+    for i in range(n_graphs):
+        # scipy has no batched shortest paths; one compiled call per graph.
+        # csgraph_from_dense with null_value=inf keeps zero-weight edges.
+        graph = csgraph_from_dense(weights[i], null_value=np.inf)
+        out[i] = shortest_path(graph, method="FW", directed=False)
+    return out
+
+
+def _floyd_warshall_stack(weights):
+    # Vectorised over the stack: numpy has no batched shortest-path routine
+    # and scipy's is one graph per call.
+    dist = weights.copy()
+    n = dist.shape[-1]
+    diag = np.arange(n)
+    dist[:, diag, diag] = 0.0
+    for k in range(n):
+        np.minimum(dist, dist[:, :, k, np.newaxis] + dist[:, np.newaxis, k, :],
+                   out=dist)
+    return dist
+

@@ -1,0 +1,533 @@
+"""Geo-topological statistics of RDMs: rank RDM, RGTM, RGDM and regimes.
+
+Each statistic maps every RDM of an rsatoolbox ``RDMs`` object to a new RDM,
+independently of the other RDMs in the object (Lin & Kriegeskorte, 2024,
+PNAS, doi:10.1073/pnas.2317881121):
+
+* :func:`rank_normalize`: ranks of the dissimilarities scaled to [0, 1];
+* :func:`rgtm`: the representational geo-topological matrix, 0 below a
+  lower threshold, 1 above an upper one, linear in between;
+* :func:`rgdm`: geodesic distances over a neighbourhood graph of the
+  conditions;
+* :func:`regime`: the name of the part of the (lower, upper) triangle.
+
+All of them work on the whole stack of RDMs at once, keep NaN entries as NaN
+without letting them affect the other entries, accept float32 and float64,
+never change the caller's RDMs, copy all descriptors and record what was
+applied in ``dissimilarity_measure``.
+"""
+
+import warnings
+from copy import deepcopy
+
+import numpy as np
+from rsatoolbox.rdm import RDMs
+
+from . import _ranking
+from ._validation import check_int, check_option, check_rdms, check_real
+from .exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
+                         DisconnectedGraphWarning)
+from .graphs import geodesic_distances, knn_mask
+
+__all__ = ["rank_normalize", "rgtm", "rgdm", "regime", "REGIMES"]
+
+#: The five regimes of the (lower, upper) threshold triangle.
+REGIMES = ("local extractor", "global extractor", "geometry sensitive",
+           "topology sensitive", "intermediate")
+
+_NORMALIZE = ("rank", "minmax", "none")
+_THRESHOLDS = ("quantile", "value")
+_SHAPES = ("linear", "sigmoid")
+_GRAPHS = ("two-step", "p-shortest", "k-nearest", "p-nearest")
+_WEIGHTS = ("rgtm", "rank")
+_ZERO_EDGES = ("keep", "drop")
+_SIGMOID_ALPHA = 10.0
+
+
+# ---------------------------------------------------------------- helpers
+def _new_rdms(rdms, vectors, label):
+    """A new RDMs with copied descriptors and the applied statistic named."""
+    old = rdms.dissimilarity_measure
+    measure = f"{label} of {old}" if old else label
+    return RDMs(vectors, dissimilarity_measure=measure,
+                descriptors=deepcopy(rdms.descriptors),
+                rdm_descriptors=deepcopy(rdms.rdm_descriptors),
+                pattern_descriptors=deepcopy(rdms.pattern_descriptors))
+
+
+def _float_vectors(rdms):
+    vectors = check_rdms(rdms)
+    if vectors.dtype not in (np.float32, np.float64):
+        vectors = vectors.astype(np.float64)
+    return vectors
+
+
+def _warn_degenerate(degenerate, what):
+    if np.any(degenerate):
+        idx = np.flatnonzero(degenerate)
+        warnings.warn(
+            f"{len(idx)} RDM(s) (index {_short_list(idx)}) have no two distinct "
+            f"dissimilarities (constant or all NaN); {what}",
+            DegenerateRDMWarning, stacklevel=3)
+
+
+def _short_list(idx, most=5):
+    text = ", ".join(str(i) for i in idx[:most])
+    return text + (", ..." if len(idx) > most else "")
+
+
+def _normalized(vectors, normalize):
+    """Normalised values and their sorted view for quantiles."""
+    if normalize == "rank":
+        return _ranking.sorted_ranks(vectors)
+    data = _ranking.sorted_values(vectors)
+    if normalize == "none":
+        return data
+    lo = data.sorted_ranks[:, :1]
+    hi = np.take_along_axis(data.sorted_ranks,
+                            np.maximum(data.n_valid - 1, 0)[:, None], 1)
+    span = np.where(data.degenerate[:, None], 1.0, hi - lo)
+    scaled = ((vectors - lo) / span).astype(vectors.dtype, copy=False)
+    scaled[data.degenerate] = np.where(
+        np.isnan(vectors[data.degenerate]), np.nan, 0.5)
+    return _ranking.sorted_values(scaled)
+
+
+def _check_thresholds(lower, upper, thresholds, normalize):
+    bounded = thresholds == "quantile" or normalize != "none"
+    low, high = (0.0, 1.0) if bounded else (None, None)
+    lower = check_real("lower", lower, low, high)
+    upper = check_real("upper", upper, low, high)
+    if lower > upper:
+        raise ValueError(
+            "The 'lower' parameter must not exceed the 'upper' parameter. "
+            f"Got lower={lower!r} and upper={upper!r} instead.")
+    return lower, upper
+
+
+def _gt_from_normalized(data, lower, upper, thresholds, shape):
+    """Apply the GT transform to normalised values, row by row."""
+    values = data.ranks
+    if thresholds == "quantile":
+        t_low = _ranking.quantiles(data, lower)
+        t_up = _ranking.quantiles(data, upper)
+    else:
+        t_low = np.full(len(values), lower)
+        t_up = np.full(len(values), upper)
+    t_low = t_low[:, None].astype(values.dtype)
+    t_up = t_up[:, None].astype(values.dtype)
+    if shape == "sigmoid":
+        # The authors' smooth variant, centred between the two thresholds.
+        centre = (t_low + t_up) / 2
+        out = 1.0 / (1.0 + np.exp(-_SIGMOID_ALPHA * (values - centre)))
+        return out.astype(values.dtype, copy=False), t_low, t_up
+    width = t_up - t_low
+    binary = width <= 0
+    safe = np.where(binary, 1.0, width).astype(values.dtype)
+    out = np.clip((values - t_low) / safe, 0.0, 1.0)
+    if np.any(binary):
+        rows = binary[:, 0]
+        step = (values[rows] > t_low[rows]).astype(values.dtype)
+        out[rows] = np.where(np.isnan(values[rows]), np.nan, step)
+    return out, t_low, t_up
+
+
+# ---------------------------------------------------------------- public
+def rank_normalize(rdms):
+    """Replace every RDM by its ranks, scaled to [0, 1].
+
+    Each RDM's dissimilarities are ranked (average ranks for ties) and
+    min-max scaled, ``r = (rank - min) / (max - min)``, so that the smallest
+    dissimilarity becomes 0 and the largest 1. The result is invariant to
+    any strictly increasing transform of the dissimilarities. It is the
+    geometry end of the RGTM family, ``rgtm(rdms, 0, 1)``.
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs
+        One or more RDMs with at least 3 conditions.
+
+    Returns
+    -------
+    rsatoolbox.rdm.RDMs
+        New RDMs; NaN entries stay NaN and are left out of the ranking. An
+        RDM without two distinct values (constant) becomes 0.5 everywhere,
+        the scaled average rank, with a :class:`DegenerateRDMWarning`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsatoolbox.rdm import RDMs
+    >>> from rsatoolbox_topo import rank_normalize
+    >>> rdm = RDMs(np.array([[0.1, 0.7, 0.3, 2.0, 5.0, 0.7]]))
+    >>> rank_normalize(rdm).dissimilarities.round(2)
+    array([[0. , 0.5, 0.2, 0.8, 1. , 0.5]])
+    """
+    vectors = _float_vectors(rdms)
+    data = _ranking.sorted_ranks(vectors)
+    _warn_degenerate(data.degenerate, "their rank RDM is 0.5 everywhere.")
+    return _new_rdms(rdms, data.ranks, "rank_normalize")
+
+
+def rgtm(rdms, lower=0.2, upper=0.8, *, normalize="rank",
+         thresholds="quantile", shape="linear"):
+    """Representational geo-topological matrices (RGTM) of RDMs.
+
+    Each RDM's dissimilarities ``d`` are first normalised (by default to
+    ranks scaled to [0, 1], ``r``), then thresholded at ``t_l`` and ``t_u``::
+
+        GT(d) = clip((r - t_l) / (t_u - t_l), 0, 1)
+
+    Pairs at or below ``t_l`` become 0 (same neighbourhood), pairs at or
+    above ``t_u`` become 1 (far, distance unknown), and pairs in between are
+    scaled linearly. By default ``t_l`` and ``t_u`` are the ``lower`` and
+    ``upper`` quantiles of that RDM's own rank-normalised dissimilarities
+    (numpy's 'linear' quantile), so that ``t_l = lower`` and ``t_u = upper``
+    whenever there are no ties.
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs
+        One or more RDMs with at least 3 conditions.
+    lower, upper : float
+        The thresholds, ``lower <= upper``; in [0, 1] unless
+        ``thresholds='value'`` and ``normalize='none'``. ``(0, 1)`` gives
+        the rank RDM, ``lower == upper`` the binary matrix: 0 for pairs at
+        or below the threshold (neighbours), 1 above it.
+    normalize : {'rank', 'minmax', 'none'}
+        How the dissimilarities are normalised before thresholding:
+        ranks scaled to [0, 1] (the paper's choice, invariant to increasing
+        transforms), min-max scaling to [0, 1], or none. Without ranks
+        the invariance to increasing transforms is lost; negative
+        dissimilarities (crossvalidated distances) are handled like any
+        other value: below ``t_l`` they become 0.
+    thresholds : {'quantile', 'value'}
+        Whether ``lower`` and ``upper`` are quantiles of each RDM's
+        normalised dissimilarities or values on the normalised scale
+        (with ``normalize='none'``, values of the dissimilarities
+        themselves). The two agree for rank-normalised RDMs without ties;
+        with ties (e.g. conditions duplicated by a bootstrap) 'quantile'
+        takes the quantiles of the tied ranks.
+    shape : {'linear', 'sigmoid'}
+        'linear' is the GT transform above. 'sigmoid' is the smooth variant
+        of the authors' code, ``1 / (1 + exp(-10 (r - (t_l + t_u) / 2)))``;
+        with the default thresholds it is their ``sigmoid(10 (r - 0.5))``.
+
+    Returns
+    -------
+    rsatoolbox.rdm.RDMs
+        New RDMs with values in [0, 1]; NaN entries stay NaN. The
+        thresholds applied are recorded in ``dissimilarity_measure``.
+
+    See Also
+    --------
+    rank_normalize : the ``(0, 1)`` member of the family.
+    rgdm : geodesic distances over the neighbourhood graph of an RGTM.
+    regime : name of the regime of ``(lower, upper)``.
+
+    Examples
+    --------
+    The worked example of the method: six dissimilarities, paper thresholds.
+
+    >>> import numpy as np
+    >>> from rsatoolbox.rdm import RDMs
+    >>> from rsatoolbox_topo import rgtm
+    >>> rdm = RDMs(np.array([[0., 1., 2., 3., 4., 5.]]))
+    >>> rgtm(rdm, 0.2, 0.8).dissimilarities.round(3)
+    array([[0.   , 0.   , 0.333, 0.667, 1.   , 1.   ]])
+    """
+    check_option("normalize", normalize, _NORMALIZE)
+    check_option("thresholds", thresholds, _THRESHOLDS)
+    check_option("shape", shape, _SHAPES)
+    lower, upper = _check_thresholds(lower, upper, thresholds, normalize)
+    vectors = _float_vectors(rdms)
+    data = _normalized(vectors, normalize)
+    _warn_degenerate(data.degenerate,
+                     "every pair gets the same RGTM value.")
+    out, _, _ = _gt_from_normalized(data, lower, upper, thresholds, shape)
+    label = (f"rgtm(lower={lower:g}, upper={upper:g}, normalize='{normalize}', "
+             f"thresholds='{thresholds}', shape='{shape}')")
+    return _new_rdms(rdms, out, label)
+
+
+def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
+         weights="rgtm", zero_edges="keep", disconnected="max", rank=True,
+         normalize="rank"):
+    """Representational geodesic distance matrices (RGDM) of RDMs.
+
+    The conditions of each RDM are the nodes of a weighted neighbourhood
+    graph; the RGDM holds the lengths of the shortest paths between them.
+    Ranks are taken per RDM, so one RDM's result never depends on another.
+
+    Graphs (``graph``):
+
+    * ``'two-step'`` (default, the paper's main variant): compute the RGTM
+      with ``(lower, upper)``; pairs whose RGTM is below 1 (below ``t_u``)
+      are edges, weighted by their RGTM value (``weights='rgtm'``) or by
+      their rank-normalised dissimilarity (``weights='rank'``, an
+      Isomap-style variant).
+    * ``'p-shortest'``: the pairs whose rank-normalised dissimilarity is at
+      or below its ``p``-quantile, weighted by it.
+    * ``'k-nearest'`` / ``'p-nearest'``: each condition's ``k`` (or
+      ``round(p * n_cond)``, at least 1) nearest neighbours, made symmetric
+      by union as in Isomap, weighted by the rank-normalised dissimilarity.
+
+    An edge of weight 0 is an edge: its two conditions are at geodesic
+    distance 0. This is why the lower threshold of the two-step graph
+    should stay at 0 (the default): with ``lower > 0`` every pair below
+    ``t_l`` is a zero-weight edge, and as soon as those pairs connect all
+    conditions, every geodesic is 0 and the RGDM carries no information
+    (a :class:`CollapsedStatisticWarning` says so). On real fMRI RDMs,
+    identification accuracy falls from 0.65 at ``lower=0`` to chance at
+    ``lower=0.2`` for this reason (Lin & Kriegeskorte's data).
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs
+        One or more RDMs with at least 3 conditions.
+    lower, upper : float | None
+        Thresholds of the two-step graph, as in :func:`rgtm`; default
+        ``lower=0.0`` and ``upper=0.5`` (the closest half of the pairs are
+        edges). Only used by the two-step graph.
+    graph : {'two-step', 'p-shortest', 'k-nearest', 'p-nearest'}
+        The neighbourhood graph.
+    p : float | None
+        Fraction in (0, 1] for 'p-shortest' (default 0.5) and 'p-nearest'
+        (default 0.1).
+    k : int | None
+        Number of neighbours for 'k-nearest' (default 5).
+    weights : {'rgtm', 'rank'}
+        Edge weights of the two-step graph: the RGTM value (default) or the
+        rank-normalised dissimilarity (Isomap-style).
+    zero_edges : {'keep', 'drop'}
+        'keep' (default) treats zero-weight edges as edges. 'drop' removes
+        them, as the authors' released code does (it builds a networkx
+        graph from a dense matrix, in which 0 means no edge); use it only
+        to reproduce their numbers: it is a different statistic, in which
+        the closest pairs may end up far apart.
+    disconnected : 'max' | float
+        Geodesic assigned to pairs in different connected components
+        (before the final ranking): 'max' (default) is 1 plus the largest
+        finite geodesic of the same RDM, so disconnected pairs are farther
+        than all connected ones; a float is used as given (``np.inf``
+        keeps infinite distances). A :class:`DisconnectedGraphWarning`
+        reports such RDMs.
+    rank : bool
+        Rank-normalise the geodesics at the end (default). Without it the
+        geodesics satisfy the triangle inequality and never exceed the
+        direct edge weight.
+    normalize : {'rank', 'minmax', 'none'}
+        Normalisation of the dissimilarities before the graph is built,
+        as in :func:`rgtm`.
+
+    Returns
+    -------
+    rsatoolbox.rdm.RDMs
+        New RDMs; NaN entries of the input stay NaN (they are not edges).
+
+    Examples
+    --------
+    Three conditions in a row: the far pair is reached through the middle.
+
+    >>> import numpy as np
+    >>> from rsatoolbox.rdm import RDMs
+    >>> from rsatoolbox_topo import rgdm
+    >>> rdm = RDMs(np.array([[1.0, 5.0, 2.0]]))  # pairs (0,1), (0,2), (1,2)
+    >>> rgdm(rdm, graph="k-nearest", k=1, rank=False,
+    ...      normalize="none").dissimilarities
+    array([[1., 3., 2.]])
+    """
+    check_option("graph", graph, _GRAPHS)
+    check_option("weights", weights, _WEIGHTS)
+    check_option("zero_edges", zero_edges, _ZERO_EDGES)
+    check_option("normalize", normalize, _NORMALIZE)
+    if not isinstance(rank, (bool, np.bool_)):
+        raise TypeError("The 'rank' parameter must be True or False. "
+                        f"Got {rank!r} instead.")
+    _check_graph_params(graph, lower, upper, p, k, weights)
+    disconnected = _check_disconnected(disconnected)
+    vectors = _float_vectors(rdms)
+    n_cond = rdms.n_cond
+    data = _normalized(vectors, normalize)
+    _warn_degenerate(data.degenerate, "their RGDM cannot separate any pair.")
+
+    if graph == "two-step":
+        lower = 0.0 if lower is None else lower
+        upper = 0.5 if upper is None else upper
+        lower, upper = _check_thresholds(lower, upper, "quantile", normalize)
+        gt, _, _ = _gt_from_normalized(data, lower, upper, "quantile",
+                                       "linear")
+        edge = gt < 1.0
+        weight = gt if weights == "rgtm" else data.ranks
+        label = (f"rgdm(graph='two-step', lower={lower:g}, upper={upper:g}, "
+                 f"weights='{weights}'")
+    elif graph == "p-shortest":
+        p = 0.5 if p is None else p
+        cut = _ranking.quantiles(data, p)[:, None]
+        edge = data.ranks <= cut
+        weight = data.ranks
+        label = f"rgdm(graph='p-shortest', p={p:g}"
+    else:
+        if graph == "p-nearest":
+            p = 0.1 if p is None else p
+            k_used = min(max(1, int(round(p * n_cond))), n_cond - 1)
+            label = f"rgdm(graph='p-nearest', p={p:g}"
+        else:
+            k_used = 5 if k is None else k
+            if k_used > n_cond - 1:
+                raise ValueError(
+                    "The 'k' parameter must be smaller than the number of "
+                    f"conditions ({n_cond}). Got {k_used!r} instead.")
+            label = f"rgdm(graph='k-nearest', k={k_used}"
+        square = _square_stack(data.ranks)
+        mask = knn_mask(square, k_used)
+        iu = np.triu_indices(n_cond, 1)
+        edge = mask[:, iu[0], iu[1]]
+        weight = data.ranks
+    label += (f", zero_edges='{zero_edges}', disconnected={disconnected!r}, "
+              f"rank={bool(rank)}, normalize='{normalize}')")
+
+    missing = np.isnan(vectors)
+    edge = edge & ~missing
+    if zero_edges == "drop":
+        edge &= weight != 0
+    edge_weights = np.where(edge, weight, np.inf).astype(np.float64)
+    geo = geodesic_distances(_square_stack(edge_weights, fill=np.inf))
+    iu = np.triu_indices(n_cond, 1)
+    geo_vec = geo[:, iu[0], iu[1]]
+    geo_vec[missing] = np.nan
+
+    _check_collapse(geo_vec, data.degenerate)
+    unreachable = np.isinf(geo_vec)
+    if np.any(unreachable):
+        rows = np.flatnonzero(unreachable.any(axis=1))
+        warnings.warn(
+            f"The neighbourhood graph of {len(rows)} RDM(s) (index "
+            f"{_short_list(rows)}) is disconnected; pairs in different "
+            f"components get disconnected={disconnected!r}. Raise 'upper', "
+            "'p' or 'k' for a connected graph.",
+            DisconnectedGraphWarning, stacklevel=2)
+        if disconnected == "max":
+            finite = np.where(np.isfinite(geo_vec), geo_vec, -np.inf)
+            fill = np.max(finite, axis=1, keepdims=True)
+            fill = np.where(np.isfinite(fill), fill, 0.0) + 1.0
+            geo_vec = np.where(unreachable, fill, geo_vec)
+        else:
+            geo_vec[unreachable] = disconnected
+    if rank:
+        geo_vec = _ranking.sorted_ranks(geo_vec).ranks
+    return _new_rdms(rdms, geo_vec.astype(vectors.dtype, copy=False), label)
+
+
+def _check_disconnected(value):
+    """'max', or a float >= 0 (np.inf included)."""
+    if isinstance(value, str) and value == "max":
+        return value
+    if isinstance(value, (int, float, np.floating, np.integer)) \
+            and not isinstance(value, bool) and not np.isnan(value) \
+            and value >= 0:
+        return float(value)
+    raise ValueError(
+        "Invalid value for the 'disconnected' parameter. Allowed values are "
+        f"'max' or a number >= 0 (np.inf included), but got {value!r} "
+        "instead.")
+
+
+def _check_graph_params(graph, lower, upper, p, k, weights):
+    def unused(name, value, used_by):
+        if value is not None:
+            raise ValueError(
+                f"The '{name}' parameter is only used with graph={used_by}. "
+                f"Got {name}={value!r} with graph={graph!r}.")
+
+    if graph != "two-step":
+        unused("lower", lower, "'two-step'")
+        unused("upper", upper, "'two-step'")
+        if weights != "rgtm":
+            raise ValueError(
+                "The 'weights' parameter only applies to graph='two-step'; "
+                f"got weights={weights!r} with graph={graph!r}.")
+    if graph in ("p-shortest", "p-nearest"):
+        if p is not None:
+            check_real("p", p, 0.0, 1.0)
+            if p <= 0:
+                raise ValueError("The 'p' parameter must be a float in "
+                                 f"(0, 1]. Got {p!r} instead.")
+    else:
+        unused("p", p, "'p-shortest' or 'p-nearest'")
+    if graph == "k-nearest":
+        if k is not None:
+            check_int("k", k, 1)
+    else:
+        unused("k", k, "'k-nearest'")
+
+
+def _square_stack(vectors, fill=0.0):
+    n_cond = int(round((1 + np.sqrt(1 + 8 * vectors.shape[1])) / 2))
+    square = np.full((len(vectors), n_cond, n_cond), fill,
+                     dtype=np.float64)
+    iu = np.triu_indices(n_cond, 1)
+    square[:, iu[0], iu[1]] = vectors
+    square[:, iu[1], iu[0]] = vectors
+    return square
+
+
+def _check_collapse(geo_vec, degenerate):
+    finite = np.where(np.isfinite(geo_vec), geo_vec, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanmax(finite, axis=1) - np.nanmin(finite, axis=1)
+    collapsed = (spread == 0) & ~degenerate
+    if np.any(collapsed):
+        rows = np.flatnonzero(collapsed)
+        warnings.warn(
+            f"The RGDM of {len(rows)} RDM(s) (index {_short_list(rows)}) has "
+            "the same geodesic for every pair: the zero-weight edges (pairs "
+            "at or below the lower threshold) connect all conditions. Use "
+            "lower=0 for the two-step RGDM.",
+            CollapsedStatisticWarning, stacklevel=3)
+
+
+def regime(lower, upper):
+    """Name the regime of the (lower, upper) threshold triangle.
+
+    Following Lin & Kriegeskorte (2024), with a tolerance of 1e-3:
+
+    * ``'local extractor'``: ``(lower + upper) / 2 <= 0.2``;
+    * ``'global extractor'``: ``(lower + upper) / 2 >= 0.8``;
+    * ``'geometry sensitive'``: ``upper - lower >= 0.8``;
+    * ``'topology sensitive'``: ``lower >= 0.4`` and ``upper <= 0.6``;
+    * ``'intermediate'``: everything else.
+
+    The conditions do not overlap inside the triangle
+    ``0 <= lower <= upper <= 1``.
+
+    Parameters
+    ----------
+    lower, upper : float
+        Quantile thresholds with ``0 <= lower <= upper <= 1``.
+
+    Returns
+    -------
+    str
+        One of :data:`REGIMES`.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo import regime
+    >>> regime(0.0, 1.0), regime(0.5, 0.5), regime(0.2, 0.8)
+    ('geometry sensitive', 'topology sensitive', 'intermediate')
+    """
+    lower, upper = _check_thresholds(lower, upper, "quantile", "rank")
+    tol = 1e-3
+    mid = (lower + upper) / 2
+    if mid <= 0.2 + tol:
+        return "local extractor"
+    if mid >= 0.8 - tol:
+        return "global extractor"
+    if upper - lower >= 0.8 - tol:
+        return "geometry sensitive"
+    if lower >= 0.4 - tol and upper <= 0.6 + tol:
+        return "topology sensitive"
+    return "intermediate"
+
