@@ -13,6 +13,7 @@ __all__ = [
     "DegenerateRDMWarning",
     "CollapsedStatisticWarning",
     "DisconnectedGraphWarning",
+    "RDMFileWarning",
 ]
 
 
@@ -41,4 +42,12 @@ class DisconnectedGraphWarning(TopoWarning):
 
     Pairs of conditions in different components have no geodesic; they get
     the explicit value chosen by the ``disconnected`` parameter.
+    """
+
+
+class RDMFileWarning(TopoWarning):
+    """Something in the RDM files or their labels looks like a mistake.
+
+    Raised by :func:`rsatoolbox_topo.io.read_rdms`, e.g. for rows of a labels
+    table that name files which are not there.
     """
