@@ -1,0 +1,236 @@
+"""Self-contained HTML reports of tRSA analyses.
+
+A :class:`Report` collects headings, paragraphs, tables (pandas
+``DataFrame``) and matplotlib figures, writes each figure as a PNG file and
+each table as a CSV file next to the report if asked, and saves one HTML file
+with the figures embedded as base64 data and the style sheet inline: the file
+needs nothing else and can be mailed or archived on its own.
+
+Figures are drawn with whatever backend the caller uses; PNG output is
+rendered by matplotlib's Agg renderer and never needs a display.
+"""
+
+import base64
+import datetime
+import html
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import __version__
+
+__all__ = ["Report", "figure_to_png"]
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif;
+       max-width: 60em; margin: 2em auto; padding: 0 1em; color: #222;
+       line-height: 1.45; }
+h1 { border-bottom: 2px solid #446; padding-bottom: .2em; }
+h2 { margin-top: 2em; color: #334; }
+table.dataframe { border-collapse: collapse; margin: 1em 0;
+                  font-size: .9em; }
+table.dataframe th, table.dataframe td { border: 1px solid #ccc;
+                                         padding: .25em .6em;
+                                         text-align: right; }
+table.dataframe thead th { background: #eef; }
+figure { margin: 1.5em 0; }
+figure img { max-width: 100%; height: auto; }
+figcaption { font-size: .9em; color: #555; }
+p.meta { color: #777; font-size: .85em; }
+pre { background: #f6f6f6; padding: .6em; overflow-x: auto; }
+"""
+
+_SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def figure_to_png(fig, dpi=110):
+    """Render a matplotlib figure to PNG bytes, whatever the pyplot backend.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to render.
+    dpi : int
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    png : bytes
+        The PNG file content.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from rsatoolbox_topo.report import figure_to_png
+    >>> fig = Figure()
+    >>> _ = fig.add_subplot().plot([0, 1], [1, 0])
+    >>> figure_to_png(fig)[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(
+            f"The 'fig' parameter must be a matplotlib Figure. Got "
+            f"{type(fig).__name__} instead.")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+class Report:
+    """An HTML report of headings, text, tables and figures.
+
+    Parameters
+    ----------
+    title : str
+        Title of the page and its top heading.
+    out_dir : str | os.PathLike | None
+        If given, every figure is also written there as ``<name>.png`` and
+        every table with a name as ``<name>.csv``. The folder is created if
+        needed; files of the same name are replaced (the command line checks
+        for existing output before it starts).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from matplotlib.figure import Figure
+    >>> from rsatoolbox_topo.report import Report
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> report = Report("Identification", out_dir=out)
+    >>> report.add_text("Accuracy of identifying the ROI across subjects.")
+    >>> report.add_table(pd.DataFrame({"accuracy": [0.75]}), name="accuracy")
+    >>> fig = Figure()
+    >>> _ = fig.add_subplot().bar(["rank"], [0.75])
+    >>> report.add_figure(fig, name="bars", caption="Accuracy")
+    >>> path = report.save(out / "report.html")
+    >>> sorted(p.name for p in out.iterdir())
+    ['accuracy.csv', 'bars.png', 'report.html']
+    >>> "data:image/png;base64," in path.read_text()
+    True
+    """
+
+    def __init__(self, title, out_dir=None):
+        if not isinstance(title, str):
+            raise TypeError(
+                f"The 'title' parameter must be a str. Got "
+                f"{type(title).__name__} instead.")
+        self.title = title
+        self.out_dir = None if out_dir is None else Path(out_dir)
+        self._parts = []
+        self.files = []
+
+    def _write(self, name, suffix, data):
+        if self.out_dir is None:
+            return None
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / f"{_slug(name)}{suffix}"
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+        self.files.append(path)
+        return path
+
+    def add_heading(self, text, level=2):
+        """Add a heading (level 2 to 4; level 1 is the title)."""
+        if level not in (2, 3, 4):
+            raise ValueError(
+                f"The 'level' parameter must be 2, 3 or 4. Got {level!r} "
+                f"instead.")
+        self._parts.append(f"<h{level}>{html.escape(text)}</h{level}>")
+
+    def add_text(self, text):
+        """Add a paragraph of plain text (escaped; blank lines split it)."""
+        for paragraph in str(text).split("\n\n"):
+            self._parts.append(f"<p>{html.escape(paragraph.strip())}</p>")
+
+    def add_code(self, text):
+        """Add preformatted text, e.g. the command that made the report."""
+        self._parts.append(f"<pre>{html.escape(str(text))}</pre>")
+
+    def add_table(self, frame, name=None, caption=None, float_format="{:.3f}",
+                  index=False):
+        """Add a pandas table; with ``name`` and ``out_dir`` also a CSV file.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The table (not changed).
+        name : str | None
+            File name stem of the CSV file.
+        caption : str | None
+            Text shown above the table.
+        float_format : str
+            Format of floating-point cells in the HTML (the CSV keeps full
+            precision).
+        index : bool
+            Whether to show the index.
+        """
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(
+                f"The 'frame' parameter must be a pandas DataFrame. Got "
+                f"{type(frame).__name__} instead.")
+        if name is not None:
+            self._write(name, ".csv", frame.to_csv(index=index))
+        if caption:
+            self._parts.append(f"<p><b>{html.escape(caption)}</b></p>")
+        self._parts.append(frame.to_html(
+            index=index, float_format=float_format.format, border=0,
+            na_rep="", escape=True))
+
+    def add_figure(self, fig, name, caption=None, dpi=110):
+        """Add a matplotlib figure, embedded as base64 PNG (and saved as PNG).
+
+        The figure is closed afterwards if pyplot manages it, so that long
+        runs do not accumulate open figures.
+        """
+        png = figure_to_png(fig, dpi=dpi)
+        self._write(name, ".png", png)
+        data = base64.b64encode(png).decode("ascii")
+        alt = html.escape(caption or name)
+        text = (f"<figcaption>{html.escape(caption)}</figcaption>"
+                if caption else "")
+        self._parts.append(
+            f'<figure><img alt="{alt}" src="data:image/png;base64,{data}">'
+            f"{text}</figure>")
+        _close(fig)
+
+    def to_html(self):
+        """The whole report as one self-contained HTML string."""
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC")
+        body = "\n".join(self._parts)
+        title = html.escape(self.title)
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+            "<meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n"
+            f"<body>\n<h1>{title}</h1>\n"
+            f"<p class=\"meta\">rsatoolbox_topo {__version__}, {stamp}</p>\n"
+            f"{body}\n</body>\n</html>\n")
+
+    def save(self, path):
+        """Write the HTML to ``path`` and return it as a ``Path``."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_html(), encoding="utf-8")
+        self.files.append(path)
+        return path
+
+
+def _slug(name):
+    slug = _SLUG.sub("_", str(name)).strip("_")
+    if not slug:
+        raise ValueError(
+            f"The 'name' parameter must contain letters or digits. Got "
+            f"{name!r} instead.")
+    return slug
+
+
+def _close(fig):
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # a no-op for figures pyplot does not manage
