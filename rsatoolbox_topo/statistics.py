@@ -126,11 +126,17 @@ def _gt_from_normalized(data, lower, upper, thresholds, shape):
     width = t_up - t_low
     binary = width <= 0
     safe = np.where(binary, 1.0, width).astype(values.dtype)
-    out = np.clip((values - t_low) / safe, 0.0, 1.0)
+    with np.errstate(over="ignore"):  # a tiny width is a steep step
+        out = np.clip((values - t_low) / safe, 0.0, 1.0)
     if np.any(binary):
         rows = binary[:, 0]
         step = (values[rows] > t_low[rows]).astype(values.dtype)
         out[rows] = np.where(np.isnan(values[rows]), np.nan, step)
+    if thresholds == "quantile" and np.any(data.degenerate):
+        # No pair is nearer or farther than another: the midpoint, as in
+        # rank_normalize (rgtm(0, 1) stays equal to the rank RDM).
+        rows = data.degenerate
+        out[rows] = np.where(np.isnan(values[rows]), np.nan, 0.5)
     return out, t_low, t_up
 
 
@@ -244,8 +250,8 @@ def rgtm(rdms, lower=0.2, upper=0.8, *, normalize="rank",
     lower, upper = _check_thresholds(lower, upper, thresholds, normalize)
     vectors = _float_vectors(rdms)
     data = _normalized(vectors, normalize)
-    _warn_degenerate(data.degenerate,
-                     "every pair gets the same RGTM value.")
+    if thresholds == "quantile":
+        _warn_degenerate(data.degenerate, "their RGTM is 0.5 everywhere.")
     out, _, _ = _gt_from_normalized(data, lower, upper, thresholds, shape)
     label = (f"rgtm(lower={lower:g}, upper={upper:g}, normalize='{normalize}', "
              f"thresholds='{thresholds}', shape='{shape}')")
