@@ -14,6 +14,7 @@ __all__ = [
     "CollapsedStatisticWarning",
     "DisconnectedGraphWarning",
     "RDMFileWarning",
+    "MissingPairsWarning",
 ]
 
 
@@ -50,4 +51,13 @@ class RDMFileWarning(TopoWarning):
 
     Raised by :func:`rsatoolbox_topo.io.read_rdms`, e.g. for rows of a labels
     table that name files which are not there.
+    """
+
+
+class MissingPairsWarning(TopoWarning):
+    """Some pairs of conditions are missing (NaN) in some RDMs.
+
+    Raised by :mod:`rsatoolbox_topo.identification`: a pair missing in any
+    RDM is treated as missing in all of them, so that every distance between
+    RDMs is taken over the same pairs.
     """
