@@ -135,7 +135,15 @@ class Report:
         return path
 
     def add_heading(self, text, level=2):
-        """Add a heading (level 2 to 4; level 1 is the title)."""
+        """Add a heading.
+
+        Parameters
+        ----------
+        text : str
+            The heading (escaped).
+        level : {2, 3, 4}
+            Its level; level 1 is the title of the report.
+        """
         if level not in (2, 3, 4):
             raise ValueError(
                 f"The 'level' parameter must be 2, 3 or 4. Got {level!r} "
@@ -143,12 +151,24 @@ class Report:
         self._parts.append(f"<h{level}>{html.escape(text)}</h{level}>")
 
     def add_text(self, text):
-        """Add a paragraph of plain text (escaped; blank lines split it)."""
+        """Add paragraphs of plain text.
+
+        Parameters
+        ----------
+        text : str
+            The text (escaped); blank lines separate paragraphs.
+        """
         for paragraph in str(text).split("\n\n"):
             self._parts.append(f"<p>{html.escape(paragraph.strip())}</p>")
 
     def add_code(self, text):
-        """Add preformatted text, e.g. the command that made the report."""
+        """Add preformatted text, e.g. the command that made the report.
+
+        Parameters
+        ----------
+        text : str
+            The text (escaped), shown in a fixed-width font.
+        """
         self._parts.append(f"<pre>{html.escape(str(text))}</pre>")
 
     def add_table(self, frame, name=None, caption=None, float_format="{:.3f}",
@@ -186,6 +206,18 @@ class Report:
 
         The figure is closed afterwards if pyplot manages it, so that long
         runs do not accumulate open figures.
+
+        Parameters
+        ----------
+        fig : matplotlib.figure.Figure
+            The figure.
+        name : str
+            File name stem of the PNG file (with ``out_dir``) and the
+            alternative text of the image.
+        caption : str | None
+            Text shown below the figure.
+        dpi : int
+            Resolution in dots per inch.
         """
         png = figure_to_png(fig, dpi=dpi)
         self._write(name, ".png", png)
@@ -199,7 +231,13 @@ class Report:
         _close(fig)
 
     def to_html(self):
-        """The whole report as one self-contained HTML string."""
+        """Return the whole report as one self-contained HTML string.
+
+        Returns
+        -------
+        html : str
+            The page, with the style sheet inline and figures as data URIs.
+        """
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y-%m-%d %H:%M UTC")
         body = "\n".join(self._parts)
@@ -213,7 +251,18 @@ class Report:
             f"{body}\n</body>\n</html>\n")
 
     def save(self, path):
-        """Write the HTML to ``path`` and return it as a ``Path``."""
+        """Write the HTML report to a file.
+
+        Parameters
+        ----------
+        path : str | os.PathLike
+            The file to write (its folder is created if needed).
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.to_html(), encoding="utf-8")
