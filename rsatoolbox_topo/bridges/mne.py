@@ -28,6 +28,8 @@ import numpy as np
 from rsatoolbox.rdm import RDMs
 
 from .._validation import check_int, check_option, check_real
+from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
+                           TopoWarning)
 
 __all__ = ["epochs_to_dataset", "time_resolved_rdms", "model_timecourse",
            "TimecourseResult"]
@@ -206,7 +208,7 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
     >>> epochs = mne.EpochsArray(np.zeros((4, 3, 11)), info, events=events,
     ...                          event_id={"a": 1, "b": 2}, verbose=False)
     >>> ds = epochs_to_dataset(epochs, tmax=0.05)
-    >>> ds.measurements.shape, list(ds.obs_descriptors["repetition"])
+    >>> ds.measurements.shape, ds.obs_descriptors["repetition"].tolist()
     ((4, 3, 6), [0, 0, 1, 1])
     """
     mne = _import_mne()
@@ -534,3 +536,630 @@ def time_resolved_rdms(data, conditions=None, *, method="crossnobis",
                 pattern_descriptors={"conditions": list(order),
                                      "index": np.arange(n_cond)})
     return _apply_statistic(statistic, rdms)
+
+
+# ------------------------------------------------------------ models
+def _pair_map(idx, n_cond):
+    """Condensed indices of the pairs of ``idx`` in an ``n_cond`` RDM.
+
+    Returns the column of every new pair and a mask of the pairs made of one
+    condition drawn twice (no dissimilarity: set to NaN, as rsatoolbox's
+    bootstrap does).
+    """
+    idx = np.asarray(idx)
+    a, b = np.triu_indices(len(idx), 1)
+    i, j = idx[a], idx[b]
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    cols = n_cond * lo - lo * (lo + 1) // 2 + hi - lo - 1
+    same = i == j
+    cols[same] = 0
+    return cols, same
+
+
+def _model_vectors(models, rdms):
+    """Model RDM vectors aligned with the data's conditions, and names."""
+    from rsatoolbox.model import Model, ModelFixed
+
+    items = list(models) if isinstance(models, (list, tuple)) else [models]
+    if not items:
+        raise ValueError("The 'models' parameter must hold at least one "
+                         "model; got an empty list.")
+    names, vectors = [], []
+    for item in items:
+        if isinstance(item, ModelFixed):
+            m_rdms = item.predict_rdm()
+            m_names = [item.name]
+        elif isinstance(item, RDMs):
+            m_rdms = item
+            given = item.rdm_descriptors.get("name")
+            m_names = ([str(n) for n in given] if given is not None
+                       and len(given) == item.n_rdm else
+                       [f"model {len(names) + i}" for i in range(item.n_rdm)])
+        elif isinstance(item, Model):
+            raise TypeError(
+                "The 'models' parameter accepts fixed models only "
+                "(rsatoolbox.model.ModelFixed or RDMs); "
+                f"{type(item).__name__} {item.name!r} has parameters to fit.")
+        else:
+            raise TypeError(
+                "The 'models' parameter must be rsatoolbox RDMs, a "
+                "ModelFixed, or a list of these. Got "
+                f"{type(item).__name__} instead.")
+        if m_rdms.n_cond != rdms.n_cond:
+            raise ValueError(
+                f"The model(s) {m_names} have {m_rdms.n_cond} conditions but "
+                f"the data RDMs have {rdms.n_cond}.")
+        vec = np.array(m_rdms.get_vectors(), dtype=np.float64)
+        data_c = rdms.pattern_descriptors.get("conditions")
+        model_c = m_rdms.pattern_descriptors.get("conditions")
+        if data_c is not None and model_c is not None:
+            data_c = [str(c) for c in data_c]
+            model_c = [str(c) for c in model_c]
+            if set(data_c) != set(model_c):
+                raise ValueError(
+                    f"The conditions of the model(s) {m_names} are not those "
+                    "of the data (pattern descriptor 'conditions'); only in "
+                    f"the data: {sorted(set(data_c) - set(model_c))[:5]}, "
+                    "only in the model: "
+                    f"{sorted(set(model_c) - set(data_c))[:5]}.")
+            pos = {c: i for i, c in enumerate(model_c)}
+            cols, _ = _pair_map([pos[c] for c in data_c], rdms.n_cond)
+            vec = vec[:, cols]
+        names += m_names
+        vectors.append(vec)
+    if len(set(names)) != len(names):
+        raise ValueError(f"The models must have distinct names; got {names}.")
+    return names, np.concatenate(vectors)
+
+
+def _data_cube(rdms, time_descriptor, subject_descriptor):
+    """Data RDMs as (n_subjects, n_times, n_pairs), with times, subjects."""
+    for name, desc in (("time_descriptor", time_descriptor),
+                       ("subject_descriptor", subject_descriptor)):
+        if desc is not None and desc not in rdms.rdm_descriptors:
+            raise ValueError(
+                f"The '{name}' parameter must name an rdm descriptor of the "
+                f"data RDMs ({list(rdms.rdm_descriptors)}). Got {desc!r} "
+                "instead.")
+    vectors = np.array(rdms.get_vectors(), dtype=np.float64)
+    t_all = np.asarray(rdms.rdm_descriptors[time_descriptor], dtype=float)
+    times, t_idx = np.unique(t_all, return_inverse=True)
+    if subject_descriptor is None:
+        subjects, s_idx = np.array(["all"]), np.zeros(len(t_all), int)
+    else:
+        subjects, s_idx = np.unique(
+            np.asarray(rdms.rdm_descriptors[subject_descriptor]),
+            return_inverse=True)
+    counts = np.zeros((len(subjects), len(times)), int)
+    np.add.at(counts, (s_idx, t_idx), 1)
+    if np.any(counts != 1):
+        raise ValueError(
+            "The data RDMs must hold exactly one RDM per time point"
+            + (" and subject" if subject_descriptor else "")
+            + f" (rdm descriptor {time_descriptor!r}); found "
+            f"{counts.min()} to {counts.max()}."
+            + ("" if subject_descriptor else
+               " Several subjects? Set 'subject_descriptor'."))
+    cube = np.empty((len(subjects), len(times), vectors.shape[1]))
+    cube[s_idx, t_idx] = vectors
+    return cube, times, subjects
+
+
+def _evaluate(cube, model_vecs, cond_idx, subj_idx, statistic, method,
+              n_cond, quiet=False):
+    """Evaluations (n_samples, n_models, n_subjects, n_times) of samples.
+
+    ``cond_idx`` (n_samples, k) and ``subj_idx`` (n_samples, s) index the
+    conditions and subjects of each sample. The statistic is applied once
+    to the RDMs of all samples, time points and subjects together.
+    """
+    from rsatoolbox.rdm import compare
+
+    n_samp, n_sub = len(cond_idx), subj_idx.shape[1]
+    n_time, n_model = cube.shape[1], len(model_vecs)
+    data, mods = [], []
+    for c_idx, s_idx in zip(cond_idx, subj_idx):
+        cols, same = _pair_map(c_idx, n_cond)
+        d = cube[s_idx][:, :, cols]
+        d[..., same] = np.nan
+        m = model_vecs[:, cols]
+        m[:, same] = np.nan
+        data.append(d.reshape(-1, len(cols)))
+        mods.append(m)
+    with warnings.catch_warnings():
+        if quiet:  # constant resampled RDMs: reported by the caller
+            warnings.simplefilter("ignore", TopoWarning)
+        data = _apply_statistic(statistic, RDMs(np.concatenate(data)))
+        mods = _apply_statistic(statistic, RDMs(np.concatenate(mods)))
+    data = data.get_vectors().reshape(n_samp, n_sub * n_time, -1)
+    mods = mods.get_vectors().reshape(n_samp, n_model, -1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = np.stack([compare(m, d, method=method)
+                        for m, d in zip(mods, data)])
+    # An RDM without two distinct values has no defined comparison.
+    out[_constant(mods)] = np.nan
+    out.transpose(0, 2, 1)[_constant(data)] = np.nan
+    return out.reshape(n_samp, n_model, n_sub, n_time)
+
+
+def _constant(vectors):
+    """True for rows (last axis) without two distinct non-NaN values."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanmax(vectors, axis=-1) - np.nanmin(vectors, axis=-1)
+    return ~(spread > 0)
+
+
+def _bootstrap_indices(rng, n_bootstrap, n_cond, n_subj):
+    """All bootstrap samples drawn up front (so n_jobs cannot change them).
+
+    Conditions are resampled with replacement, identically for every time
+    point and subject of a sample; a sample with fewer than 3 distinct
+    conditions is drawn again. Subjects are resampled when there are
+    several.
+    """
+    cond = rng.integers(n_cond, size=(n_bootstrap, n_cond))
+    for row in np.flatnonzero([len(np.unique(c)) < 3 for c in cond]):
+        while len(np.unique(cond[row])) < 3:
+            cond[row] = rng.integers(n_cond, size=n_cond)
+    if n_subj > 1:
+        subj = rng.integers(n_subj, size=(n_bootstrap, n_subj))
+    else:
+        subj = np.zeros((n_bootstrap, 1), dtype=int)
+    return cond, subj
+
+
+def _z_scores(values, null):
+    """Values standardised by the null's mean and SD at each time point."""
+    mean, sd = null.mean(axis=0), null.std(axis=0)
+    return np.where(sd > 0, (values - mean) / np.where(sd > 0, sd, 1), 0.0)
+
+
+def _cluster_masses(supra, z):
+    """Mass (sum of z) of each run of True along the last axis.
+
+    Returns labels (same shape, 0 outside runs, unique per run) and masses
+    indexed by label. scipy.ndimage.label finds the runs; a structure that
+    connects only along time keeps the rows apart.
+    """
+    from scipy import ndimage
+
+    flat = supra.reshape(-1, supra.shape[-1])
+    structure = np.array([[0, 0, 0], [1, 1, 1], [0, 0, 0]])
+    labels, n_lab = ndimage.label(flat, structure=structure)
+    masses = np.zeros(n_lab + 1)
+    if n_lab:
+        masses[1:] = ndimage.sum(z.reshape(flat.shape), labels,
+                                 np.arange(1, n_lab + 1))
+    return labels.reshape(supra.shape), masses
+
+
+def _permutation_tests(obs, null, correction, cluster_threshold):
+    """p-values over time from a condition-permutation null.
+
+    obs: (n_models, n_times); null: (n_perm, n_models, n_times). One-sided
+    (evaluation larger than under the null). Hand-written because MNE's
+    cluster tests sign-flip subjects, which needs several subjects; here
+    the null comes from relabelling the conditions of the models.
+    """
+    from scipy.stats import rankdata
+
+    n_perm = len(null)
+    p_unc = (1 + np.sum(null >= obs, axis=0)) / (1 + n_perm)
+    if correction in ("fdr", "none"):
+        return p_unc
+    z_obs, z_null = _z_scores(obs, null), _z_scores(null, null)
+    if correction == "max":
+        max_null = z_null.max(axis=2)  # (n_perm, n_models)
+        return (1 + np.sum(max_null[:, :, None] >= z_obs, axis=0)) \
+            / (1 + n_perm)
+    # cluster: each null sample's own p-values, by its rank in the null
+    p_null = (n_perm + 1 - rankdata(null, method="min", axis=0)) \
+        / (1 + n_perm)
+    lab_o, mass_o = _cluster_masses(p_unc < cluster_threshold, z_obs)
+    lab_n, mass_n = _cluster_masses(p_null < cluster_threshold, z_null)
+    max_null = np.zeros(lab_n.shape[:2])
+    rows = np.broadcast_to(np.arange(lab_n.shape[0] * lab_n.shape[1])
+                           .reshape(lab_n.shape[:2])[..., None], lab_n.shape)
+    np.maximum.at(max_null.reshape(-1), rows[lab_n > 0],
+                  mass_n[lab_n[lab_n > 0]])
+    p = np.ones_like(obs)
+    for model in range(obs.shape[0]):
+        for lab in np.unique(lab_o[model][lab_o[model] > 0]):
+            hit = lab_o[model] == lab
+            p[model, hit] = (1 + np.sum(max_null[:, model] >= mass_o[lab])) \
+                / (1 + n_perm)
+    return p
+
+
+def _group_tests(per_subject, correction, cluster_threshold, n_permutations,
+                 seed, n_jobs):
+    """p-values over time from the subjects' evaluations (n_models, S, T)."""
+    from scipy import stats
+
+    mne = _import_mne()
+    n_subj = per_subject.shape[1]
+    p = np.ones(per_subject.shape[::2])
+    for model, x in enumerate(per_subject):
+        if correction in ("fdr", "none"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                p[model] = stats.ttest_1samp(x, 0.0,
+                                             alternative="greater").pvalue
+            p[model] = np.where(np.isnan(p[model]), 1.0, p[model])
+        elif correction == "max":
+            _, p[model], _ = mne.stats.permutation_t_test(
+                x, n_permutations, tail=1, n_jobs=n_jobs, seed=seed,
+                verbose=False)
+        else:
+            threshold = stats.t.ppf(1 - cluster_threshold, n_subj - 1)
+            _, clusters, p_clu, _ = mne.stats.permutation_cluster_1samp_test(
+                x, threshold=threshold, n_permutations=n_permutations,
+                tail=1, n_jobs=n_jobs, seed=seed, out_type="mask",
+                verbose=False)
+            for mask, p_c in zip(clusters, p_clu):
+                p[model, mask] = p_c
+    return p
+
+
+def model_timecourse(rdms, models, *, method="corr", statistic=None,
+                     time_descriptor="time", subject_descriptor=None,
+                     n_bootstrap=1000, confidence_level=0.95,
+                     correction="cluster", alpha=0.05,
+                     cluster_threshold=0.05, n_permutations=1000,
+                     random_state=None, n_jobs=1, progress=False):
+    """Compare model RDMs with time-resolved data RDMs, with inference.
+
+    At every time point the (transformed) data RDM of every subject is
+    compared with each (transformed) model RDM; the evaluation is the mean
+    over subjects. The statistic is applied to the data and the model RDMs
+    on the same conditions, inside every bootstrap or permutation sample.
+
+    Confidence intervals come from a bootstrap of the conditions (and of
+    the subjects when there are several): every sample uses the same
+    conditions and subjects at all time points, so the CIs of different
+    times are coherent. The test (one-sided: the model explains the data
+    better than chance) is corrected over time:
+
+    * several subjects (``subject_descriptor``): across subjects, with
+      :func:`mne.stats.permutation_cluster_1samp_test` ('cluster', cluster
+      forming at a one-sided t-test p < ``cluster_threshold``),
+      :func:`mne.stats.permutation_t_test` ('max'), or a one-sided t-test
+      per time point with :func:`mne.stats.fdr_correction` ('fdr');
+    * one subject: a randomisation test that permutes the conditions of
+      the models (the same permutation at every time point), with
+      cluster-mass ('cluster': clusters of time points with uncorrected
+      p < ``cluster_threshold``, mass = sum of the evaluations' z-scores
+      under the null, each cluster compared with the null's largest),
+      max-statistic ('max') or FDR ('fdr') correction.
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs
+        Data RDMs, one per time point (and subject), e.g. from
+        :func:`time_resolved_rdms` (untransformed: pass the statistic here).
+    models : RDMs | rsatoolbox.model.ModelFixed | list
+        The model RDMs (each RDM of an RDMs object is one model, named by
+        its rdm descriptor ``'name'`` if present). When both the data and a
+        model have the pattern descriptor ``'conditions'``, the model is
+        reordered to the data's conditions.
+    method : {'corr', 'cosine', 'spearman', 'rho-a', 'tau-a', 'kendall', \
+'tau-b', 'corr_cov', 'cosine_cov'}
+        Comparison, as in :func:`rsatoolbox.rdm.compare`.
+    statistic : callable | None
+        RDMs -> RDMs applied to data and models, e.g.
+        :func:`rsatoolbox_topo.rank_normalize` or
+        ``functools.partial(rsatoolbox_topo.rgtm, lower=0.4, upper=0.6)``.
+    time_descriptor : str
+        Rdm descriptor holding the time of each RDM.
+    subject_descriptor : str | None
+        Rdm descriptor holding the subject of each RDM; None: one subject.
+    n_bootstrap : int
+        Bootstrap samples for the CIs (0: no CIs).
+    confidence_level : float
+        Of the percentile CIs, in (0, 1).
+    correction : {'cluster', 'max', 'fdr', 'none'}
+        Correction for multiple comparisons over time.
+    alpha : float
+        Level of the (corrected) test, in (0, 1).
+    cluster_threshold : float
+        Uncorrected one-sided p-value that forms clusters, in (0, 1).
+    n_permutations : int
+        Permutations of the test (not used by 'fdr' and 'none' with several
+        subjects).
+    random_state : None | int | numpy.random.Generator
+        Seed of all random draws (bootstrap, permutations, MNE's tests).
+    n_jobs : int
+        Parallel jobs (joblib) over chunks of bootstrap samples, and for
+        MNE's tests; the result does not depend on it.
+    progress : bool
+        Show a tqdm progress bar over the bootstrap.
+
+    Returns
+    -------
+    TimecourseResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsatoolbox.rdm import RDMs
+    >>> from rsatoolbox_topo.bridges.mne import model_timecourse
+    >>> rng = np.random.default_rng(0)
+    >>> model = rng.random(15)  # 6 conditions
+    >>> data = np.array([rng.random(15), model + 0.1 * rng.random(15)])
+    >>> rdms = RDMs(data, rdm_descriptors={"time": [0.0, 0.1]})
+    >>> res = model_timecourse(rdms, RDMs(model), n_bootstrap=50,
+    ...                        correction="none", n_permutations=200,
+    ...                        random_state=0)
+    >>> res.significant.tolist()
+    [[False, True]]
+    """
+    if not isinstance(rdms, RDMs):
+        raise TypeError("The 'rdms' parameter must be an rsatoolbox RDMs "
+                        f"object. Got {type(rdms).__name__} instead.")
+    if rdms.n_cond < 3:
+        raise ValueError("The 'rdms' parameter must have at least 3 "
+                         f"conditions. Got {rdms.n_cond} instead.")
+    check_option("method", method, _COMPARE)
+    check_option("correction", correction, _CORRECTIONS)
+    n_bootstrap = check_int("n_bootstrap", n_bootstrap, 0)
+    n_permutations = check_int("n_permutations", n_permutations, 1)
+    confidence_level = check_real("confidence_level", confidence_level,
+                                  0.0, 1.0)
+    alpha = check_real("alpha", alpha, 0.0, 1.0)
+    cluster_threshold = check_real("cluster_threshold", cluster_threshold,
+                                   0.0, 1.0)
+    n_jobs = check_int("n_jobs", n_jobs)
+    rng = _check_random_state(random_state)
+    if statistic is not None and not callable(statistic):
+        _apply_statistic(statistic, rdms)  # raises the TypeError
+    cube, times, subjects = _data_cube(rdms, time_descriptor,
+                                       subject_descriptor)
+    names, model_vecs = _model_vectors(models, rdms)
+    n_subj, n_time = cube.shape[:2]
+    n_cond = rdms.n_cond
+    if subject_descriptor is not None and n_subj < 2:
+        raise ValueError(
+            f"The subject descriptor {subject_descriptor!r} has a single "
+            "value; set subject_descriptor=None for one subject.")
+
+    # all random draws up front, in a fixed order
+    boot_cond, boot_subj = _bootstrap_indices(rng, n_bootstrap, n_cond,
+                                              n_subj)
+    perms = np.argsort(rng.random((n_permutations, n_cond)), axis=1)
+    mne_seed = int(rng.integers(2 ** 31 - 1))
+
+    all_cond = np.arange(n_cond)[None]
+    all_subj = np.arange(n_subj)[None]
+    per_subject = _evaluate(cube, model_vecs, all_cond, all_subj, statistic,
+                            method, n_cond)[0]          # (M, S, T)
+    evaluations = per_subject.mean(axis=1)
+    undefined = np.isnan(per_subject).all(axis=(1, 2))
+    if np.any(undefined):
+        warnings.warn(
+            f"The model(s) {[names[i] for i in np.flatnonzero(undefined)]} "
+            f"have the same value for every pair of conditions after the "
+            f"statistic ({_statistic_name(statistic)}), so they cannot be "
+            "compared with the data (evaluations are NaN). A binary model "
+            "becomes constant under an RGTM whose lower threshold lies "
+            "above its fraction of 0-pairs; use other thresholds.",
+            CollapsedStatisticWarning, stacklevel=2)
+
+    boot = np.empty((n_bootstrap, len(names), n_time))
+    if n_bootstrap:
+        chunk = max(1, min(100, int(2e7 // max(1, n_subj * n_time
+                                                * len(names) * n_cond ** 2))))
+        starts = range(0, n_bootstrap, chunk)
+        from joblib import Parallel, delayed
+        from tqdm.auto import tqdm
+
+        jobs = (delayed(_evaluate)(cube, model_vecs, boot_cond[s:s + chunk],
+                                   boot_subj[s:s + chunk], statistic, method,
+                                   n_cond, quiet=True)
+                for s in tqdm(starts, disable=not progress,
+                              desc="bootstrap", unit="chunk"))
+        parts = Parallel(n_jobs=n_jobs)(jobs)
+        boot[:] = np.concatenate([p.mean(axis=2) for p in parts])
+        bad = np.isnan(boot) & ~np.isnan(evaluations)
+        if np.any(bad):
+            warnings.warn(
+                f"{int(bad.any(axis=(1, 2)).sum())} of {n_bootstrap} bootstrap "
+                "samples had an RDM without two distinct values (too few "
+                "distinct conditions drawn); they are left out of the CIs.",
+                DegenerateRDMWarning, stacklevel=2)
+        tail = (1 - confidence_level) / 2 * 100
+        ci = np.nanpercentile(boot, [tail, 100 - tail], axis=0)
+    else:
+        ci = np.full((2, len(names), n_time), np.nan)
+
+    if n_subj > 1:
+        p_values = _group_tests(per_subject, correction, cluster_threshold,
+                                n_permutations, mne_seed, n_jobs)
+    else:
+        null = _permutation_null(cube[0], model_vecs, perms, statistic,
+                                 method, n_cond)
+        p_values = _permutation_tests(evaluations, null, correction,
+                                      cluster_threshold)
+    p_values = np.where(np.isnan(evaluations), 1.0, p_values)
+    if correction == "fdr":
+        mne = _import_mne()
+        significant = np.stack([mne.stats.fdr_correction(p, alpha)[0]
+                                for p in p_values])
+        p_values = np.stack([mne.stats.fdr_correction(p, alpha)[1]
+                             for p in p_values])
+    else:
+        significant = p_values < alpha
+    return TimecourseResult(
+        times=times, model_names=names, evaluations=evaluations, ci=ci,
+        bootstrap=boot, p_values=p_values, significant=significant,
+        per_subject=per_subject, subjects=subjects, method=method,
+        statistic=_statistic_name(statistic), correction=correction,
+        alpha=alpha, confidence_level=confidence_level)
+
+
+def _permutation_null(data, model_vecs, perms, statistic, method, n_cond):
+    """Evaluations (n_perm, n_models, n_times) with permuted model labels.
+
+    The statistic is applied once to all permuted model RDMs together.
+    """
+    from rsatoolbox.rdm import compare
+
+    cols = np.stack([_pair_map(p, n_cond)[0] for p in perms])
+    permuted = model_vecs[:, cols]                 # (M, P, pairs)
+    permuted = permuted.transpose(1, 0, 2).reshape(-1, model_vecs.shape[1])
+    with warnings.catch_warnings():  # already reported for the estimate
+        warnings.simplefilter("ignore", TopoWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        permuted = _apply_statistic(statistic, RDMs(permuted)).get_vectors()
+        data_t = _apply_statistic(statistic, RDMs(data)).get_vectors()
+        null = compare(permuted, data_t, method=method)
+    return null.reshape(len(perms), len(model_vecs), len(data))
+
+
+def _statistic_name(statistic):
+    if statistic is None:
+        return "none"
+    func = getattr(statistic, "func", statistic)
+    name = getattr(func, "__name__", type(func).__name__)
+    kwargs = getattr(statistic, "keywords", None)
+    if kwargs:
+        name += "(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+    return name
+
+
+class TimecourseResult:
+    """Model evaluations over time, with bootstrap CIs and a corrected test.
+
+    Made by :func:`model_timecourse`; the attributes are numpy arrays.
+
+    Attributes
+    ----------
+    times : ndarray, shape (n_times,)
+        Time of each evaluation (s).
+    model_names : list of str
+        Names of the models, in the order of the first axis below.
+    evaluations : ndarray, shape (n_models, n_times)
+        Comparison of each model with the data (mean over subjects).
+    ci : ndarray, shape (2, n_models, n_times)
+        Lower and upper bounds of the percentile bootstrap CI.
+    bootstrap : ndarray, shape (n_bootstrap, n_models, n_times)
+        The bootstrap evaluations.
+    p_values : ndarray, shape (n_models, n_times)
+        Corrected p-values (cluster p-value for time points in a cluster,
+        1 elsewhere; FDR-adjusted for 'fdr'; uncorrected for 'none').
+    significant : ndarray of bool, shape (n_models, n_times)
+        Time points where the model is significant at ``alpha``.
+    per_subject : ndarray, shape (n_models, n_subjects, n_times)
+        Evaluations of each subject.
+    subjects : ndarray
+        Subject labels (``['all']`` for one subject).
+    method, statistic, correction : str
+        What was computed.
+    alpha, confidence_level : float
+        Level of the test and of the CIs.
+    """
+
+    def __init__(self, *, times, model_names, evaluations, ci, bootstrap,
+                 p_values, significant, per_subject, subjects, method,
+                 statistic, correction, alpha, confidence_level):
+        self.times = times
+        self.model_names = list(model_names)
+        self.evaluations = evaluations
+        self.ci = ci
+        self.bootstrap = bootstrap
+        self.p_values = p_values
+        self.significant = significant
+        self.per_subject = per_subject
+        self.subjects = subjects
+        self.method = method
+        self.statistic = statistic
+        self.correction = correction
+        self.alpha = alpha
+        self.confidence_level = confidence_level
+
+    def __repr__(self):
+        return (f"<TimecourseResult | {len(self.model_names)} model(s), "
+                f"{len(self.times)} time points "
+                f"({self.times[0]:g} to {self.times[-1]:g} s), "
+                f"{len(self.subjects)} subject(s), method={self.method!r}, "
+                f"statistic={self.statistic!r}, "
+                f"correction={self.correction!r}>")
+
+    @property
+    def onsets(self):
+        """First significant time of each model (NaN if never), a dict."""
+        return {name: (float(self.times[np.argmax(sig)]) if sig.any()
+                       else float("nan"))
+                for name, sig in zip(self.model_names, self.significant)}
+
+    def to_frame(self):
+        """A long pandas DataFrame: one row per model and time point.
+
+        Columns: model, time, evaluation, ci_low, ci_high, p_value,
+        significant.
+        """
+        import pandas as pd
+
+        n_model, n_time = self.evaluations.shape
+        return pd.DataFrame({
+            "model": np.repeat(self.model_names, n_time),
+            "time": np.tile(self.times, n_model),
+            "evaluation": self.evaluations.ravel(),
+            "ci_low": self.ci[0].ravel(),
+            "ci_high": self.ci[1].ravel(),
+            "p_value": self.p_values.ravel(),
+            "significant": self.significant.ravel(),
+        })
+
+    def plot(self, ax=None, *, colors=None, show_ci=True,
+             show_significance=True):
+        """Plot the evaluation time courses with CIs and significant times.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+            Where to draw; None: a new figure.
+        colors : list | None
+            One matplotlib colour per model; None: the default cycle.
+        show_ci : bool
+            Shade the bootstrap CIs.
+        show_significance : bool
+            Draw a bar under the curves where each model is significant.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 3.5))
+        cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        colors = colors or [cycle[i % len(cycle)]
+                            for i in range(len(self.model_names))]
+        low = np.nanmin(self.ci[0]) if show_ci and np.isfinite(
+            self.ci).any() else np.nanmin(self.evaluations)
+        span = (np.nanmax(self.evaluations) - low) or 1.0
+        for i, name in enumerate(self.model_names):
+            ax.plot(self.times, self.evaluations[i], color=colors[i],
+                    label=name)
+            if show_ci and np.isfinite(self.ci[:, i]).any():
+                ax.fill_between(self.times, self.ci[0, i], self.ci[1, i],
+                                color=colors[i], alpha=0.25, linewidth=0)
+            if show_significance:
+                level = low - span * (0.06 + 0.05 * i)
+                sig = np.where(self.significant[i], level, np.nan)
+                ax.plot(self.times, sig, color=colors[i], linewidth=4,
+                        solid_capstyle="butt")
+        ax.axhline(0, color="0.6", linewidth=0.8)
+        ax.axvline(0, color="0.6", linewidth=0.8, linestyle=":")
+        ax.set_xlabel("Time (s)")
+        measure = self.method if self.statistic == "none" else \
+            f"{self.method} ({self.statistic})"
+        ax.set_ylabel(f"Model evaluation [{measure}]")
+        if show_significance:
+            ax.set_title(f"Bars: significant (p < {self.alpha:g}, "
+                         f"{self.correction} correction)", fontsize="small")
+        ax.legend(loc="upper left", fontsize="small", frameon=False)
+        return ax
