@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from . import __version__
 
-__all__ = ["Report", "figure_to_png"]
+__all__ = ["Report", "figure_to_png", "accuracy_figure"]
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif;
@@ -77,6 +77,64 @@ def figure_to_png(fig, dpi=110):
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def accuracy_figure(frame, title=None, ax=None):
+    """Bar chart of accuracies with confidence intervals and chance.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per bar, with columns ``statistic`` (the bar label),
+        ``accuracy``, ``ci_low``, ``ci_high`` and ``chance``.
+    title : str | None
+        Title of the axes.
+    ax : matplotlib.axes.Axes | None
+        Where to draw; a new figure (not managed by pyplot) if None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure drawn into.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rsatoolbox_topo.report import accuracy_figure
+    >>> frame = pd.DataFrame({"statistic": ["rank", "rgtm(0.5,0.5)"],
+    ...                       "accuracy": [0.8, 0.7], "ci_low": [0.6, 0.5],
+    ...                       "ci_high": [0.9, 0.85], "chance": [0.1, 0.1]})
+    >>> fig = accuracy_figure(frame, title="layer across seeds")
+    >>> len(fig.axes[0].patches)
+    2
+    """
+    missing = {"statistic", "accuracy", "ci_low", "ci_high",
+               "chance"} - set(frame.columns)
+    if missing:
+        raise ValueError(
+            f"The 'frame' parameter must have the columns statistic, "
+            f"accuracy, ci_low, ci_high and chance. Missing: "
+            f"{sorted(missing)}.")
+    if ax is None:
+        fig = Figure(figsize=(1.2 + 0.9 * len(frame), 3.4))
+        ax = fig.add_subplot()
+    accuracy = frame["accuracy"].to_numpy(float)
+    errors = [accuracy - frame["ci_low"].to_numpy(float),
+              frame["ci_high"].to_numpy(float) - accuracy]
+    positions = range(len(frame))
+    ax.bar(positions, accuracy, yerr=errors, capsize=4, color="#7a9cc6",
+           edgecolor="#334")
+    ax.axhline(float(frame["chance"].iloc[0]), color="#c33", ls=":",
+               label="chance")
+    ax.set_xticks(list(positions), [str(s) for s in frame["statistic"]],
+                  rotation=30, ha="right")
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("identification accuracy")
+    ax.legend(loc="lower right", fontsize="small")
+    if title:
+        ax.set_title(title)
+    ax.figure.tight_layout()
+    return ax.figure
 
 
 class Report:
