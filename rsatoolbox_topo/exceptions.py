@@ -61,3 +61,11 @@ class MissingPairsWarning(TopoWarning):
     RDM is treated as missing in all of them, so that every distance between
     RDMs is taken over the same pairs.
     """
+
+
+class InferenceWarning(TopoWarning):
+    """A probable mistake in the arguments of an inference function.
+
+    For example ``use_correction=True`` with a single cross-validation run
+    per bootstrap sample, where no correction is possible.
+    """

@@ -1,0 +1,1465 @@
+"""Model comparison with a topological statistic applied per sample.
+
+The functions of this module have the names and arguments of
+:mod:`rsatoolbox.inference` (``eval_fixed``, ``eval_bootstrap_pattern``,
+``eval_bootstrap_rdm``, ``crossval``, ``bootstrap_crossval``,
+``eval_dual_bootstrap``) plus
+
+* ``statistic=``: a statistic (:class:`~rsatoolbox_topo.models.TopoStatistic`,
+  one of the names 'rgtm', 'rank_normalize', 'rgdm', or any callable mapping
+  RDMs to RDMs) applied to the data *and* to every model prediction inside
+  each bootstrap sample and fold, after resampling, on the same conditions;
+* ``random_state=``: an int, a :class:`numpy.random.Generator` or None; the
+  bootstrap samples (and fold assignments) are drawn from it, never from
+  numpy's global state;
+* ``samples=``: the bootstrap samples themselves, so that rsatoolbox's own
+  numbers can be reproduced sample by sample;
+* ``progress=`` and ``n_jobs=``: a tqdm progress bar and joblib workers
+  (results are identical for every ``n_jobs``).
+
+They return :class:`rsatoolbox.inference.Result` objects, which
+``Result.summary()``, :func:`rsatoolbox.vis.plot_model_comparison` and
+rsatoolbox's tests accept. Noise ceilings are computed on the transformed
+data. With ``statistic=None`` and the same samples, the numbers equal
+rsatoolbox's.
+
+The package's models (:mod:`rsatoolbox_topo.models`) carry their own
+statistic; for them ``statistic`` must stay None and the model's statistic
+(for :class:`~rsatoolbox_topo.models.ModelThresholds`, with the thresholds
+fitted on each training fold) is applied to both sides.
+
+Duplicated conditions: a bootstrap over conditions repeats some conditions;
+the pairs made of one condition and its copy are NaN (rsatoolbox's
+convention) and drop out of ranks, quantiles and comparisons. A pair of
+distinct conditions drawn ``c_i`` and ``c_j`` times appears ``c_i * c_j``
+times. ``eval_bootstrap_pattern`` uses this to compute the rank RDM and the
+RGTM of each sample from weighted ranks of the original pairs (a fast path
+for comparators 'corr' and 'cosine'); it is equal to the literal
+resampling, which is used for every other statistic and comparator.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed
+from rsatoolbox.inference import Result
+from rsatoolbox.inference.noise_ceiling import (boot_noise_ceiling,
+                                                cv_noise_ceiling)
+from rsatoolbox.io.hdf5 import read_dict_hdf5
+from rsatoolbox.io.pkl import read_dict_pkl
+from rsatoolbox.model import Model, ModelFixed, ModelSelect, ModelWeighted
+from rsatoolbox.rdm import RDMs, compare
+from rsatoolbox.util.inference_util import (default_k_pattern, default_k_rdm,
+                                            pool_rdm)
+from tqdm.auto import tqdm
+
+from . import _ranking
+from ._validation import check_int, check_option
+from .exceptions import InferenceWarning
+from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
+                     _TopoModel, as_statistic, model_from_dict)
+from .statistics import _gt_from_normalized
+
+__all__ = ["eval_fixed", "eval_bootstrap_pattern", "eval_bootstrap_rdm",
+           "crossval", "bootstrap_crossval", "eval_dual_bootstrap",
+           "draw_samples", "load_results", "result_from_dict"]
+
+_FAST_METHODS = ("corr", "cosine")
+_BOOT_TYPES = ("both", "pattern", "rdm")
+_CHUNK = 24  # bootstrap samples per batch of the fast path (memory bound)
+
+
+# ---------------------------------------------------------------- checks
+def _check_data(data, name="data"):
+    if not isinstance(data, RDMs):
+        raise TypeError(
+            f"The '{name}' parameter must be an rsatoolbox.rdm.RDMs object. "
+            f"Got {type(data).__name__} instead.")
+    if data.n_cond < 3:
+        raise ValueError(
+            f"The '{name}' parameter must have at least 3 conditions. Got "
+            f"{data.n_cond} instead.")
+
+
+def _check_models(models):
+    if isinstance(models, Model):
+        return [models]
+    try:
+        models = list(models)
+    except TypeError:
+        raise TypeError(
+            "The 'models' parameter must be an rsatoolbox.model.Model or a "
+            f"list of them. Got {type(models).__name__} instead.") from None
+    bad = [type(m).__name__ for m in models if not isinstance(m, Model)]
+    if bad or not models:
+        raise TypeError(
+            "The 'models' parameter must be an rsatoolbox.model.Model or a "
+            f"non-empty list of them. Got {bad or 'an empty list'} instead.")
+    return models
+
+
+def _check_thetas(theta, n_models):
+    if theta is None:
+        return [None] * n_models
+    theta = list(theta)
+    if len(theta) != n_models:
+        raise ValueError(
+            f"The 'theta' parameter must hold one parameter vector per model "
+            f"({n_models}). Got {len(theta)} instead.")
+    return theta
+
+
+def _check_fitters(fitter, models):
+    if fitter is None:
+        return [m.default_fitter for m in models]
+    if callable(fitter):
+        return [fitter] * len(models)
+    fitter = list(fitter)
+    if len(fitter) != len(models):
+        raise ValueError(
+            f"The 'fitter' parameter must be one fitter or one per model "
+            f"({len(models)}). Got {len(fitter)} instead.")
+    return [f if f is not None else m.default_fitter
+            for f, m in zip(fitter, models)]
+
+
+def _rng(random_state):
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, numbers.Integral) \
+            and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state))
+    raise TypeError(
+        "The 'random_state' parameter must be None, an int or a "
+        f"numpy.random.Generator. Got {type(random_state).__name__} instead.")
+
+
+def _descriptor_values(data, descriptor, kind):
+    table = data.pattern_descriptors if kind == "pattern" \
+        else data.rdm_descriptors
+    if descriptor not in table:
+        raise ValueError(
+            f"Invalid value for the '{kind}_descriptor' parameter. Allowed "
+            f"values are the data's {kind} descriptors {sorted(table)}, but "
+            f"got {descriptor!r} instead.")
+    return np.unique(np.asarray(table[descriptor]))
+
+
+class _Side:
+    """How one model's prediction and the data are transformed."""
+
+    def __init__(self, model, statistic):
+        self.model = model
+        self.topo = isinstance(model, _TopoModel)
+        if self.topo and statistic is not None:
+            raise ValueError(
+                f"Model {model.name!r} ({type(model).__name__}) applies its own "
+                f"statistic {model.statistic!r}; pass statistic=None, or use "
+                "rsatoolbox's own models with statistic=...")
+        self.statistic = statistic
+
+    def raw(self, theta):
+        if self.topo:
+            return self.model.predict_raw_rdm(theta)
+        return self.model.predict_rdm(theta)
+
+    def key(self, theta):
+        """Equal keys mean equal transforms (to share the data's one)."""
+        if self.topo:
+            if hasattr(self.model, "theta_"):
+                return ("thresholds", tuple(self.model._theta(theta)),
+                        id(self.model))
+            return ("model", _stat_key(self.model.statistic))
+        return ("statistic", _stat_key(self.statistic))
+
+    def transform(self, rdms, theta, where):
+        if self.topo:
+            out = self.model.transform(rdms, theta)
+            name = self.model.statistic
+        elif self.statistic is None:
+            return rdms
+        else:
+            out = self.statistic(rdms)
+            name = self.statistic
+        return _checked(out, rdms, name, where)
+
+
+def _stat_key(statistic):
+    return statistic if isinstance(statistic, TopoStatistic) or \
+        statistic is None else id(statistic)
+
+
+def _checked(out, rdms, statistic, where):
+    """The statistic's output must be RDMs of the same shape, not all NaN."""
+    if not isinstance(out, RDMs) or out.n_cond != rdms.n_cond \
+            or out.n_rdm != rdms.n_rdm:
+        raise TypeError(
+            f"The statistic {statistic!r} must return an RDMs object with "
+            f"{rdms.n_rdm} RDM(s) of {rdms.n_cond} conditions; got "
+            f"{type(out).__name__} instead ({where}).")
+    before = np.isnan(rdms.dissimilarities).all(axis=1)
+    after = np.isnan(out.dissimilarities).all(axis=1)
+    if np.any(after & ~before):
+        rows = np.flatnonzero(after & ~before)
+        raise ValueError(
+            f"The statistic {statistic!r} returned only NaN for RDM(s) "
+            f"{rows.tolist()} of {where}; it must return numbers where the "
+            "input has them.")
+    return out
+
+
+def _nc_statistic(statistic, sides):
+    """The statistic of the noise ceiling: the common one of all models."""
+    if statistic is not None:
+        return statistic
+    stats = {_stat_key(s.model.statistic) if s.topo and not hasattr(
+        s.model, "theta_") else ("other", i) if s.topo else None
+        for i, s in enumerate(sides)}
+    if len(stats) == 1:
+        (common,) = stats
+        if isinstance(common, TopoStatistic):
+            return common
+    return None
+
+
+def _apply(statistic, rdms, where):
+    if statistic is None:
+        return rdms
+    return _checked(statistic(rdms), rdms, statistic, where)
+
+
+def _check_conditions(sides, thetas, data, pattern_descriptor):
+    """Model predictions must have the data's conditions."""
+    for side, theta in zip(sides, thetas):
+        pred = side.raw(theta)
+        name = side.model.name
+        if pred.n_cond != data.n_cond:
+            raise ValueError(
+                f"Model {name!r} predicts {pred.n_cond} conditions, but the "
+                f"data have {data.n_cond}: models and data must describe the "
+                "same conditions.")
+        if pattern_descriptor is not None \
+                and pattern_descriptor not in pred.pattern_descriptors:
+            raise ValueError(
+                f"Model {name!r} has no pattern descriptor "
+                f"{pattern_descriptor!r} (it has "
+                f"{sorted(pred.pattern_descriptors)}), so its prediction "
+                "cannot be resampled like the data.")
+        for key in set(pred.pattern_descriptors) & set(
+                data.pattern_descriptors):
+            a = [str(v) for v in pred.pattern_descriptors[key]]
+            b = [str(v) for v in data.pattern_descriptors[key]]
+            if a != b:
+                raise ValueError(
+                    f"Model {name!r} and the data have different conditions: "
+                    f"their pattern descriptor {key!r} differs.")
+
+
+def _sides(models, statistic, thetas, data, pattern_descriptor):
+    sides = [_Side(m, statistic) for m in models]
+    _check_conditions(sides, thetas, data, pattern_descriptor)
+    return sides
+
+
+def _chunks(n, size):
+    return [np.arange(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _run(func, items, n_jobs, progress, desc):
+    """Map ``func`` over ``items`` (sequentially or with joblib workers)."""
+    n_jobs = check_int("n_jobs", n_jobs) if n_jobs is not None else 1
+    if n_jobs == 1:
+        return [func(item) for item in tqdm(items, disable=not progress,
+                                            desc=desc)]
+    return Parallel(n_jobs=n_jobs)(delayed(func)(item) for item in tqdm(
+        items, disable=not progress, desc=desc))
+
+
+# ---------------------------------------------------------------- samples
+def draw_samples(data, N=1000, kind="pattern", descriptor="index",
+                 random_state=None):
+    """Draw bootstrap samples of conditions or RDMs with an explicit RNG.
+
+    Each row is one bootstrap sample: as many descriptor values as there are
+    groups, drawn with replacement (what rsatoolbox's samplers return as
+    ``pattern_idx`` / ``rdm_idx``, but from ``random_state`` rather than
+    numpy's global state).
+
+    Parameters
+    ----------
+    data : rsatoolbox.rdm.RDMs
+        The data to resample.
+    N : int
+        Number of samples.
+    kind : {'pattern', 'rdm'}
+        Resample conditions (pattern descriptor) or RDMs (rdm descriptor).
+    descriptor : str
+        The descriptor whose groups are resampled together.
+    random_state : int | numpy.random.Generator | None
+        Source of the random numbers.
+
+    Returns
+    -------
+    ndarray, shape (N, n_groups)
+        Descriptor values.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import draw_samples
+    >>> draw_samples(load_92images("hit"), N=5, random_state=0).shape
+    (5, 92)
+    """
+    check_option("kind", kind, ("pattern", "rdm"))
+    N = check_int("N", N, 1)
+    values = _descriptor_values(data, descriptor, kind)
+    idx = _rng(random_state).integers(0, len(values), size=(N, len(values)))
+    return values[idx]
+
+
+def _check_samples(samples, N, values, name):
+    samples = np.asarray(samples)
+    if samples.ndim != 2 or samples.shape[1] != len(values):
+        raise ValueError(
+            f"The '{name}' parameter must have shape (n_samples, "
+            f"{len(values)}) (one row of descriptor values per bootstrap "
+            f"sample). Got shape {samples.shape} instead.")
+    unknown = ~np.isin(samples, values)
+    if np.any(unknown):
+        raise ValueError(
+            f"The '{name}' parameter holds values that are not descriptor "
+            f"values of the data, e.g. {samples[unknown][0]!r}.")
+    if N is not None and N != 1000 and N != len(samples):
+        raise ValueError(
+            f"The 'N' parameter ({N}) disagrees with the number of samples "
+            f"passed ({len(samples)}); leave N at its default.")
+    return samples
+
+
+# ---------------------------------------------------------------- eval_fixed
+def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
+               random_state=None):
+    """Evaluate models on data without bootstrap or cross-validation.
+
+    :func:`rsatoolbox.inference.eval_fixed` with the statistic applied to the
+    data and to each prediction before they are compared.
+
+    Parameters
+    ----------
+    models : rsatoolbox.model.Model | list of Model
+        The models.
+    data : rsatoolbox.rdm.RDMs
+        Data RDMs (one evaluation per data RDM).
+    theta : list | None
+        One parameter vector per model (None: the models' defaults).
+    method : str
+        rsatoolbox comparator ('cosine', 'corr', 'spearman', ...).
+    statistic : TopoStatistic | str | callable | None
+        Applied to both sides; None compares the RDMs as they are.
+    random_state : int | numpy.random.Generator | None
+        Accepted for a uniform signature; nothing is drawn here.
+
+    Returns
+    -------
+    rsatoolbox.inference.Result
+        ``cv_method='fixed'``; the noise ceiling is computed on the
+        transformed data.
+
+    Examples
+    --------
+    >>> from rsatoolbox.model import ModelFixed
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import eval_fixed
+    >>> models = load_92images("models")
+    >>> ms = [ModelFixed(n, models.subset("name", n)) for n in ("EVA", "monkeyIT")]
+    >>> res = eval_fixed(ms, load_92images("hit"), method="corr", statistic="rgtm")
+    >>> res.evaluations.shape
+    (1, 2, 8)
+    """
+    _check_data(data)
+    models = _check_models(models)
+    _rng(random_state)
+    statistic = as_statistic(statistic)
+    thetas = _check_thetas(theta, len(models))
+    sides = _sides(models, statistic, thetas, data, None)
+    evaluations = np.zeros((len(models), data.n_rdm))
+    for k, (side, th) in enumerate(zip(sides, thetas)):
+        pred = side.transform(side.raw(th), th, f"model {side.model.name!r}")
+        data_t = side.transform(data, th, "the data")
+        evaluations[k] = compare(pred, data_t, method)
+    evaluations = evaluations.reshape((1, len(models), data.n_rdm))
+    nc_data = _apply(_nc_statistic(statistic, sides), data, "the data")
+    noise_ceil = boot_noise_ceiling(nc_data, method=method,
+                                    rdm_descriptor="index")
+    if data.n_rdm > 1:
+        variances = np.cov(evaluations[0], ddof=0) / evaluations.shape[-1]
+        dof = evaluations.shape[-1] - 1
+    else:
+        variances = None
+        dof = 0
+    result = Result(models, evaluations, method=method, cv_method="fixed",
+                    noise_ceiling=noise_ceil, variances=variances, dof=dof,
+                    n_rdm=data.n_rdm, n_pattern=None)
+    result.n_pattern = data.n_cond
+    return result
+
+
+# ---------------------------------------------------------------- bootstrap
+def _bootstrap_variances(evaluations, noise_min, noise_max, boot_noise_ceil,
+                         nc_full):
+    eval_ok = np.isfinite(evaluations[:, 0])
+    if boot_noise_ceil:
+        noise_ceil = np.array([noise_min, noise_max])
+        variances = np.cov(np.concatenate([evaluations[eval_ok, :].T,
+                                           noise_ceil[:, eval_ok]]))
+    else:
+        noise_ceil = np.array(nc_full)
+        variances = np.cov(evaluations[eval_ok, :].T)
+    return noise_ceil, variances
+
+
+def _pattern_task(args):
+    """Literal resampling: evaluate a batch of pattern bootstrap samples."""
+    (sides, thetas, raws, data, pattern_descriptor, rdm_descriptor, method,
+     boot_noise_ceil, nc_stat, samples, first) = args
+    n_models = len(sides)
+    evals = np.full((len(samples), n_models), np.nan)
+    nc = np.full((len(samples), 2), np.nan)
+    for row, pattern_idx in enumerate(samples):
+        if len(np.unique(pattern_idx)) < 3:
+            continue
+        where = f"bootstrap sample {first + row}"
+        sample = data.subsample_pattern(pattern_descriptor, pattern_idx)
+        cache = {}
+        for j, (side, th) in enumerate(zip(sides, thetas)):
+            pred = raws[j].subsample_pattern(pattern_descriptor, pattern_idx)
+            key = side.key(th)
+            if key not in cache:
+                cache[key] = side.transform(sample, th, "the data, " + where)
+            pred_t = side.transform(pred, th,
+                                    f"model {side.model.name!r}, {where}")
+            evals[row, j] = np.mean(compare(pred_t, cache[key], method))
+        if boot_noise_ceil:
+            nc[row] = boot_noise_ceiling(
+                _apply(nc_stat, sample, "the data, " + where), method=method,
+                rdm_descriptor=rdm_descriptor)
+    return evals, nc
+
+
+def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
+                           pattern_descriptor="index", rdm_descriptor="index",
+                           boot_noise_ceil=True, *, statistic=None,
+                           random_state=None, samples=None, progress=False,
+                           n_jobs=1, fast=True):
+    """Evaluate models with a bootstrap over conditions.
+
+    :func:`rsatoolbox.inference.eval_bootstrap_pattern` with the statistic
+    applied, in every sample, to the resampled data and to each resampled
+    prediction (duplicated conditions give NaN pairs, which drop out).
+
+    Parameters
+    ----------
+    models : rsatoolbox.model.Model | list of Model
+        The models.
+    data : rsatoolbox.rdm.RDMs
+        Data RDMs.
+    theta : list | None
+        One parameter vector per model.
+    method : str
+        rsatoolbox comparator.
+    N : int
+        Number of bootstrap samples (ignored when ``samples`` is given).
+    pattern_descriptor : str
+        Conditions with the same value are resampled together.
+    rdm_descriptor : str
+        Groups of RDMs left out together by the noise ceiling.
+    boot_noise_ceil : bool
+        Compute the noise ceiling in every sample (else once, on all data).
+    statistic : TopoStatistic | str | callable | None
+        Applied to both sides in every sample.
+    random_state : int | numpy.random.Generator | None
+        Source of the bootstrap samples.
+    samples : array of shape (n_samples, n_groups) | None
+        The bootstrap samples (pattern descriptor values, as rsatoolbox's
+        ``bootstrap_sample_pattern`` returns them); see :func:`draw_samples`.
+    progress : bool
+        Show a tqdm progress bar.
+    n_jobs : int
+        joblib workers for the literal resampling path.
+    fast : bool
+        Use the weighted-ranks fast path where it applies (the rank RDM, the
+        rank-based RGTM or no statistic, comparators 'corr' and 'cosine',
+        predictions without NaN). It gives the same numbers as the literal
+        resampling up to rounding; ``fast=False`` forces the literal path.
+
+    Returns
+    -------
+    rsatoolbox.inference.Result
+        ``cv_method='bootstrap_pattern'``; evaluations of shape
+        (n_samples, n_models), NaN for samples with fewer than 3 distinct
+        conditions.
+
+    Examples
+    --------
+    >>> from rsatoolbox.model import ModelFixed
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import eval_bootstrap_pattern
+    >>> models = load_92images("models")
+    >>> ms = [ModelFixed(n, models.subset("name", n)) for n in ("EVA", "monkeyIT")]
+    >>> res = eval_bootstrap_pattern(ms, load_92images("hit"), method="corr",
+    ...                              N=20, statistic="rgtm", random_state=1)
+    >>> res.evaluations.shape, res.cv_method
+    ((20, 2), 'bootstrap_pattern')
+    """
+    _check_data(data)
+    models = _check_models(models)
+    statistic = as_statistic(statistic)
+    thetas = _check_thetas(theta, len(models))
+    values = _descriptor_values(data, pattern_descriptor, "pattern")
+    _descriptor_values(data, rdm_descriptor, "rdm")
+    if samples is None:
+        samples = draw_samples(data, N, "pattern", pattern_descriptor,
+                               random_state)
+    else:
+        samples = _check_samples(samples, N, values, "samples")
+    sides = _sides(models, statistic, thetas, data, pattern_descriptor)
+    raws = [side.raw(th) for side, th in zip(sides, thetas)]
+    nc_stat = _nc_statistic(statistic, sides)
+    spec = _fast_spec(sides, thetas, raws, data, method, nc_stat) \
+        if fast else None
+    if spec is not None:
+        evaluations, nc = _fast_pattern(spec, raws, data, pattern_descriptor,
+                                        rdm_descriptor, method, samples,
+                                        boot_noise_ceil, progress)
+    else:
+        size = max(1, int(np.ceil(len(samples) / (4 * max(1, abs(n_jobs))))))
+        tasks = [(sides, thetas, raws, data, pattern_descriptor,
+                  rdm_descriptor, method, boot_noise_ceil, nc_stat,
+                  samples[idx], idx[0])
+                 for idx in _chunks(len(samples), min(size, 50))]
+        out = _run(_pattern_task, tasks, n_jobs, progress,
+                   "eval_bootstrap_pattern")
+        evaluations = np.concatenate([o[0] for o in out])
+        nc = np.concatenate([o[1] for o in out])
+    nc_full = None
+    if not boot_noise_ceil:
+        nc_full = boot_noise_ceiling(_apply(nc_stat, data, "the data"),
+                                     method=method,
+                                     rdm_descriptor=rdm_descriptor)
+    noise_ceil, variances = _bootstrap_variances(evaluations, nc[:, 0],
+                                                 nc[:, 1], boot_noise_ceil,
+                                                 nc_full)
+    result = Result(models, evaluations, method=method,
+                    cv_method="bootstrap_pattern", noise_ceiling=noise_ceil,
+                    variances=variances, dof=data.n_cond - 1, n_rdm=None,
+                    n_pattern=data.n_cond)
+    result.n_rdm = data.n_rdm
+    return result
+
+
+def _rdm_task(args):
+    (sides, thetas, raws, data, rdm_descriptor, method, boot_noise_ceil,
+     nc_stat, samples, first) = args
+    evals = np.full((len(samples), len(sides)), np.nan)
+    nc = np.full((len(samples), 2), np.nan)
+    preds = {}
+    for row, rdm_idx in enumerate(samples):
+        where = f"bootstrap sample {first + row}"
+        sample = data.subsample(rdm_descriptor, rdm_idx)
+        cache = {}
+        for j, (side, th) in enumerate(zip(sides, thetas)):
+            if j not in preds:
+                preds[j] = side.transform(raws[j], th,
+                                          f"model {side.model.name!r}")
+            key = side.key(th)
+            if key not in cache:
+                cache[key] = side.transform(sample, th, "the data, " + where)
+            evals[row, j] = np.mean(compare(preds[j], cache[key], method))
+        if boot_noise_ceil:
+            nc[row] = boot_noise_ceiling(
+                _apply(nc_stat, sample, "the data, " + where), method=method,
+                rdm_descriptor=rdm_descriptor)
+    return evals, nc
+
+
+def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
+                       rdm_descriptor="index", boot_noise_ceil=True, *,
+                       statistic=None, random_state=None, samples=None,
+                       progress=False, n_jobs=1):
+    """Evaluate models with a bootstrap over RDMs (subjects).
+
+    :func:`rsatoolbox.inference.eval_bootstrap_rdm` with the statistic
+    applied to each resampled data set and to the predictions.
+
+    Parameters
+    ----------
+    models, data, theta, method, N
+        As in :func:`eval_bootstrap_pattern`.
+    rdm_descriptor : str
+        RDMs with the same value are resampled together.
+    boot_noise_ceil : bool
+        Compute the noise ceiling in every sample (else once, on all data).
+    statistic : TopoStatistic | str | callable | None
+        Applied to both sides.
+    random_state : int | numpy.random.Generator | None
+        Source of the bootstrap samples.
+    samples : array of shape (n_samples, n_groups) | None
+        The bootstrap samples (rdm descriptor values, as rsatoolbox's
+        ``bootstrap_sample_rdm`` returns them).
+    progress : bool
+        Show a tqdm progress bar.
+    n_jobs : int
+        joblib workers.
+
+    Returns
+    -------
+    rsatoolbox.inference.Result
+        ``cv_method='bootstrap_rdm'``. Unlike rsatoolbox 0.3.2, whose
+        ``variances`` leave out the noise ceiling (they are overwritten by
+        the model covariance), they include it, so that tests against the
+        noise ceiling use its bootstrap variance; the model variances are
+        the same.
+
+    Examples
+    --------
+    >>> from rsatoolbox.model import ModelFixed
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import eval_bootstrap_rdm
+    >>> models = load_92images("models")
+    >>> m = ModelFixed("EVA", models.subset("name", "EVA"))
+    >>> res = eval_bootstrap_rdm(m, load_92images("hit"), method="corr", N=10,
+    ...                          statistic="rank_normalize", random_state=0)
+    >>> res.cv_method
+    'bootstrap_rdm'
+    """
+    _check_data(data)
+    models = _check_models(models)
+    statistic = as_statistic(statistic)
+    thetas = _check_thetas(theta, len(models))
+    values = _descriptor_values(data, rdm_descriptor, "rdm")
+    if samples is None:
+        samples = draw_samples(data, N, "rdm", rdm_descriptor, random_state)
+    else:
+        samples = _check_samples(samples, N, values, "samples")
+    sides = _sides(models, statistic, thetas, data, None)
+    raws = [side.raw(th) for side, th in zip(sides, thetas)]
+    nc_stat = _nc_statistic(statistic, sides)
+    tasks = [(sides, thetas, raws, data, rdm_descriptor, method,
+              boot_noise_ceil, nc_stat, samples[idx], idx[0])
+             for idx in _chunks(len(samples), 50)]
+    out = _run(_rdm_task, tasks, n_jobs, progress, "eval_bootstrap_rdm")
+    evaluations = np.concatenate([o[0] for o in out])
+    nc = np.concatenate([o[1] for o in out])
+    nc_full = None
+    if not boot_noise_ceil:
+        nc_full = boot_noise_ceiling(_apply(nc_stat, data, "the data"),
+                                     method=method,
+                                     rdm_descriptor=rdm_descriptor)
+    noise_ceil, variances = _bootstrap_variances(evaluations, nc[:, 0],
+                                                 nc[:, 1], boot_noise_ceil,
+                                                 nc_full)
+    result = Result(models, evaluations, method=method,
+                    cv_method="bootstrap_rdm", noise_ceiling=noise_ceil,
+                    variances=variances, dof=data.n_rdm - 1,
+                    n_rdm=data.n_rdm, n_pattern=None)
+    result.n_pattern = data.n_cond
+    return result
+
+
+# ---------------------------------------------------------------- crossval
+def _fitting_model(model, statistic, fitter_given):
+    """rsatoolbox models with parameters get their topological counterpart.
+
+    Their own fitters would compare a raw prediction with transformed data;
+    the counterparts fit with the statistic applied to both sides.
+    """
+    if statistic is None or isinstance(model, _TopoModel) \
+            or isinstance(model, ModelFixed) or model.n_param == 0 \
+            or fitter_given:
+        return model
+    if isinstance(model, ModelSelect):
+        return ModelSelectTopo(model.name, model.rdm_obj, statistic)
+    if isinstance(model, ModelWeighted):
+        return ModelWeightedTopo(model.name, model.rdm_obj, statistic)
+    raise ValueError(
+        f"Model {model.name!r} ({type(model).__name__}) has parameters, and "
+        "its fitter does not know the statistic; pass a fitter that fits on "
+        "transformed RDMs, or use a model of rsatoolbox_topo.models.")
+
+
+def _fold_noise_ceiling(rdms, ceil_set, test_set, method, pattern_descriptor,
+                        statistic):
+    """rsatoolbox's cv_noise_ceiling, with the statistic on the test conditions.
+
+    The statistic is applied after restricting to each fold's test
+    conditions (on both the training RDMs that form the ceiling and the
+    test RDMs); without a statistic rsatoolbox's own function is used.
+    """
+    if statistic is None:
+        return cv_noise_ceiling(rdms, ceil_set, test_set, method=method,
+                                pattern_descriptor=pattern_descriptor)
+    noise_min, noise_max = [], []
+    for ceil, test in zip(ceil_set, test_set):
+        where = "the noise ceiling's test conditions"
+        test_t = _apply(statistic, test[0], where)
+        train = _apply(statistic, ceil[0].subsample_pattern(
+            pattern_descriptor, test[1]), where)
+        full = _apply(statistic, rdms.subsample_pattern(
+            pattern_descriptor, test[1]), where)
+        noise_min.append(np.mean(compare(pool_rdm(train, method=method),
+                                         test_t, method)))
+        noise_max.append(np.mean(compare(pool_rdm(full, method=method),
+                                         test_t, method)))
+    return np.mean(noise_min), np.mean(noise_max)
+
+
+def _crossval(sides, fitters, rdms, train_set, test_set, ceil_set, method,
+              pattern_descriptor, calc_noise_ceil, nc_stat):
+    n_models = len(sides)
+    evaluations, noise_ceil = [], []
+    for i_fold, (train, test) in enumerate(zip(train_set, test_set)):
+        evals = np.full(n_models, np.nan)
+        if not (train[0].n_rdm == 0 or test[0].n_rdm == 0
+                or train[0].n_cond <= 2 or test[0].n_cond <= 2):
+            where = f"fold {i_fold}"
+            for j, side in enumerate(sides):
+                th = fitters[j](side.model, train[0], method=method,
+                                pattern_idx=train[1],
+                                pattern_descriptor=pattern_descriptor)
+                pred = side.raw(th).subsample_pattern(
+                    by=pattern_descriptor, value=test[1])
+                pred_t = side.transform(
+                    pred, th, f"model {side.model.name!r}, {where}")
+                data_t = side.transform(test[0], th, "the test data, " + where)
+                evals[j] = np.mean(compare(pred_t, data_t, method))
+            if ceil_set is None and calc_noise_ceil:
+                noise_ceil.append(boot_noise_ceiling(
+                    _apply(nc_stat, rdms.subsample_pattern(
+                        by=pattern_descriptor, value=test[1]),
+                        "the test data, " + where), method=method))
+        evaluations.append(evals)
+    evaluations = np.array(evaluations).T.reshape(
+        (1, n_models, len(train_set)))
+    if ceil_set is not None and calc_noise_ceil:
+        noise_ceil = _fold_noise_ceiling(rdms, ceil_set, test_set, method,
+                                         pattern_descriptor, nc_stat)
+    elif calc_noise_ceil:
+        noise_ceil = np.array(noise_ceil).T
+    else:
+        noise_ceil = np.array([np.nan, np.nan])
+    return evaluations, noise_ceil
+
+
+def _prepare_cv(models, fitter, statistic, data, pattern_descriptor):
+    models = _check_models(models)
+    statistic = as_statistic(statistic)
+    given = fitter is not None
+    fitting = [_fitting_model(m, statistic, given) for m in models]
+    stat_for = [None if f is not m else statistic
+                for f, m in zip(fitting, models)]
+    fitters = _check_fitters(fitter, fitting)
+    sides = [_Side(f, s) for f, s in zip(fitting, stat_for)]
+    nc_stat = _nc_statistic(statistic, sides)
+    return models, sides, fitters, nc_stat
+
+
+def crossval(models, rdms, train_set, test_set, ceil_set=None,
+             method="cosine", fitter=None, pattern_descriptor="index",
+             calc_noise_ceil=True, *, statistic=None, random_state=None):
+    """Evaluate models on given cross-validation folds.
+
+    :func:`rsatoolbox.inference.crossval` with the statistic applied per
+    fold: each model is fitted on the fold's training data (a
+    :class:`~rsatoolbox_topo.models.ModelThresholds` fits its thresholds
+    there), and the test data and the test prediction are transformed with
+    the same statistic (for fitted thresholds, the fitted ones).
+
+    Parameters
+    ----------
+    models : rsatoolbox.model.Model | list of Model
+        The models. rsatoolbox's ``ModelSelect`` and ``ModelWeighted`` with a
+        ``statistic`` are fitted as their topological counterparts.
+    rdms : rsatoolbox.rdm.RDMs
+        The full data set.
+    train_set, test_set : list of (RDMs, pattern_idx)
+        The folds, as made by ``rsatoolbox.inference.sets_k_fold``.
+    ceil_set : list of (RDMs, pattern_idx) | None
+        Training RDMs at the test conditions, for the noise ceiling.
+    method : str
+        rsatoolbox comparator.
+    fitter : callable | list | None
+        Fitters (rsatoolbox's signature); None uses each model's default.
+    pattern_descriptor : str
+        Descriptor of the conditions in the folds.
+    calc_noise_ceil : bool
+        Compute the noise ceiling.
+    statistic : TopoStatistic | str | callable | None
+        Applied to both sides in every fold.
+    random_state : int | numpy.random.Generator | None
+        Accepted for a uniform signature; the folds are given.
+
+    Returns
+    -------
+    rsatoolbox.inference.Result
+        ``cv_method='crossvalidation'``, evaluations (1, n_models, n_folds).
+
+    Examples
+    --------
+    >>> from rsatoolbox.inference import sets_k_fold
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import crossval
+    >>> from rsatoolbox_topo.models import ModelThresholds
+    >>> hit, models = load_92images("hit"), load_92images("models")
+    >>> m = ModelThresholds("monkeyIT", models.subset("name", "monkeyIT"),
+    ...                     refine=None)
+    >>> train, test, ceil = sets_k_fold(hit, k_rdm=2, k_pattern=2, random=False)
+    >>> crossval(m, hit, train, test, ceil, method="corr").evaluations.shape
+    (1, 1, 4)
+    """
+    _check_data(rdms, "rdms")
+    _rng(random_state)
+    if len(train_set) != len(test_set):
+        raise ValueError(
+            "The 'train_set' and 'test_set' parameters must have the same "
+            f"length. Got {len(train_set)} and {len(test_set)} instead.")
+    if ceil_set is not None and len(ceil_set) != len(test_set):
+        raise ValueError(
+            "The 'ceil_set' and 'test_set' parameters must have the same "
+            f"length. Got {len(ceil_set)} and {len(test_set)} instead.")
+    models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
+                                                  rdms, pattern_descriptor)
+    _check_conditions(sides, [_default_theta(s.model) for s in sides], rdms,
+                      pattern_descriptor)
+    evaluations, noise_ceil = _crossval(
+        sides, fitters, rdms, train_set, test_set, ceil_set, method,
+        pattern_descriptor, calc_noise_ceil, nc_stat)
+    return Result(models, evaluations, method=method,
+                  cv_method="crossvalidation", noise_ceiling=noise_ceil)
+
+
+def _default_theta(model):
+    """A parameter vector good enough to check a model's conditions."""
+    if hasattr(model, "theta_"):
+        return (0.0, 1.0)
+    if isinstance(model, (ModelWeighted, ModelWeightedTopo)):
+        return np.ones(model.n_param)
+    if isinstance(model, (ModelSelect, ModelSelectTopo)):
+        return 0
+    return None
+
+
+# ------------------------------------------------ bootstrap + crossvalidation
+def _sets_k_fold(rdms, k_rdm, k_pattern, rng, pattern_descriptor,
+                 rdm_descriptor):
+    """rsatoolbox's sets_k_fold(random=True), shuffled by ``rng``.
+
+    Reimplemented because rsatoolbox shuffles with numpy's global state;
+    the group sizes and the leftover assignment are rsatoolbox's.
+    """
+    rdm_select = rng.permutation(np.unique(
+        np.asarray(rdms.rdm_descriptors[rdm_descriptor])))
+    if k_rdm > len(rdm_select):
+        raise ValueError(
+            f"The 'k_rdm' parameter ({k_rdm}) exceeds the number of RDM "
+            f"groups ({len(rdm_select)}).")
+    train_set, test_set, ceil_set = [], [], []
+    for test_idx, train_idx in _split(len(rdm_select), k_rdm):
+        rdms_test = rdms.subsample(rdm_descriptor,
+                                   [rdm_select[i] for i in test_idx])
+        rdms_train = rdms.subsample(rdm_descriptor,
+                                    [rdm_select[i] for i in train_idx])
+        pattern_select = rng.permutation(np.unique(np.asarray(
+            rdms_train.pattern_descriptors[pattern_descriptor])))
+        if k_pattern > len(pattern_select):
+            raise ValueError(
+                f"The 'k_pattern' parameter ({k_pattern}) exceeds the number "
+                f"of condition groups ({len(pattern_select)}).")
+        for p_test, p_train in _split(len(pattern_select), k_pattern):
+            test_vals = [pattern_select[i] for i in p_test]
+            train_vals = [pattern_select[i] for i in p_train]
+            train_set.append([rdms_train.subset_pattern(pattern_descriptor,
+                                                        train_vals),
+                              train_vals])
+            ceil_set.append([rdms_train.subset_pattern(pattern_descriptor,
+                                                       test_vals),
+                             test_vals])
+            test_set.append([rdms_test.subset_pattern(pattern_descriptor,
+                                                      test_vals),
+                             list(test_vals)])
+    return train_set, test_set, ceil_set
+
+
+def _split(n, k):
+    """rsatoolbox's k-fold index split of n shuffled items."""
+    size = n // k
+    extra = n % k
+    out = []
+    for group in range(k):
+        test = list(range(group * size, (group + 1) * size))
+        if group < extra:
+            test.append(n - (group + 1))
+        train = test if k <= 1 else sorted(set(range(n)) - set(test))
+        out.append((test, train))
+    return out
+
+
+def _concat_sampling(sample1, sample2):
+    """Index vector of sampling with sample1, then selecting sample2."""
+    return [s1 for s2 in sample2 for s1 in sample1 if s1 == s2]
+
+
+def _internal_cv(sides, fitters, sample, pattern_descriptor, rdm_descriptor,
+                 pattern_idx, k_pattern, k_rdm, method, nc_stat, rng):
+    train_set, test_set, ceil_set = _sets_k_fold(
+        sample, k_rdm, k_pattern, rng, pattern_descriptor, rdm_descriptor)
+    if k_rdm > 1 or k_pattern > 1:
+        nc = _fold_noise_ceiling(sample, ceil_set, test_set, method,
+                                 pattern_descriptor, nc_stat)
+    else:
+        nc = boot_noise_ceiling(_apply(nc_stat, sample, "the sample"),
+                                method=method, rdm_descriptor=rdm_descriptor)
+    for test_s in test_set:
+        test_s[1] = _concat_sampling(pattern_idx, test_s[1])
+    for train_s in train_set:
+        train_s[1] = _concat_sampling(pattern_idx, train_s[1])
+    evaluations, _ = _crossval(sides, fitters, sample, train_set, test_set,
+                               None, method, pattern_descriptor, False, None)
+    return evaluations[0], nc
+
+
+def _resolve_boot_samples(samples, boot_type, data, N, rdm_descriptor,
+                          pattern_descriptor, rng):
+    rdm_values = _descriptor_values(data, rdm_descriptor, "rdm")
+    pattern_values = _descriptor_values(data, pattern_descriptor, "pattern")
+    if samples is None:
+        rdm_s = pattern_s = None
+        if boot_type in ("both", "rdm"):
+            rdm_s = rdm_values[rng.integers(0, len(rdm_values),
+                                            (N, len(rdm_values)))]
+        if boot_type in ("both", "pattern"):
+            pattern_s = pattern_values[rng.integers(
+                0, len(pattern_values), (N, len(pattern_values)))]
+    else:
+        if not isinstance(samples, (tuple, list)) or len(samples) != 2:
+            raise ValueError(
+                "The 'samples' parameter must be a pair (rdm_samples, "
+                "pattern_samples), each an array of descriptor values of "
+                "shape (n_samples, n_groups) or None for a dimension that is "
+                f"not resampled. Got {type(samples).__name__} instead.")
+        rdm_s, pattern_s = samples
+        need_rdm = boot_type in ("both", "rdm")
+        need_pattern = boot_type in ("both", "pattern")
+        if (rdm_s is None) == need_rdm or (pattern_s is None) == need_pattern:
+            raise ValueError(
+                f"With boot_type={boot_type!r}, 'samples' must hold rdm "
+                f"samples {'and' if need_rdm else 'but not'} pattern "
+                f"samples{'' if need_pattern else ' (None)'}.")
+        if rdm_s is not None:
+            rdm_s = _check_samples(rdm_s, N, rdm_values, "samples[0]")
+        if pattern_s is not None:
+            pattern_s = _check_samples(pattern_s, N, pattern_values,
+                                       "samples[1]")
+        if rdm_s is not None and pattern_s is not None \
+                and len(rdm_s) != len(pattern_s):
+            raise ValueError(
+                "The two parts of 'samples' must have the same number of "
+                f"samples. Got {len(rdm_s)} and {len(pattern_s)} instead.")
+    n = len(rdm_s) if rdm_s is not None else len(pattern_s)
+    rdm_s = np.tile(rdm_values, (n, 1)) if rdm_s is None else rdm_s
+    pattern_s = np.tile(pattern_values, (n, 1)) if pattern_s is None \
+        else pattern_s
+    return rdm_s, pattern_s
+
+
+def _default_ks(data, k_pattern, k_rdm, pattern_descriptor, rdm_descriptor,
+                one_rdm_k1):
+    if k_pattern is None:
+        n = len(np.unique(data.pattern_descriptors[pattern_descriptor]))
+        k_pattern = default_k_pattern((1 - 1 / np.exp(1)) * n)
+    if k_rdm is None:
+        n = len(np.unique(data.rdm_descriptors[rdm_descriptor]))
+        k_rdm = 1 if (one_rdm_k1 and n == 1) else \
+            default_k_rdm((1 - 1 / np.exp(1)) * n)
+    return check_int("k_pattern", k_pattern, 1), check_int("k_rdm", k_rdm, 1)
+
+
+def _cv_variances(evaluations, noise_ceil, n_cv, use_correction):
+    """rsatoolbox's variance estimate with the cross-validation correction."""
+    eval_ok = ~np.isnan(evaluations[:, 0, 0, 0])
+    if use_correction and n_cv > 1:
+        evals_mean = np.mean(np.mean(evaluations[eval_ok], -1), -1)
+        evals_1 = np.mean(evaluations[eval_ok], -2)
+        noise_ceil_mean = np.mean(noise_ceil[:, eval_ok], -1)
+        noise_ceil_1 = noise_ceil[:, eval_ok]
+        var_mean = np.cov(np.concatenate([evals_mean.T, noise_ceil_mean]))
+        var_1 = np.mean([np.cov(np.concatenate([
+            evals_1[:, :, i].T, noise_ceil_1[:, :, i]]))
+            for i in range(n_cv)], axis=0)
+        return (n_cv * var_mean - var_1) / (n_cv - 1)
+    evals_nonan = np.mean(np.mean(evaluations[eval_ok], -1), -1)
+    noise_ceil_nonan = np.mean(noise_ceil[:, eval_ok], -1)
+    return np.cov(np.concatenate([evals_nonan.T, noise_ceil_nonan]))
+
+
+def _warn_correction(use_correction, n_cv):
+    if use_correction and n_cv == 1:
+        warnings.warn(
+            "use_correction=True needs n_cv > 1 cross-validation runs per "
+            "sample; with n_cv=1 no correction is applied.",
+            InferenceWarning, stacklevel=3)
+
+
+def _bootcv_task(args):
+    (sides, fitters, data, samples, seeds, pattern_descriptor, rdm_descriptor,
+     k_pattern, k_rdm, n_cv, method, nc_stat, variants) = args
+    rdm_s, pattern_s = samples
+    n_models = len(sides)
+    k = k_pattern * k_rdm
+    evals = np.full((len(seeds), n_models, k, n_cv, len(variants)), np.nan)
+    nc = np.full((2, len(seeds), n_cv, len(variants)), np.nan)
+    all_patterns = np.unique(np.asarray(
+        data.pattern_descriptors[pattern_descriptor]))
+    for row, seed in enumerate(seeds):
+        rng = np.random.default_rng(seed)
+        rdm_idx, pattern_idx = rdm_s[row], pattern_s[row]
+        if len(np.unique(rdm_idx)) < k_rdm \
+                or len(np.unique(pattern_idx)) < 3 * k_pattern:
+            continue
+        for v, variant in enumerate(variants):
+            if variant == "both":
+                sample = data.subsample(rdm_descriptor, rdm_idx)
+                sample = sample.subsample_pattern(pattern_descriptor,
+                                                  pattern_idx)
+                p_idx = pattern_idx
+            elif variant == "rdm":
+                sample = data.subsample(rdm_descriptor, rdm_idx)
+                p_idx = all_patterns
+            else:
+                sample = data.subsample_pattern(pattern_descriptor,
+                                                pattern_idx)
+                p_idx = pattern_idx
+            for rep in range(n_cv):
+                e, c = _internal_cv(sides, fitters, sample, pattern_descriptor,
+                                    rdm_descriptor, p_idx, k_pattern, k_rdm,
+                                    method, nc_stat, rng)
+                evals[row, :, :, rep, v] = e
+                nc[:, row, rep, v] = c
+    return evals, nc
+
+
+def _run_bootcv(sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
+                rdm_descriptor, k_pattern, k_rdm, n_cv, method, nc_stat,
+                variants, progress, n_jobs, desc):
+    n = len(rdm_s)
+    # One child seed per sample, drawn up front: identical for every n_jobs.
+    seeds = rng.integers(0, 2 ** 63 - 1, size=n)
+    tasks = [(sides, fitters, data, (rdm_s[idx], pattern_s[idx]), seeds[idx],
+              pattern_descriptor, rdm_descriptor, k_pattern, k_rdm, n_cv,
+              method, nc_stat, variants) for idx in _chunks(n, 10)]
+    out = _run(_bootcv_task, tasks, n_jobs, progress, desc)
+    return (np.concatenate([o[0] for o in out]),
+            np.concatenate([o[1] for o in out], axis=1))
+
+
+def bootstrap_crossval(models, data, method="cosine", fitter=None,
+                       k_pattern=None, k_rdm=None, N=1000, n_cv=2,
+                       pattern_descriptor="index", rdm_descriptor="index",
+                       boot_type="both", use_correction=True, *,
+                       statistic=None, random_state=None, samples=None,
+                       progress=False, n_jobs=1):
+    """k-fold cross-validation inside a bootstrap, statistic per fold.
+
+    :func:`rsatoolbox.inference.bootstrap_crossval`: in every bootstrap
+    sample the data are split into ``k_rdm x k_pattern`` folds ``n_cv``
+    times; models are fitted on each training fold (thresholds of a
+    :class:`~rsatoolbox_topo.models.ModelThresholds` included) and the
+    statistic is applied to the test data and prediction of each fold.
+
+    Parameters
+    ----------
+    models, data, method, fitter, k_pattern, k_rdm, N, n_cv,
+    pattern_descriptor, rdm_descriptor, boot_type, use_correction
+        As in rsatoolbox (``boot_type`` in {'both', 'pattern', 'rdm'}).
+        ``use_correction`` with ``n_cv=1`` warns
+        (:class:`~rsatoolbox_topo.exceptions.InferenceWarning`) instead of
+        raising.
+    statistic : TopoStatistic | str | callable | None
+        Applied to both sides in every fold.
+    random_state : int | numpy.random.Generator | None
+        Source of the bootstrap samples and fold assignments.
+    samples : (rdm_samples, pattern_samples) | None
+        The bootstrap samples (descriptor values, shape (n_samples,
+        n_groups) each; None for a dimension that ``boot_type`` does not
+        resample).
+    progress : bool
+        Show a tqdm progress bar.
+    n_jobs : int
+        joblib workers (results do not depend on it).
+
+    Returns
+    -------
+    rsatoolbox.inference.Result
+        Evaluations of shape (n_samples, n_models, k_pattern * k_rdm, n_cv).
+
+    Examples
+    --------
+    >>> from rsatoolbox.model import ModelFixed
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import bootstrap_crossval
+    >>> models = load_92images("models")
+    >>> m = ModelFixed("EVA", models.subset("name", "EVA"))
+    >>> res = bootstrap_crossval(m, load_92images("hit"), method="corr",
+    ...                          k_pattern=2, k_rdm=2, N=3,
+    ...                          statistic="rgtm", random_state=0)
+    >>> res.evaluations.shape
+    (3, 1, 4, 2)
+    """
+    _check_data(data)
+    check_option("boot_type", boot_type, _BOOT_TYPES)
+    n_cv = check_int("n_cv", n_cv, 1)
+    rng = _rng(random_state)
+    k_pattern, k_rdm = _default_ks(data, k_pattern, k_rdm, pattern_descriptor,
+                                   rdm_descriptor, True)
+    models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
+                                                  data, pattern_descriptor)
+    _check_conditions(sides, [_default_theta(s.model) for s in sides], data,
+                      pattern_descriptor)
+    _warn_correction(use_correction, n_cv)
+    rdm_s, pattern_s = _resolve_boot_samples(
+        samples, boot_type, data, check_int("N", N, 1), rdm_descriptor,
+        pattern_descriptor, rng)
+    variant = {"both": "both", "pattern": "pattern", "rdm": "rdm"}[boot_type]
+    evaluations, noise_ceil = _run_bootcv(
+        sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
+        rdm_descriptor, k_pattern, k_rdm, n_cv, method, nc_stat, [variant],
+        progress, n_jobs, "bootstrap_crossval")
+    evaluations = evaluations[..., 0]
+    noise_ceil = noise_ceil[..., 0]
+    if boot_type == "both":
+        cv_method, dof = "bootstrap_crossval", min(data.n_rdm, data.n_cond) - 1
+        n_rdm, n_cond = data.n_rdm, data.n_cond
+    elif boot_type == "pattern":
+        cv_method, dof = "bootstrap_crossval_pattern", data.n_cond - 1
+        n_rdm, n_cond = None, data.n_cond
+    else:
+        cv_method, dof = "bootstrap_crossval_rdm", data.n_rdm - 1
+        n_rdm, n_cond = data.n_rdm, None
+    variances = _cv_variances(evaluations, noise_ceil, n_cv, use_correction)
+    return Result(models, evaluations, method=method, cv_method=cv_method,
+                  noise_ceiling=noise_ceil, variances=variances, dof=dof,
+                  n_rdm=n_rdm, n_pattern=n_cond)
+
+
+def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
+                        k_pattern=1, k_rdm=1, N=1000, n_cv=2,
+                        pattern_descriptor="index", rdm_descriptor="index",
+                        use_correction=True, *, statistic=None,
+                        random_state=None, samples=None, progress=False,
+                        n_jobs=1):
+    """Dual bootstrap (RDMs, conditions, both), statistic per fold.
+
+    :func:`rsatoolbox.inference.eval_dual_bootstrap`: each bootstrap sample
+    is evaluated three times, resampling both dimensions, only the RDMs and
+    only the conditions, with optional cross-validation (``k_pattern``,
+    ``k_rdm``) inside; the variance estimates are combined as in rsatoolbox.
+
+    Parameters
+    ----------
+    models, data, method, fitter, k_pattern, k_rdm, N, n_cv,
+    pattern_descriptor, rdm_descriptor, use_correction
+        As in rsatoolbox.
+    statistic : TopoStatistic | str | callable | None
+        Applied to both sides in every sample and fold.
+    random_state : int | numpy.random.Generator | None
+        Source of the bootstrap samples and fold assignments.
+    samples : (rdm_samples, pattern_samples) | None
+        The bootstrap samples (descriptor values).
+    progress : bool
+        Show a tqdm progress bar.
+    n_jobs : int
+        joblib workers (results do not depend on it).
+
+    Returns
+    -------
+    rsatoolbox.inference.Result
+        ``cv_method='dual_bootstrap'``; evaluations of shape (n_samples,
+        n_models, k_pattern * k_rdm, n_cv, 3).
+
+    Examples
+    --------
+    >>> from rsatoolbox.model import ModelFixed
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import eval_dual_bootstrap
+    >>> models = load_92images("models")
+    >>> m = ModelFixed("EVA", models.subset("name", "EVA"))
+    >>> res = eval_dual_bootstrap(m, load_92images("hit"), method="corr", N=4,
+    ...                           statistic="rgtm", random_state=0)
+    >>> res.evaluations.shape
+    (4, 1, 1, 1, 3)
+    """
+    _check_data(data)
+    n_cv = check_int("n_cv", n_cv, 1)
+    rng = _rng(random_state)
+    k_pattern, k_rdm = _default_ks(data, k_pattern, k_rdm, pattern_descriptor,
+                                   rdm_descriptor, False)
+    if k_rdm == 1 and k_pattern == 1:
+        n_cv = 1
+        use_correction = False
+    models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
+                                                  data, pattern_descriptor)
+    _check_conditions(sides, [_default_theta(s.model) for s in sides], data,
+                      pattern_descriptor)
+    _warn_correction(use_correction, n_cv)
+    rdm_s, pattern_s = _resolve_boot_samples(
+        samples, "both", data, check_int("N", N, 1), rdm_descriptor,
+        pattern_descriptor, rng)
+    evaluations, noise_ceil = _run_bootcv(
+        sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
+        rdm_descriptor, k_pattern, k_rdm, n_cv, method, nc_stat,
+        ["both", "rdm", "pattern"], progress, n_jobs, "eval_dual_bootstrap")
+    dof = min(data.n_rdm, data.n_cond) - 1
+    eval_ok = ~np.isnan(evaluations[:, 0, 0, 0, 0])
+    evals_nonan = np.mean(np.mean(evaluations[eval_ok], -2), -2)
+    noise_ceil_nonan = np.mean(noise_ceil[:, eval_ok], -2).transpose([1, 0, 2])
+    matrix = np.concatenate([evals_nonan, noise_ceil_nonan], 1)
+    matrix -= np.mean(matrix, 0, keepdims=True)
+    var_mean = np.einsum("ijk,ilk->kjl", matrix, matrix) \
+        / (matrix.shape[0] - 1)
+    if use_correction and n_cv > 1:
+        evals_1 = np.mean(evaluations[eval_ok], -3)
+        noise_ceil_1 = noise_ceil[:, eval_ok].transpose([1, 0, 2, 3])
+        matrix_1 = np.concatenate([evals_1, noise_ceil_1], 1)
+        matrix_1 -= np.mean(matrix_1, 0, keepdims=True)
+        var_1 = np.einsum("ijmk,ilmk->kjl", matrix_1, matrix_1) \
+            / (matrix_1.shape[0] - 1) / matrix_1.shape[2]
+        variances = (n_cv * var_mean - var_1) / (n_cv - 1)
+    else:
+        variances = var_mean
+    return Result(models, evaluations, method=method,
+                  cv_method="dual_bootstrap", noise_ceiling=noise_ceil,
+                  variances=variances, dof=dof, n_rdm=data.n_rdm,
+                  n_pattern=data.n_cond)
+
+
+# ---------------------------------------------------------------- fast path
+def _fast_kind(statistic):
+    """'identity', 'rank' or ('rgtm', lower, upper); None if not fast."""
+    if statistic is None:
+        return "identity"
+    if not isinstance(statistic, TopoStatistic):
+        return None
+    if statistic.name == "rank_normalize":
+        return "rank"
+    if statistic.name != "rgtm":
+        return None
+    p = statistic.params
+    if p.get("normalize", "rank") != "rank" \
+            or p.get("thresholds", "quantile") != "quantile" \
+            or p.get("shape", "linear") != "linear":
+        return None
+    return ("rgtm", float(p.get("lower", 0.2)), float(p.get("upper", 0.8)))
+
+
+def _fast_spec(sides, thetas, raws, data, method, nc_stat):
+    """The common fast-path statistic of all models, or None."""
+    if method not in _FAST_METHODS:
+        return None
+    kinds = set()
+    for side, th, raw in zip(sides, thetas, raws):
+        if side.topo:
+            if hasattr(side.model, "theta_"):
+                return None
+            kinds.add(_fast_kind(side.model.statistic))
+        else:
+            kinds.add(_fast_kind(side.statistic))
+        if raw.n_rdm != 1 or np.isnan(raw.dissimilarities).any():
+            return None
+    kinds.add(_fast_kind(nc_stat))
+    if len(kinds) != 1 or None in kinds:
+        return None
+    if np.isnan(data.dissimilarities).any():
+        return None
+    return kinds.pop()
+
+
+def _weighted_statistic(values, weights, kind):
+    """The statistic of the resampled vectors, from weighted original pairs."""
+    if kind == "identity":
+        return values
+    with warnings.catch_warnings():
+        # Degenerate samples are reported by the literal path; here they
+        # get the same values silently.
+        warnings.simplefilter("ignore")
+        ranked = _ranking.sorted_ranks(values, weights)
+        if kind == "rank":
+            return ranked.ranks
+        out, _, _ = _gt_from_normalized(ranked, kind[1], kind[2], "quantile",
+                                        "linear")
+    return out
+
+
+def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
+                  method, samples, boot_noise_ceil, progress):
+    """eval_bootstrap_pattern by weights on the original pairs.
+
+    A condition drawn c times turns pair (i, j) into c_i * c_j resampled
+    pairs and its pairs with its own copies into NaN. Weighted ranks and
+    quantiles (:mod:`rsatoolbox_topo._ranking`) give the statistic of the
+    resampled RDM, and weighted inner products give rsatoolbox's 'corr' and
+    'cosine' comparisons and its leave-one-out noise ceiling, without
+    building the resampled RDMs (hand-written: rsatoolbox has no weighted
+    comparators).
+    """
+    n_data = data.n_rdm
+    vectors = np.concatenate([data.get_vectors()] +
+                             [r.get_vectors() for r in raws])
+    n_rows = len(vectors)
+    n_cond = data.n_cond
+    iu = np.triu_indices(n_cond, 1)
+    desc = np.asarray(data.pattern_descriptors[pattern_descriptor])
+    groups = np.asarray(data.rdm_descriptors[rdm_descriptor])
+    group_ids = [np.flatnonzero(groups == g) for g in np.unique(groups)]
+    values, cond_group = np.unique(desc, return_inverse=True)
+    evaluations = np.full((len(samples), n_rows - n_data), np.nan)
+    nc = np.full((len(samples), 2), np.nan)
+    for idx in tqdm(_chunks(len(samples), _CHUNK), disable=not progress,
+                    desc="eval_bootstrap_pattern"):
+        chunk = samples[idx]
+        counts = np.stack([np.bincount(np.searchsorted(values, s),
+                                       minlength=len(values))
+                           for s in chunk])
+        valid = (counts > 0).sum(axis=1) >= 3
+        cond_w = counts[:, cond_group].astype(np.float64)
+        pair_w = cond_w[:, iu[0]] * cond_w[:, iu[1]]
+        stacked = np.broadcast_to(vectors, (len(chunk),) + vectors.shape)
+        w_rows = np.broadcast_to(pair_w[:, None, :], stacked.shape)
+        t = _weighted_statistic(stacked.reshape(-1, vectors.shape[1]),
+                                w_rows.reshape(-1, vectors.shape[1]), kind)
+        t = np.nan_to_num(t.reshape(stacked.shape), nan=0.0)
+        total = pair_w.sum(axis=1)[:, None, None]
+        if method == "corr":
+            mean = np.einsum("brp,bp->br", t, pair_w)[..., None] / total
+            t = t - mean
+        gram = np.einsum("brp,bsp->brs", t * pair_w[:, None, :], t)
+        norms = np.sqrt(np.maximum(np.einsum("brr->br", gram), 0.0))
+        ok = norms > 0
+        safe = np.where(ok, norms, 1.0)
+        cos = gram / safe[:, :, None] / safe[:, None, :]
+        cos = np.where(ok[:, :, None] & ok[:, None, :], cos, 0.0)
+        evals = cos[:, n_data:, :n_data].mean(axis=2)
+        evals[~valid] = np.nan
+        evaluations[idx] = evals
+        if boot_noise_ceil:
+            ceil = _weighted_noise_ceiling(gram[:, :n_data, :n_data],
+                                           group_ids)
+            ceil[~valid] = np.nan
+            nc[idx] = ceil
+    return evaluations, nc
+
+
+def _weighted_noise_ceiling(gram, group_ids):
+    """rsatoolbox's boot_noise_ceiling from the Gram matrix of the data.
+
+    pool_rdm scales each RDM to unit (weighted) RMS after centring for
+    'corr' and averages them; the shift it adds afterwards does not change
+    a correlation. The pooled RDM of a set S is thus sum_i z_i / |S| with
+    z_i = x_i / ||x_i||, and its comparisons with each test RDM follow from
+    the Gram matrix (the common weight total cancels).
+    """
+    diag = np.sqrt(np.maximum(np.einsum("brr->br", gram), 0.0))
+    safe = np.where(diag > 0, diag, 1.0)
+    unit = gram / safe[:, :, None] / safe[:, None, :]     # <z_i, z_k>
+
+    def pooled_vs_tests(train, tests):
+        # <pool, x_t> / (||pool|| ||x_t||) = mean_i <z_i, z_t> / ||pool||
+        pool_norm = np.sqrt(np.maximum(
+            unit[:, train][:, :, train].sum(axis=(1, 2)), 0.0)) / len(train)
+        inner = unit[:, train][:, :, tests].mean(axis=1)
+        norm = np.where(pool_norm > 0, pool_norm, 1.0)[:, None]
+        out = np.where(pool_norm[:, None] > 0, inner / norm, 0.0)
+        return out.mean(axis=1)
+
+    everything = np.concatenate(group_ids)
+    if len(group_ids) == 1:
+        value = pooled_vs_tests(everything, everything)
+        return np.stack([value, value], axis=1)
+    low, high = [], []
+    for test in group_ids:
+        train = np.setdiff1d(everything, test)
+        low.append(pooled_vs_tests(train, test))
+        high.append(pooled_vs_tests(everything, test))
+    return np.stack([np.mean(low, axis=0), np.mean(high, axis=0)], axis=1)
+
+
+# ---------------------------------------------------------------- loading
+def result_from_dict(result_dict):
+    """Rebuild a Result whose models may be this package's.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import eval_fixed, result_from_dict
+    >>> from rsatoolbox_topo.models import ModelFixedTopo
+    >>> m = ModelFixedTopo("EVA", load_92images("models").subset("name", "EVA"))
+    >>> res = eval_fixed(m, load_92images("hit"), method="corr")
+    >>> result_from_dict(res.to_dict()).models[0].statistic
+    TopoStatistic('rgtm')
+    """
+    models_dict = result_dict["models"]
+    models = [model_from_dict(models_dict[f"model_{i}"])
+              for i in range(len(models_dict))]
+    return Result(models, np.asarray(result_dict["evaluations"]),
+                  _text(result_dict["method"]),
+                  _text(result_dict["cv_method"]),
+                  result_dict["noise_ceiling"],
+                  variances=result_dict.get("variances"),
+                  dof=result_dict.get("dof"),
+                  n_rdm=result_dict.get("n_rdm"),
+                  n_pattern=result_dict.get("n_pattern"))
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def load_results(filename, file_type=None):
+    """Load a Result saved with ``Result.save``, this package's models included.
+
+    rsatoolbox's own ``load_results`` fails for model classes it does not
+    know; this one rebuilds the models of :mod:`rsatoolbox_topo.models` and
+    rsatoolbox's.
+
+    Parameters
+    ----------
+    filename : str | file
+        Path ('.pkl', '.h5' or '.hdf5') or open file.
+    file_type : {'hdf5', 'pkl'} | None
+        Inferred from the file name when None.
+
+    Returns
+    -------
+    rsatoolbox.inference.Result
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.inference import eval_fixed, load_results
+    >>> from rsatoolbox_topo.models import ModelFixedTopo
+    >>> m = ModelFixedTopo("EVA", load_92images("models").subset("name", "EVA"))
+    >>> res = eval_fixed(m, load_92images("hit"), method="corr")
+    >>> path = os.path.join(tempfile.mkdtemp(), "res.h5")
+    >>> res.save(path)
+    >>> load_results(path).models[0].name
+    'EVA'
+    """
+    if file_type is None and isinstance(filename, str):
+        if filename.endswith(".pkl"):
+            file_type = "pkl"
+        elif filename.endswith((".h5", ".hdf5")):
+            file_type = "hdf5"
+    check_option("file_type", file_type, ("hdf5", "pkl"))
+    data = read_dict_hdf5(filename) if file_type == "hdf5" \
+        else read_dict_pkl(filename)
+    return result_from_dict(data)
