@@ -122,3 +122,23 @@ def test_bad_arguments(tmp_path, call, error, message):
         call(Report("Test", out_dir=tmp_path))
     with pytest.raises(TypeError, match="'title' parameter"):
         Report(3)
+
+
+def test_accuracy_figure_draws_the_numbers():
+    """Bar heights are the accuracies and the chance line is at chance."""
+    from rsatoolbox_topo.report import accuracy_figure
+
+    frame = pd.DataFrame({"statistic": ["rdm", "rank", "rgtm"],
+                          "accuracy": [0.9, 0.5, 0.7],
+                          "ci_low": [0.8, 0.3, 0.6],
+                          "ci_high": [1.0, 0.6, 0.8],
+                          "chance": [0.25] * 3})
+    fig = accuracy_figure(frame, title="t")
+    ax = fig.axes[0]
+    assert [p.get_height() for p in ax.patches] == pytest.approx(
+        [0.9, 0.5, 0.7])
+    assert ax.lines[-1].get_ydata()[0] == pytest.approx(0.25)
+    assert [t.get_text() for t in ax.get_xticklabels()] == \
+        ["rdm", "rank", "rgtm"]
+    with pytest.raises(ValueError, match=r"Missing: \['ci_high', 'ci_low'\]"):
+        accuracy_figure(frame.drop(columns=["ci_low", "ci_high"]))
