@@ -1,0 +1,826 @@
+"""The evaluation protocol of tRSA: which representation did an RDM come from?
+
+Lin & Kriegeskorte (2024, PNAS, doi:10.1073/pnas.2317881121) measure how
+well a statistic of RDMs keeps what distinguishes representations (brain
+regions, network layers: the *classes*) while discarding what differs between
+*individuals* (subjects, network seeds) without computational meaning:
+
+* :func:`identify`: leave-one-individual-out nearest-centroid
+  identification of the class of every held-out RDM;
+* :func:`bootstrap_identify`: percentile intervals from a two-factor
+  bootstrap over individuals and conditions (stimuli);
+* :func:`threshold_map`: accuracy over the (lower, upper) grid of the RGTM
+  (or the two-step RGDM), with bootstrap intervals;
+* :func:`nested_threshold_cv`: the honest counterpart of picking the best
+  cell in-sample: thresholds chosen on the training individuals only;
+* :func:`compare_regimes`: the five regimes of the (lower, upper) triangle
+  and the rank RDM compared over the same bootstrap samples.
+
+Every result has ``to_frame()`` (a tidy :class:`pandas.DataFrame`),
+``plot(ax=None)`` and ``save(path)`` / ``load(path)`` (``.npz`` or ``.json``,
+exact round trip).
+
+Missing values: a pair of conditions that is NaN in any RDM is treated as
+missing in all RDMs (a :class:`~rsatoolbox_topo.exceptions.MissingPairsWarning`
+says so), so that every distance is taken over the same pairs and no
+accuracy silently depends on which RDM had gaps.
+"""
+
+import functools
+import inspect
+import json
+import math
+import pathlib
+import warnings
+from copy import deepcopy
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+from rsatoolbox.rdm import RDMs
+from rsatoolbox.rdm import compare as _rsa_compare
+
+from . import _fast_identification as _fast
+from ._validation import check_int, check_option, check_rdms, check_real
+from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
+                         TopoWarning)
+from .statistics import REGIMES, rank_normalize, regime, rgdm, rgtm
+
+__all__ = ["identify", "bootstrap_identify", "threshold_map",
+           "nested_threshold_cv", "compare_regimes", "IdentificationResult",
+           "BootstrapResult", "ThresholdMap", "NestedCVResult",
+           "RegimeComparison"]
+
+_METHODS = ("euclidean", "cosine", "corr", "rho-a", "tau-a", "corr_cov",
+            "cosine_cov")
+_TIES = ("split", "report")
+_MAP_STATISTICS = ("rgtm", "rgdm")
+RANK_RDM = "rank RDM"
+
+
+# ------------------------------------------------------------ input checks
+def _py(value):
+    """Plain Python scalar (JSON-able) from a numpy scalar."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _unique_in_order(values):
+    seen = {}
+    for value in values:
+        seen.setdefault(_py(value), None)
+    return list(seen)
+
+
+def _check_descriptor(rdms, name, value):
+    names = list(rdms.rdm_descriptors)
+    if not isinstance(value, str) or value not in names:
+        raise ValueError(
+            f"Invalid value for the '{name}' parameter. Allowed values are "
+            f"the rdm descriptors of 'rdms' ({', '.join(map(repr, names))}), "
+            f"but got {value!r} instead.")
+
+
+def _prepare(rdms, by, across):
+    """Vectors, class and individual labels and the (individual, class) grid.
+
+    Raises for fewer than 2 classes or individuals, a class missing in an
+    individual, or a (class, individual) pair given twice.
+    """
+    vectors = check_rdms(rdms).astype(np.float64)
+    _check_descriptor(rdms, "by", by)
+    _check_descriptor(rdms, "across", across)
+    if by == across:
+        raise ValueError(
+            "The 'by' and 'across' parameters must name different rdm "
+            f"descriptors. Got by={by!r} and across={across!r}.")
+    cls = [_py(v) for v in rdms.rdm_descriptors[by]]
+    ind = [_py(v) for v in rdms.rdm_descriptors[across]]
+    classes, individuals = _unique_in_order(cls), _unique_in_order(ind)
+    for name, what, labels in (("by", "classes", classes),
+                               ("across", "individuals", individuals)):
+        if len(labels) < 2:
+            raise ValueError(
+                f"Identification needs at least 2 {what} (descriptor "
+                f"'{name}'). Got {len(labels)} ({labels!r}) instead.")
+    grid = np.full((len(individuals), len(classes)), -1, dtype=np.intp)
+    c_pos = {c: i for i, c in enumerate(classes)}
+    s_pos = {s: i for i, s in enumerate(individuals)}
+    for k, (c, s) in enumerate(zip(cls, ind)):
+        if grid[s_pos[s], c_pos[c]] >= 0:
+            raise ValueError(
+                f"The 'rdms' parameter has more than one RDM for class "
+                f"{c!r} ({by}) of individual {s!r} ({across}); average or "
+                "select them first.")
+        grid[s_pos[s], c_pos[c]] = k
+    missing = np.argwhere(grid < 0)
+    if len(missing):
+        pairs = ", ".join(f"{classes[c]!r} of {individuals[s]!r}"
+                          for s, c in missing[:5])
+        raise ValueError(
+            f"The 'rdms' parameter must hold one RDM per class ({by}) and "
+            f"individual ({across}). Missing: {pairs}"
+            f"{', ...' if len(missing) > 5 else ''}.")
+    return vectors, classes, individuals, grid
+
+
+def _drop_missing(vectors, what="'rdms' parameter"):
+    """Mark pairs missing in any RDM as missing in all; return validity."""
+    if np.any(np.isinf(vectors)):
+        raise ValueError(f"The {what} holds infinite dissimilarities; use "
+                         "NaN for missing pairs.")
+    missing = np.isnan(vectors).any(axis=0)
+    valid = ~missing
+    if valid.sum() < 2:
+        raise ValueError(
+            f"The {what} has fewer than 2 pairs of conditions observed (not "
+            "NaN) in every RDM; distances between RDMs are undefined.")
+    if np.any(missing):
+        warnings.warn(
+            f"{int(missing.sum())} of {len(missing)} pairs of conditions are "
+            f"NaN in some RDM of the {what}; they are left out of all RDMs.",
+            MissingPairsWarning, stacklevel=3)
+        vectors = vectors.copy()
+        vectors[:, missing] = np.nan
+    return vectors, valid
+
+
+def _new_rdms(rdms, vectors):
+    return RDMs(vectors, dissimilarity_measure=rdms.dissimilarity_measure,
+                descriptors=deepcopy(rdms.descriptors),
+                rdm_descriptors=deepcopy(rdms.rdm_descriptors),
+                pattern_descriptors=deepcopy(rdms.pattern_descriptors))
+
+
+def _check_statistic(statistic):
+    if statistic is not None and not callable(statistic):
+        raise TypeError(
+            "The 'statistic' parameter must be None or a callable mapping "
+            f"RDMs to RDMs (e.g. rgtm). Got {statistic!r} instead.")
+
+
+def _apply_statistic(rdms, vectors, statistic):
+    """Apply ``statistic`` to a copy of ``rdms`` carrying ``vectors``."""
+    if statistic is None:
+        return vectors
+    out = statistic(_new_rdms(rdms, vectors))
+    if not isinstance(out, RDMs) or out.n_rdm != len(vectors):
+        raise TypeError(
+            "The 'statistic' parameter must return an RDMs object with one "
+            f"RDM per input RDM ({len(vectors)}). Got {type(out).__name__}"
+            f"{'' if not isinstance(out, RDMs) else f' with {out.n_rdm}'}"
+            " instead.")
+    values = np.asarray(out.dissimilarities, dtype=np.float64)
+    return values.reshape(len(vectors), -1)
+
+
+def _statistic_label(statistic):
+    if statistic is None:
+        return "none"
+    if isinstance(statistic, functools.partial):
+        args = [repr(a) for a in statistic.args]
+        args += [f"{k}={v!r}" for k, v in statistic.keywords.items()]
+        return f"{_statistic_label(statistic.func)}({', '.join(args)})"
+    return getattr(statistic, "__name__", repr(statistic))
+
+
+def _rgtm_cell(statistic):
+    """(lower, upper) when ``statistic`` is a plain rank/quantile RGTM."""
+    if statistic is rank_normalize:
+        return 0.0, 1.0
+    if statistic is rgtm:
+        return 0.2, 0.8
+    if not isinstance(statistic, functools.partial) or statistic.func is not \
+            rgtm:
+        return None
+    try:
+        bound = inspect.signature(rgtm).bind(None, *statistic.args,
+                                             **statistic.keywords)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    params = bound.arguments
+    if (params["normalize"], params["thresholds"], params["shape"]) != \
+            ("rank", "quantile", "linear"):
+        return None
+    return float(params["lower"]), float(params["upper"])
+
+
+def _compare(a, b, method):
+    return _rsa_compare(RDMs(a), RDMs(b), method=method)
+
+
+def _check_common(method, ties=None):
+    check_option("method", method, _METHODS)
+    if ties is not None:
+        check_option("ties", ties, _TIES)
+
+
+def _rng(random_state):
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, (int, np.integer)) and \
+            not isinstance(random_state, bool) and random_state >= 0:
+        return np.random.default_rng(int(random_state))
+    raise TypeError(
+        "The 'random_state' parameter must be None, a non-negative int or a "
+        f"numpy Generator. Got {random_state!r} instead.")
+
+
+def _check_run(n_bootstrap, n_jobs, progress, low=1):
+    n_bootstrap = check_int("n_bootstrap", n_bootstrap, low)
+    n_jobs = check_int("n_jobs", n_jobs)
+    if n_jobs == 0 or n_jobs < -1:
+        raise ValueError("The 'n_jobs' parameter must be a positive integer "
+                         f"or -1. Got {n_jobs!r} instead.")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError("The 'progress' parameter must be True or False. "
+                        f"Got {progress!r} instead.")
+    return n_bootstrap, n_jobs
+
+
+# ------------------------------------------------------------ saving
+def _to_jsonable(value):
+    if isinstance(value, (list, tuple)):
+        return [_to_jsonable(v) for v in value]
+    return _py(value)
+
+
+class _Saveable:
+    """save/load of dataclass results: arrays in npz or JSON, exactly."""
+
+    _tuples = ()
+
+    def _split(self):
+        arrays, meta = {}, {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                arrays[f.name] = value
+            else:
+                meta[f.name] = _to_jsonable(value)
+        return arrays, meta
+
+    def save(self, path):
+        """Save to ``path`` (``.npz`` or ``.json``); ``load`` reads it back.
+
+        Parameters
+        ----------
+        path : str | pathlib.Path
+            File name ending in ``.npz`` or ``.json``.
+        """
+        path = pathlib.Path(path)
+        check_option("path suffix", path.suffix, (".npz", ".json"))
+        arrays, meta = self._split()
+        header = {"type": type(self).__name__, "meta": meta}
+        if path.suffix == ".npz":
+            np.savez(path, __header__=np.array(json.dumps(header)), **arrays)
+        else:
+            header["arrays"] = {
+                k: {"dtype": v.dtype.str, "shape": list(v.shape),
+                    "data": v.ravel().tolist()} for k, v in arrays.items()}
+            path.write_text(json.dumps(header))
+
+    @classmethod
+    def load(cls, path):
+        """Read a result written by ``save``.
+
+        Parameters
+        ----------
+        path : str | pathlib.Path
+            A ``.npz`` or ``.json`` file written by ``save``.
+        """
+        path = pathlib.Path(path)
+        check_option("path suffix", path.suffix, (".npz", ".json"))
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as npz:
+                header = json.loads(str(npz["__header__"]))
+                arrays = {k: npz[k] for k in npz.files if k != "__header__"}
+        else:
+            header = json.loads(path.read_text())
+            arrays = {
+                k: np.array(v["data"], dtype=np.dtype(v["dtype"])).reshape(
+                    v["shape"]) for k, v in header["arrays"].items()}
+        if header["type"] != cls.__name__:
+            raise ValueError(
+                f"The file {str(path)!r} holds a {header['type']}, not a "
+                f"{cls.__name__}.")
+        meta = header["meta"]
+        for name in cls._tuples:
+            if meta.get(name) is not None:
+                meta[name] = tuple(meta[name])
+        return cls(**meta, **arrays)
+
+
+# ------------------------------------------------------------ results
+def _summary_stats(credit, dist, n_tied, m, method):
+    """Confusion matrix and derived figures from per-RDM credits."""
+    m = np.asarray(m, dtype=np.float64)
+    n_class = credit.shape[1]
+    confusion = np.einsum("s,sij->ij", m, credit)
+    total = m.sum()
+    sensitivity = np.diagonal(confusion) / total
+    false_alarm = confusion.sum(axis=0) - np.diagonal(confusion)
+    specificity = 1.0 - false_alarm / (total * (n_class - 1))
+    dist = dist[m > 0]
+    if method != "euclidean":
+        dist = 1.0 - dist
+    eye = np.eye(n_class, dtype=bool)
+    within = np.nanmean(dist[:, eye])
+    between = np.nanmean(dist[:, ~eye])
+    ratio = within / between if between > 0 else np.nan
+    n_ties = float(np.sum(m[:, None] * (n_tied > 1)))
+    accuracy = float(np.trace(confusion) / (total * n_class))
+    return accuracy, confusion, sensitivity, specificity, float(ratio), \
+        n_ties
+
+
+@dataclass(eq=False)
+class IdentificationResult(_Saveable):
+    """Result of :func:`identify`.
+
+    Attributes
+    ----------
+    accuracy : float
+        Fraction of held-out RDMs assigned to their own class (tied RDMs
+        count ``1/k`` with ``ties='split'``, 0 with ``ties='report'``).
+    chance : float
+        ``1 / n_classes``.
+    classes, individuals : list
+        Labels, in order of first appearance in the RDMs.
+    confusion : ndarray, shape (n_classes, n_classes)
+        Rows: true class, columns: assigned class; fractional counts.
+    sensitivity : ndarray, shape (n_classes,)
+        Hit rate per class (row-normalised diagonal).
+    specificity : ndarray, shape (n_classes,)
+        Correct-rejection rate per class: of the RDMs of other classes,
+        the fraction not assigned to this one.
+    distance_ratio : float
+        Mean distance of held-out RDMs to their own class's centroid
+        divided by the mean distance to the other centroids (below 1 when
+        classes are distinguishable; with a comparator, distance is
+        ``1 - similarity``).
+    n_ties : float
+        Number of held-out RDMs nearest to more than one centroid.
+    distances : ndarray, shape (n_individuals, n_classes, n_classes)
+        Distance (Euclidean) or similarity (comparators) of each held-out
+        RDM (individual, true class) to each leave-out centroid.
+    credit : ndarray, shape (n_individuals, n_classes, n_classes)
+        Credit given to each candidate class for each held-out RDM.
+    method, ties, statistic : str
+        What was computed (``statistic`` is a label).
+    """
+
+    accuracy: float
+    chance: float
+    classes: list
+    individuals: list
+    confusion: np.ndarray
+    sensitivity: np.ndarray
+    specificity: np.ndarray
+    distance_ratio: float
+    n_ties: float
+    distances: np.ndarray
+    credit: np.ndarray
+    method: str = "euclidean"
+    ties: str = "split"
+    statistic: str = "none"
+
+    def to_frame(self):
+        """One row per held-out RDM: individual, true and assigned class.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``individual``, ``true_class``, ``assigned`` (the nearest
+            class; tied classes joined with ``' | '``), ``n_tied``,
+            ``credit`` (credit given to the true class) and ``distance``
+            (to the own-class centroid).
+        """
+        rows = []
+        higher = self.method != "euclidean"
+        for s, ind in enumerate(self.individuals):
+            for c, cls in enumerate(self.classes):
+                d = self.distances[s, c]
+                best = np.nanmax(d) if higher else np.nanmin(d)
+                tied = np.flatnonzero(self.credit[s, c] > 0) \
+                    if self.ties == "split" else \
+                    np.flatnonzero(_fast._tied(d, best, higher))
+                rows.append({
+                    "individual": ind, "true_class": cls,
+                    "assigned": " | ".join(str(self.classes[t])
+                                           for t in tied),
+                    "n_tied": len(tied),
+                    "credit": float(self.credit[s, c, c]),
+                    "distance": float(d[c])})
+        return pd.DataFrame(rows)
+
+    def plot(self, ax=None):
+        """Confusion matrix (row-normalised) with accuracy and chance.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+            Where to draw; a new figure if None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(1.5 + 0.4 * len(self.classes),) * 2)
+        rates = self.confusion / self.confusion.sum(axis=1, keepdims=True)
+        image = ax.imshow(rates, vmin=0, vmax=1, cmap="viridis")
+        ticks = np.arange(len(self.classes))
+        labels = [str(c) for c in self.classes]
+        ax.set_xticks(ticks, labels, rotation=90)
+        ax.set_yticks(ticks, labels)
+        ax.set_xlabel("assigned class")
+        ax.set_ylabel("true class")
+        ax.set_title(f"accuracy {self.accuracy:.2f} (chance "
+                     f"{self.chance:.2f})")
+        ax.figure.colorbar(image, ax=ax, label="fraction of held-out RDMs")
+        return ax
+
+
+def identify(rdms, by, across, statistic=None, method="euclidean",
+             ties="split"):
+    """Leave-one-individual-out nearest-centroid identification.
+
+    For each individual in turn, each class's centroid is the mean of the
+    other individuals' (transformed, vectorised) RDMs of that class; each of
+    the held-out individual's RDMs is assigned to the nearest centroid.
+    Accuracy pools all held-out RDMs (Lin & Kriegeskorte, 2024).
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs
+        One RDM per (class, individual).
+    by : str
+        rdm descriptor holding the class (e.g. ``'roi'``, ``'layer'``).
+    across : str
+        rdm descriptor holding the individual (``'subject'``, ``'seed'``).
+    statistic : callable | None
+        Applied to the RDMs first, e.g. ``functools.partial(rgtm,
+        lower=0.4, upper=0.6)``; it must act on each RDM separately. None
+        uses the dissimilarities as they are.
+    method : {'euclidean', 'cosine', 'corr', 'rho-a', 'tau-a', 'corr_cov', \
+'cosine_cov'}
+        'euclidean' (the authors' choice) assigns to the nearest centroid;
+        the others are rsatoolbox comparators and assign to the most
+        similar centroid.
+    ties : {'split', 'report'}
+        A held-out RDM equally close to ``k`` centroids (up to rounding,
+        e.g. when a statistic collapses all RDMs to the same values):
+        'split' (default) gives each tied class ``1/k`` of the count, the
+        expected credit of random tie breaking; 'report' gives no credit to
+        any class (the RDM counts as a miss and is absent from the
+        confusion matrix). Both report the number of ties in ``n_ties``.
+
+    Returns
+    -------
+    IdentificationResult
+
+    Notes
+    -----
+    Pairs of conditions missing (NaN) in any RDM are left out of all RDMs,
+    before the statistic, with a :class:`MissingPairsWarning`.
+
+    Examples
+    --------
+    Which subject does each session's human-IT RDM come from, given the
+    other session?
+
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.identification import identify
+    >>> result = identify(load_92images("hit"), by="subject",
+    ...                   across="session")
+    >>> result.chance
+    0.25
+    """
+    _check_statistic(statistic)
+    _check_common(method, ties)
+    vectors, classes, individuals, grid = _prepare(rdms, by, across)
+    vectors, valid = _drop_missing(vectors)
+    values = _apply_statistic(rdms, vectors, statistic)
+    values, valid = _drop_missing(values, "output of the 'statistic'")
+    return _identify_arrays(values[grid], valid.astype(np.float64), classes,
+                            individuals, method, ties,
+                            _statistic_label(statistic))
+
+
+def _identify_arrays(T, w, classes, individuals, method, ties, label):
+    m = np.ones(T.shape[0])
+    credit, dist, n_tied = _fast.loo_credit(T, w, m, method, ties, _compare)
+    acc, conf, sens, spec, ratio, n_ties = _summary_stats(
+        credit, dist, n_tied, m, method)
+    return IdentificationResult(
+        accuracy=acc, chance=1.0 / len(classes), classes=list(classes),
+        individuals=list(individuals), confusion=conf, sensitivity=sens,
+        specificity=spec, distance_ratio=ratio, n_ties=n_ties,
+        distances=dist, credit=credit, method=method, ties=ties,
+        statistic=label)
+
+
+# ------------------------------------------------------------ bootstrap
+def _percentile_ci(samples, ci, axis=0):
+    alpha = (1.0 - ci) / 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low = np.nanpercentile(samples, 100 * alpha, axis=axis)
+        high = np.nanpercentile(samples, 100 * (1 - alpha), axis=axis)
+    return low, high
+
+
+class _Data:
+    """Validated arrays shared by the bootstrap functions.
+
+    ``raw`` holds the untransformed dissimilarities as (individual, class,
+    pair), NaN pairs marked missing in all RDMs; ``valid`` the usable pairs.
+    """
+
+    def __init__(self, rdms, by, across):
+        vectors, self.classes, self.individuals, grid = _prepare(
+            rdms, by, across)
+        vectors, self.valid = _drop_missing(vectors, "'rdms' parameter")
+        self.rdms = rdms
+        self.grid = grid
+        self.raw = vectors[grid]
+        self.n_cond = rdms.n_cond
+        self.n_ind, self.n_class = grid.shape
+
+
+def _accuracy(credit, m, n_class):
+    """Accuracy from credits (..., n_ind) and multiplicities (n_ind,)."""
+    return credit @ np.asarray(m, dtype=np.float64) / (np.sum(m) * n_class)
+
+
+def _cells_accuracy(raw, m, w, lowers, uppers, ties):
+    credit, _ = _fast.cells_credit(raw, m, w, lowers, uppers, ties)
+    return _accuracy(credit, m, raw.shape[1])
+
+
+def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties):
+    """Accuracies (n_samples, n_cells) of RGTM cells on bootstrap samples."""
+    out = np.empty((len(mult), len(lowers)))
+    n_cond = draws.shape[1]
+    for b, (m, d) in enumerate(zip(mult, draws)):
+        w = _fast.pair_weights(np.bincount(d, minlength=n_cond)) * valid
+        out[b] = _cells_accuracy(raw, m, w, lowers, uppers, ties)
+    return out
+
+
+def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
+                    ties):
+    """Accuracies (n_samples, n_statistics) from literal resampled RDMs.
+
+    Used for statistics other than the plain RGTM and for comparators: the
+    resampled RDMs of the drawn individuals are built, transformed, and
+    identified with each individual weighted by how often it was drawn.
+    """
+    n_ind, n_class, _ = raw.shape
+    out = np.zeros((len(mult), len(statistics) + 1))
+    for b, (m, d) in enumerate(zip(mult, draws)):
+        warned = []
+        used = np.flatnonzero(m > 0)
+        vec = raw[used].reshape(len(used) * n_class, -1)
+        vec = np.where(valid, vec, np.nan)
+        res = _fast.resample_vectors(vec, d)
+        sub = RDMs(res, dissimilarity_measure=data_rdms.dissimilarity_measure)
+        for k, statistic in enumerate(statistics):
+            if statistic is None and method == "euclidean":
+                # No transform: weights on the original pairs are exact.
+                w = _fast.pair_weights(np.bincount(
+                    d, minlength=len(d))) * valid
+                T, mm = raw, m
+            else:
+                values = _quiet_statistic(sub, res, statistic, warned) \
+                    if statistic is not None else res
+                w = (~np.isnan(values).any(axis=0)).astype(np.float64)
+                T = np.zeros((n_ind,) + (n_class, values.shape[1]))
+                T[used] = values.reshape(len(used), n_class, -1)
+                mm = m
+            credit, _, _ = _fast.loo_credit(np.nan_to_num(T), w, mm, method,
+                                            ties, _compare)
+            out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2), mm,
+                                  n_class)
+        out[b, -1] = len(warned)
+    return out
+
+
+def _quiet_statistic(rdms, values, statistic, warned):
+    """Apply the statistic, collecting its package warnings in ``warned``.
+
+    A statistic warning in many bootstrap samples (e.g. a disconnected
+    graph) is reported once, with a count, by :func:`_warn_samples`.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TopoWarning)
+        out = _apply_statistic(rdms, values, statistic)
+    for item in caught:
+        if issubclass(item.category, TopoWarning):
+            warned.append(item)
+        else:
+            warnings.warn_explicit(item.message, item.category,
+                                   item.filename, item.lineno)
+    return out
+
+
+def _warn_samples(counts, n_samples):
+    """One warning for statistic warnings raised inside bootstrap samples."""
+    n_warned = int(np.sum(counts > 0))
+    if n_warned:
+        warnings.warn(
+            f"The statistic raised package warnings (e.g. a disconnected "
+            f"or collapsed graph) in {n_warned} of {n_samples} bootstrap "
+            "samples; run it on the full data to see them.",
+            TopoWarning, stacklevel=3)
+
+
+def _run_samples(function, mult, draws, n_jobs, progress, desc):
+    """Run ``function(mult_chunk, draws_chunk)`` over chunks of samples.
+
+    The samples are drawn before (in the parent), so the result is the same
+    whatever ``n_jobs`` is.
+    """
+    from tqdm.auto import tqdm
+
+    n = len(mult)
+    n_workers = 1 if n_jobs == 1 else (n_jobs if n_jobs > 0 else
+                                       max(1, __import__("os").cpu_count()))
+    n_chunks = min(n, max(1, n_workers * 8) if n_workers > 1 else
+                   min(n, 50))
+    bounds = np.linspace(0, n, n_chunks + 1).astype(int)
+    chunks = [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    bar = tqdm(total=n, desc=desc, disable=not progress, unit="sample")
+    results = []
+    if n_workers == 1:
+        for a, b in chunks:
+            results.append(function(mult[a:b], draws[a:b]))
+            bar.update(b - a)
+    else:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+        for (a, b), res in zip(chunks, parallel(
+                delayed(function)(mult[a:b], draws[a:b]) for a, b in chunks)):
+            results.append(res)
+            bar.update(b - a)
+    bar.close()
+    return np.concatenate(results, axis=0)
+
+
+@dataclass(eq=False)
+class BootstrapResult(_Saveable):
+    """Result of :func:`bootstrap_identify`.
+
+    Attributes
+    ----------
+    accuracy : float
+        Point estimate on the full data (as :func:`identify`).
+    samples : ndarray, shape (n_bootstrap,)
+        Accuracy of each bootstrap sample.
+    ci : tuple of float
+        Percentile interval ``(low, high)`` at level ``ci_level``.
+    ci_level, chance : float
+    method, ties, statistic : str
+    individual_counts : ndarray, shape (n_bootstrap, n_individuals)
+        How often each individual was drawn in each sample.
+    condition_draws : ndarray, shape (n_bootstrap, n_conditions)
+        Conditions drawn in each sample (sorted).
+    """
+
+    accuracy: float
+    samples: np.ndarray
+    ci: tuple
+    ci_level: float
+    chance: float
+    individual_counts: np.ndarray
+    condition_draws: np.ndarray
+    method: str = "euclidean"
+    ties: str = "split"
+    statistic: str = "none"
+    _tuples = ("ci",)
+
+    def to_frame(self):
+        """One row per bootstrap sample (``sample``, ``accuracy``).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return pd.DataFrame({"sample": np.arange(len(self.samples)),
+                             "accuracy": self.samples})
+
+    def plot(self, ax=None):
+        """Histogram of the bootstrap accuracies with the interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        ax.hist(self.samples, bins=30, color="0.7")
+        ax.axvline(self.accuracy, color="k", label="full data")
+        for bound in self.ci:
+            ax.axvline(bound, color="k", ls="--")
+        ax.axvline(self.chance, color="r", ls=":", label="chance")
+        ax.set_xlabel("identification accuracy")
+        ax.set_ylabel("bootstrap samples")
+        ax.legend()
+        return ax
+
+
+def _draw(data, n_bootstrap, random_state):
+    return _fast.draw_samples(_rng(random_state), data.n_ind, data.n_cond,
+                              n_bootstrap)
+
+
+def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
+                       n_bootstrap=1000, ci=0.95, random_state=None,
+                       n_jobs=1, progress=False, ties="split"):
+    """Two-factor bootstrap of the identification accuracy.
+
+    Each sample resamples the individuals (with all their RDMs) and the
+    conditions (stimuli) with replacement. A pair made of one condition
+    drawn twice is dropped. An individual drawn ``k`` times is held out
+    ``k`` times, and every time all its copies leave the training set.
+    Samples with fewer than 2 distinct individuals (no leave-one-out) or
+    fewer than 3 distinct conditions are redrawn.
+
+    Parameters
+    ----------
+    rdms, by, across, statistic, method, ties
+        As in :func:`identify`.
+    n_bootstrap : int
+        Number of bootstrap samples.
+    ci : float
+        Level of the percentile interval, in (0, 1).
+    random_state : int | numpy.random.Generator | None
+        Seed; all samples are drawn up front, so the result is the same
+        whatever ``n_jobs`` is.
+    n_jobs : int
+        Parallel jobs (joblib); -1 uses all cores.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Notes
+    -----
+    Without a statistic, or with a plain RGTM / rank RDM
+    (``rgtm``, ``functools.partial(rgtm, lower=..., upper=...)``,
+    ``rank_normalize``) and the Euclidean method, samples are computed
+    without building resampled RDMs: a pair drawn ``c_i c_j`` times weighs
+    ``c_i c_j`` in the ranks, quantiles and distances, which is exactly the
+    same. Other statistics and comparators build the resampled RDMs.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.identification import bootstrap_identify
+    >>> boot = bootstrap_identify(load_92images("hit"), by="session",
+    ...                           across="subject", n_bootstrap=20,
+    ...                           random_state=0)
+    >>> len(boot.samples)
+    20
+    """
+    _check_statistic(statistic)
+    _check_common(method, ties)
+    ci = check_real("ci", ci, 0.0, 1.0)
+    if not 0 < ci < 1:
+        raise ValueError(f"The 'ci' parameter must be a float in (0, 1). "
+                         f"Got {ci!r} instead.")
+    n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
+    point = identify(rdms, by, across, statistic, method, ties)
+    data = _Data(rdms, by, across)
+    mult, draws = _draw(data, n_bootstrap, random_state)
+    cell = _rgtm_cell(statistic)
+    if cell is not None and method == "euclidean":
+        function = functools.partial(
+            _sample_cells, data.raw, data.valid, lowers=np.array([cell[0]]),
+            uppers=np.array([cell[1]]), ties=ties)
+    else:
+        function = functools.partial(
+            _sample_general, data.rdms, data.raw, data.valid,
+            statistics=[statistic], method=method, ties=ties)
+    out = _run_samples(function, mult, draws, n_jobs, progress, "bootstrap")
+    samples = out[:, 0]
+    if out.shape[1] > 1:
+        _warn_samples(out[:, -1], n_bootstrap)
+    low, high = _percentile_ci(samples, ci)
+    return BootstrapResult(
+        accuracy=point.accuracy, samples=samples, ci=(float(low), float(high)),
+        ci_level=ci, chance=point.chance, individual_counts=mult,
+        condition_draws=draws, method=method, ties=ties,
+        statistic=_statistic_label(statistic))
