@@ -316,7 +316,8 @@ def fmri_patterns(imgs, conditions=None, runs=None, *, events=None, t_r=None,
     if not mask_data.any():
         raise ValueError("The mask computed from 'imgs' is empty; pass "
                          "'mask_img'.")
-    signals = np.vstack([masker.transform(img) for img in images])
+    signals = np.vstack([masker.transform(img) for img in images]).astype(
+        np.float64)
     if standardize:
         how = "zscore_sample" if standardize is True else standardize
         # One call per run: nilearn.signal.clean(runs=...) stacks its output
@@ -392,6 +393,11 @@ def _mask_and_regions(mask_img, labels_img, labels, ref, nibabel, nilearn):
     return nibabel.Nifti1Image(inside.astype(np.uint8), ref.affine), region
 
 
+def _py(value):
+    """A numpy scalar as the Python value, for readable messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _average_runs(signals, cond, run):
     """Mean of the volumes of each (run, condition); every run has every one."""
     cond_values = np.unique(cond)
@@ -403,7 +409,8 @@ def _average_runs(signals, cond, run):
             sel = in_run & (cond == c)
             if not sel.any():
                 raise ValueError(
-                    f"The condition {c!r} has no volume in run {r!r}; every "
+                    f"The condition {_py(c)!r} has no volume in run "
+                    f"{_py(r)!r}; every "
                     f"run needs every condition for crossvalidated RDMs "
                     f"(drop the condition with 'exclude' or the run).")
             rows.append(signals[sel].mean(axis=0))
@@ -444,7 +451,8 @@ def _run_tensor(dataset):
             if sel.sum() != 1:
                 raise ValueError(
                     f"The dataset has {int(sel.sum())} patterns for condition "
-                    f"{c!r} in run {r!r}; exactly one per run and condition "
+                    f"{_py(c)!r} in run {_py(r)!r}; exactly one per run and "
+                    f"condition "
                     f"is needed (see fmri_patterns).")
             tensor[i, j] = dataset.measurements[sel][0]
     return tensor, cond_values, run_values
