@@ -22,7 +22,7 @@ MNE is imported inside the functions that need it: importing
 
 import numbers
 import warnings
-from copy import deepcopy
+from dataclasses import dataclass
 
 import numpy as np
 from rsatoolbox.rdm import RDMs
@@ -224,6 +224,9 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
             f"got {order} instead.")
     tmin, tmax = _check_window(epochs.times, tmin, tmax)
     sub = epochs[keep]
+    if not sub.preload:  # MNE crops and picks loaded data only
+        sub.load_data()
+    sub.crop(tmin, tmax, include_tmax=True, verbose=verbose)
     try:
         sub.pick("data" if picks is None else picks, exclude="bads",
                  verbose=verbose)
@@ -235,7 +238,6 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
             f"types {types} and channels {epochs.ch_names[:5]}"
             f"{'...' if len(epochs.ch_names) > 5 else ''}. MNE said: {err}"
         ) from None
-    sub.crop(tmin, tmax, include_tmax=True, verbose=verbose)
     if decim > 1:
         sub.decimate(decim, verbose=verbose)
     data = sub.get_data(copy=True, verbose=verbose).astype(np.float64)
@@ -789,18 +791,27 @@ def _group_tests(per_subject, correction, cluster_threshold, n_permutations,
                                              alternative="greater").pvalue
             p[model] = np.where(np.isnan(p[model]), 1.0, p[model])
         elif correction == "max":
-            _, p[model], _ = mne.stats.permutation_t_test(
-                x, n_permutations, tail=1, n_jobs=n_jobs, seed=seed,
-                verbose=False)
+            func = mne.stats.permutation_t_test
+            _, p[model], _ = func(x, n_permutations, tail=1, n_jobs=n_jobs,
+                                  verbose=False, **_mne_seed(func, seed))
         else:
             threshold = stats.t.ppf(1 - cluster_threshold, n_subj - 1)
-            _, clusters, p_clu, _ = mne.stats.permutation_cluster_1samp_test(
+            func = mne.stats.permutation_cluster_1samp_test
+            _, clusters, p_clu, _ = func(
                 x, threshold=threshold, n_permutations=n_permutations,
-                tail=1, n_jobs=n_jobs, seed=seed, out_type="mask",
-                verbose=False)
-            for mask, p_c in zip(clusters, p_clu):
-                p[model, mask] = p_c
+                tail=1, n_jobs=n_jobs, out_type="mask", verbose=False,
+                **_mne_seed(func, seed))
+            for where, p_c in zip(clusters, p_clu):
+                p[model][where] = p_c  # a boolean mask or tuple of slices
     return p
+
+
+def _mne_seed(func, seed):
+    """MNE's seed keyword: ``rng`` in recent versions, ``seed`` before."""
+    import inspect
+
+    params = inspect.signature(func).parameters
+    return {"rng": seed} if "rng" in params else {"seed": seed}
 
 
 def model_timecourse(rdms, models, *, method="corr", statistic=None,
@@ -1028,6 +1039,7 @@ def _statistic_name(statistic):
     return name
 
 
+@dataclass(repr=False, eq=False)
 class TimecourseResult:
     """Model evaluations over time, with bootstrap CIs and a corrected test.
 
@@ -1060,23 +1072,20 @@ class TimecourseResult:
         Level of the test and of the CIs.
     """
 
-    def __init__(self, *, times, model_names, evaluations, ci, bootstrap,
-                 p_values, significant, per_subject, subjects, method,
-                 statistic, correction, alpha, confidence_level):
-        self.times = times
-        self.model_names = list(model_names)
-        self.evaluations = evaluations
-        self.ci = ci
-        self.bootstrap = bootstrap
-        self.p_values = p_values
-        self.significant = significant
-        self.per_subject = per_subject
-        self.subjects = subjects
-        self.method = method
-        self.statistic = statistic
-        self.correction = correction
-        self.alpha = alpha
-        self.confidence_level = confidence_level
+    times: np.ndarray
+    model_names: list
+    evaluations: np.ndarray
+    ci: np.ndarray
+    bootstrap: np.ndarray
+    p_values: np.ndarray
+    significant: np.ndarray
+    per_subject: np.ndarray
+    subjects: np.ndarray
+    method: str
+    statistic: str
+    correction: str
+    alpha: float
+    confidence_level: float
 
     def __repr__(self):
         return (f"<TimecourseResult | {len(self.model_names)} model(s), "
