@@ -1,0 +1,345 @@
+"""Tests of rsatoolbox_topo.inference: rsatoolbox's numbers without a
+statistic, the statistic applied per bootstrap sample and fold, Results that
+rsatoolbox accepts, and errors."""
+
+import warnings
+from copy import deepcopy
+
+import matplotlib
+import numpy as np
+import pytest
+import rsatoolbox
+from rsatoolbox.inference import (boot_noise_ceiling, bootstrap_sample,
+                                  bootstrap_sample_pattern,
+                                  bootstrap_sample_rdm, sets_k_fold)
+from rsatoolbox.model import ModelFixed, ModelSelect
+from rsatoolbox.rdm import RDMs, compare
+
+from rsatoolbox_topo import inference as inf
+from rsatoolbox_topo import rgtm
+from rsatoolbox_topo.exceptions import (DisconnectedGraphWarning,
+                                        InferenceWarning)
+from rsatoolbox_topo.models import (ModelFixedTopo, ModelThresholds,
+                                    TopoStatistic)
+
+matplotlib.use("Agg")
+
+NAMES = ["animacy", "monkeyIT", "EVA", "V1"]
+
+
+@pytest.fixture(scope="module")
+def hit():
+    """hIT fMRI subject-session RDMs (real data)."""
+    from rsatoolbox_topo.datasets import load_92images
+    return load_92images("hit")
+
+
+@pytest.fixture(scope="module")
+def model_rdms():
+    """The 8 model RDMs of the 92-image data set."""
+    from rsatoolbox_topo.datasets import load_92images
+    return load_92images("models")
+
+
+@pytest.fixture(scope="module")
+def fixed(model_rdms):
+    """rsatoolbox fixed models for four of the model RDMs."""
+    return [ModelFixed(n, model_rdms.subset("name", n)) for n in NAMES]
+
+
+def _pattern_samples(data, seed, n):
+    np.random.seed(seed)
+    return np.array([bootstrap_sample_pattern(data, "index")[1]
+                     for _ in range(n)])
+
+
+# ------------------------------------------------- rsatoolbox's own numbers
+@pytest.mark.parametrize("method", ["corr", "cosine", "spearman"])
+@pytest.mark.parametrize("fast", [True, False])
+def test_bootstrap_pattern_equals_rsatoolbox(hit, fixed, method, fast):
+    """Same samples, no statistic: rsatoolbox's evaluations, ceilings, SEMs."""
+    np.random.seed(11)
+    ref = rsatoolbox.inference.eval_bootstrap_pattern(fixed, hit, method=method,
+                                                      N=8)
+    samples = _pattern_samples(hit, 11, 8)
+    ours = inf.eval_bootstrap_pattern(fixed, hit, method=method,
+                                      samples=samples, fast=fast)
+    np.testing.assert_allclose(ours.evaluations, ref.evaluations, atol=1e-12)
+    np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.get_sem(), ref.get_sem(), atol=1e-12)
+    assert ours.cv_method == ref.cv_method and ours.dof == ref.dof
+
+
+def test_bootstrap_pattern_descriptor_groups_equal_rsatoolbox(hit, fixed):
+    """Resampling whole categories and leaving out subjects matches too."""
+    np.random.seed(5)
+    ref = rsatoolbox.inference.eval_bootstrap_pattern(
+        fixed, hit, method="corr", N=6, pattern_descriptor="category",
+        rdm_descriptor="subject")
+    np.random.seed(5)
+    samples = np.array([bootstrap_sample_pattern(hit, "category")[1]
+                        for _ in range(6)])
+    for fast in (True, False):
+        ours = inf.eval_bootstrap_pattern(
+            fixed, hit, method="corr", samples=samples, fast=fast,
+            pattern_descriptor="category", rdm_descriptor="subject")
+        np.testing.assert_allclose(ours.evaluations, ref.evaluations,
+                                   atol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling,
+                                   atol=1e-12, equal_nan=True)
+
+
+def test_bootstrap_rdm_equals_rsatoolbox(hit, fixed):
+    """Same RDM samples, no statistic: rsatoolbox's numbers."""
+    np.random.seed(2)
+    ref = rsatoolbox.inference.eval_bootstrap_rdm(fixed, hit, method="corr",
+                                                  N=10,
+                                                  rdm_descriptor="subject")
+    np.random.seed(2)
+    samples = np.array([bootstrap_sample_rdm(hit, "subject")[1]
+                        for _ in range(10)])
+    ours = inf.eval_bootstrap_rdm(fixed, hit, method="corr", samples=samples,
+                                  rdm_descriptor="subject")
+    np.testing.assert_allclose(ours.evaluations, ref.evaluations, atol=1e-12)
+    np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.get_means(), ref.get_means(), atol=1e-12)
+
+
+def test_eval_fixed_equals_rsatoolbox(hit, fixed):
+    """eval_fixed without a statistic is rsatoolbox's eval_fixed."""
+    ref = rsatoolbox.inference.eval_fixed(fixed, hit, method="spearman")
+    ours = inf.eval_fixed(fixed, hit, method="spearman")
+    np.testing.assert_allclose(ours.evaluations, ref.evaluations)
+    np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling)
+    np.testing.assert_allclose(ours.variances, ref.variances)
+
+
+def test_crossval_equals_rsatoolbox(hit, model_rdms, fixed):
+    """Given folds, a fitted selection model and fixed models: same numbers."""
+    models = fixed + [ModelSelect("select", model_rdms)]
+    train, test, ceil = sets_k_fold(hit, k_rdm=2, k_pattern=3, random=False)
+    ref = rsatoolbox.inference.crossval(models, hit, train, test, ceil,
+                                        method="corr")
+    ours = inf.crossval(models, hit, train, test, ceil, method="corr")
+    np.testing.assert_allclose(ours.evaluations, ref.evaluations)
+    np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling)
+
+
+def _replay_bootcv(data, seed, n, variants):
+    """Replay rsatoolbox's global-RNG draws of a k=1 bootstrap_crossval."""
+    np.random.seed(seed)
+    rdm_s, pattern_s = [], []
+    for _ in range(n):
+        sample, rdm_idx, pattern_idx = bootstrap_sample(data)
+        rdm_s.append(rdm_idx)
+        pattern_s.append(pattern_idx)
+        for variant in variants:
+            part = {"both": sample,
+                    "rdm": data.subsample("index", rdm_idx),
+                    "pattern": data.subsample_pattern("index", pattern_idx)
+                    }[variant]
+            sets_k_fold(part, k_rdm=1, k_pattern=1, random=True)
+    return np.array(rdm_s), np.array(pattern_s)
+
+
+def test_bootstrap_crossval_equals_rsatoolbox(hit, fixed):
+    """k=1, the same samples: rsatoolbox's bootstrap_crossval numbers."""
+    np.random.seed(4)
+    ref = rsatoolbox.inference.bootstrap_crossval(
+        fixed, hit, method="corr", k_pattern=1, k_rdm=1, N=4, n_cv=1,
+        use_correction=False)
+    samples = _replay_bootcv(hit, 4, 4, ["both"])
+    ours = inf.bootstrap_crossval(fixed, hit, method="corr", k_pattern=1,
+                                  k_rdm=1, n_cv=1, use_correction=False,
+                                  samples=samples, random_state=0)
+    np.testing.assert_allclose(ours.evaluations, ref.evaluations, atol=1e-12)
+    np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.variances, ref.variances, atol=1e-12)
+
+
+def test_dual_bootstrap_equals_rsatoolbox(hit, fixed):
+    """k=1, the same samples: rsatoolbox's eval_dual_bootstrap numbers."""
+    np.random.seed(8)
+    ref = rsatoolbox.inference.eval_dual_bootstrap(fixed[:2], hit,
+                                                   method="cosine", N=4)
+    samples = _replay_bootcv(hit, 8, 4, ["both", "rdm", "pattern"])
+    ours = inf.eval_dual_bootstrap(fixed[:2], hit, method="cosine",
+                                   samples=samples, random_state=0)
+    np.testing.assert_allclose(ours.evaluations, ref.evaluations, atol=1e-12)
+    np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.variances, ref.variances, atol=1e-12)
+
+
+# ------------------------------------------------- the statistic per sample
+@pytest.mark.parametrize("statistic", [
+    "rank_normalize", TopoStatistic("rgtm", lower=0.2, upper=0.8),
+    TopoStatistic("rgtm", lower=0.5, upper=0.5),
+    TopoStatistic("rgtm", lower=0.0, upper=0.3)])
+@pytest.mark.parametrize("method", ["corr", "cosine"])
+def test_fast_path_equals_literal_resampling(hit, fixed, statistic, method):
+    """Weighted ranks on original pairs equal the resampled statistic."""
+    samples = inf.draw_samples(hit, 6, random_state=3)
+    fast = inf.eval_bootstrap_pattern(fixed, hit, method=method,
+                                      samples=samples, statistic=statistic)
+    slow = inf.eval_bootstrap_pattern(fixed, hit, method=method,
+                                      samples=samples, statistic=statistic,
+                                      fast=False)
+    np.testing.assert_allclose(fast.evaluations, slow.evaluations, atol=1e-10)
+    np.testing.assert_allclose(fast.noise_ceiling, slow.noise_ceiling,
+                               atol=1e-10)
+
+
+def test_statistic_applied_after_resampling(hit, fixed):
+    """Each sample: statistic of the resampled data and prediction, NaN pairs."""
+    samples = inf.draw_samples(hit, 3, random_state=9)
+    res = inf.eval_bootstrap_pattern(fixed, hit, method="corr",
+                                     samples=samples, statistic="rgtm",
+                                     fast=False)
+    for i, idx in enumerate(samples):
+        sample = hit.subsample_pattern("index", idx)
+        assert np.isnan(sample.dissimilarities).any()  # duplicated conditions
+        data_t = rgtm(sample)
+        for j, model in enumerate(fixed):
+            pred_t = rgtm(model.predict_rdm().subsample_pattern("index", idx))
+            expected = np.mean(compare(pred_t, data_t, "corr"))
+            assert res.evaluations[i, j] == pytest.approx(expected, abs=1e-12)
+        low, high = boot_noise_ceiling(data_t, method="corr")
+        assert res.noise_ceiling[:, i] == pytest.approx([low, high],
+                                                        abs=1e-12)
+    # Transforming the whole RDM before resampling is a different statistic.
+    before = inf.eval_bootstrap_pattern(
+        [ModelFixed(m.name, rgtm(m.predict_rdm())) for m in fixed],
+        rgtm(hit), method="corr", samples=samples)
+    assert not np.allclose(before.evaluations, res.evaluations)
+
+
+def test_user_callable_statistic(hit, fixed):
+    """Any RDMs -> RDMs callable works through the literal path."""
+    def cube(rdms):
+        return RDMs(rdms.dissimilarities ** 3,
+                    pattern_descriptors=rdms.pattern_descriptors)
+    samples = inf.draw_samples(hit, 3, random_state=1)
+    res = inf.eval_bootstrap_pattern(fixed, hit, method="spearman",
+                                     samples=samples, statistic=cube)
+    ref = inf.eval_bootstrap_pattern(fixed, hit, method="spearman",
+                                     samples=samples)
+    # Spearman is invariant to the increasing cube: same numbers.
+    np.testing.assert_allclose(res.evaluations, ref.evaluations, atol=1e-12)
+
+
+def test_reproducible_and_global_state_untouched(hit, fixed):
+    """Seeds reproduce results, n_jobs does not matter, np.random unused."""
+    np.random.seed(0)
+    state = np.random.get_state()[1].copy()
+    a = inf.eval_bootstrap_pattern(fixed, hit, method="corr", N=5,
+                                   statistic="rgtm", random_state=7,
+                                   fast=False)
+    b = inf.eval_bootstrap_pattern(fixed, hit, method="corr", N=5,
+                                   statistic="rgtm", random_state=7,
+                                   fast=False, n_jobs=2)
+    c = inf.bootstrap_crossval(fixed[:2], hit, method="corr", k_pattern=2,
+                               k_rdm=2, N=2, statistic="rgtm", random_state=3)
+    d = inf.bootstrap_crossval(fixed[:2], hit, method="corr", k_pattern=2,
+                               k_rdm=2, N=2, statistic="rgtm", random_state=3,
+                               n_jobs=2)
+    np.testing.assert_array_equal(a.evaluations, b.evaluations)
+    np.testing.assert_array_equal(c.evaluations, d.evaluations)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+
+
+# ------------------------------------------------- Results rsatoolbox accepts
+def test_result_works_with_rsatoolbox_tools(hit, fixed):
+    """summary, tests and plot_model_comparison accept the Result."""
+    import matplotlib.pyplot as plt
+    res = inf.eval_bootstrap_pattern(fixed, hit, method="corr", N=30,
+                                     statistic="rgtm", random_state=0)
+    p_pair, p_zero, p_noise = res.test_all()
+    assert p_pair.shape == (4, 4) and np.all(np.isfinite(p_zero))
+    assert "animacy" in res.summary()
+    rsatoolbox.vis.plot_model_comparison(res)
+    plt.close("all")
+
+
+def test_real_data_rank_rgtm_rgdm(hit, model_rdms):
+    """hIT: monkeyIT and EVA beat Silhouette under rank RDM, RGTM, RGDM."""
+    for stat in ("rank_normalize", "rgtm", TopoStatistic("rgdm")):
+        models = [ModelFixedTopo(n, model_rdms.subset("name", n), stat)
+                  for n in ("monkeyIT", "EVA", "Silhouette")]
+        with warnings.catch_warnings():
+            # Resampled RDMs may split the RGDM's graph; 'max' handles it.
+            warnings.simplefilter("ignore", DisconnectedGraphWarning)
+            res = inf.eval_bootstrap_pattern(models, hit, method="corr",
+                                             N=20, random_state=1)
+        means = res.get_means()
+        assert means[0] > means[2] and means[1] > means[2]
+        low, _ = res.get_ci(0.95)
+        assert low[0] > 0
+        # the noise ceiling is computed on the transformed data
+        assert res.noise_ceiling.shape == (2, 20)
+
+
+def test_thresholds_fitted_per_fold(hit, model_rdms):
+    """crossval fits (lower, upper) on each training fold, applies to both."""
+    model = ModelThresholds("monkeyIT", model_rdms.subset("name", "monkeyIT"),
+                            refine=None)
+    train, test, ceil = sets_k_fold(hit, k_rdm=2, k_pattern=2, random=False)
+    res = inf.crossval(model, hit, train, test, ceil, method="corr")
+    for i, (tr, te) in enumerate(zip(train, test)):
+        theta = model.fit(tr[0], method="corr", pattern_idx=tr[1],
+                          pattern_descriptor="index")
+        pred = model.predict_raw_rdm().subsample_pattern("index", te[1])
+        expected = np.mean(compare(rgtm(pred, *theta), rgtm(te[0], *theta),
+                                   "corr"))
+        assert res.evaluations[0, 0, i] == pytest.approx(expected)
+
+
+# ------------------------------------------------- errors
+def test_errors_name_the_problem(hit, model_rdms, fixed):
+    """Different conditions, NaN statistics, unfitted models, bad samples."""
+    small = ModelFixed("small", model_rdms.subset("name", "EVA")
+                       .subsample_pattern("index", list(range(60))))
+    with pytest.raises(ValueError, match="predicts 60 conditions"):
+        inf.eval_bootstrap_pattern(small, hit, N=2, random_state=0)
+    shuffled = deepcopy(model_rdms.subset("name", "EVA"))
+    shuffled.pattern_descriptors["image"] = list(range(92, 0, -1))
+    with pytest.raises(ValueError, match="pattern descriptor 'image' differs"):
+        inf.eval_fixed(ModelFixed("shuffled", shuffled), hit)
+
+    def all_nan(rdms):
+        return RDMs(np.full_like(rdms.dissimilarities, np.nan))
+    with pytest.raises(ValueError, match="returned only NaN"):
+        inf.eval_bootstrap_pattern(fixed, hit, N=2, statistic=all_nan,
+                                   random_state=0)
+    unfitted = ModelThresholds("thr", model_rdms.subset("name", "EVA"))
+    with pytest.raises(ValueError, match="is not fitted"):
+        inf.eval_fixed(unfitted, hit)
+    with pytest.raises(ValueError, match="applies its own statistic"):
+        inf.eval_fixed(ModelFixedTopo("t", model_rdms.subset("name", "EVA")),
+                       hit, statistic="rgtm")
+    with pytest.raises(ValueError, match=r"shape \(n_samples, 92\)"):
+        inf.eval_bootstrap_pattern(fixed, hit, samples=np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="'pattern_descriptor' parameter"):
+        inf.eval_bootstrap_pattern(fixed, hit, N=2, pattern_descriptor="nope")
+    with pytest.raises(TypeError, match="'random_state' parameter"):
+        inf.eval_bootstrap_rdm(fixed, hit, N=2, random_state="seed")
+    with pytest.raises(ValueError, match="'boot_type' parameter"):
+        inf.bootstrap_crossval(fixed, hit, N=2, boot_type="condition")
+    with pytest.warns(InferenceWarning, match="n_cv > 1"):
+        inf.bootstrap_crossval(fixed[:1], hit, method="corr", k_pattern=2,
+                               k_rdm=2, N=2, n_cv=1, random_state=0)
+
+
+def test_import_leaves_rsatoolbox_unchanged():
+    """Importing the package patches nothing in rsatoolbox."""
+    import rsatoolbox.inference.evaluate as ev
+    import rsatoolbox.model.model as mm
+    import rsatoolbox_topo  # noqa: F401
+    import rsatoolbox_topo.inference  # noqa: F401
+    assert rsatoolbox.inference.eval_fixed is ev.eval_fixed
+    assert ev.eval_fixed.__module__ == "rsatoolbox.inference.evaluate"
+    assert rsatoolbox.model.model_from_dict is mm.model_from_dict
+    assert mm.model_from_dict.__module__ == "rsatoolbox.model.model"
