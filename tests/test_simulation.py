@@ -1,0 +1,193 @@
+"""Tests of the network simulation: shipped RDMs, training, noise, runner."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from rsatoolbox.rdm import RDMs
+
+from rsatoolbox_topo.simulation import (LAYERS, add_rdm_noise,
+                                        load_simulation_rdms)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The layer RDMs shipped with the package."""
+    return load_simulation_rdms()
+
+
+# ------------------------------------------------------------ shipped RDMs
+def test_shipped_rdms_descriptors(shipped):
+    """10 seeds x 10 layers over 100 digits (10 each), seed-major."""
+    assert (shipped.n_rdm, shipped.n_cond) == (100, 100)
+    assert shipped.rdm_descriptors["layer"] == list(LAYERS) * 10
+    assert shipped.rdm_descriptors["seed"] == list(np.repeat(range(10), 10))
+    assert shipped.rdm_descriptors["depth"] == list(range(1, 11)) * 10
+    digits = np.asarray(shipped.pattern_descriptors["digit"])
+    assert_array_equal(np.bincount(digits), [10] * 10)
+    assert np.all(np.diff(digits) >= 0)
+    assert len(set(shipped.pattern_descriptors["image"])) == 100
+    assert shipped.dissimilarity_measure == "correlation"
+    assert json.loads(shipped.descriptors["training"])["epochs"] == 15
+
+
+def test_shipped_rdms_values(shipped):
+    """Correlation distances in [0, 2] (to rounding), finite; good nets."""
+    values = shipped.dissimilarities
+    assert np.all(np.isfinite(values))
+    assert values.min() >= -1e-12 and values.max() <= 2 + 1e-12
+    accuracy = np.asarray(shipped.rdm_descriptors["test_accuracy"])
+    assert accuracy.min() >= 0.9
+    # different seeds give different RDMs for the same layer
+    first = values[np.asarray(shipped.rdm_descriptors["layer"]) == "conv5"]
+    assert np.all(np.std(first, axis=0) > 0)
+
+
+def test_loader_does_not_import_torch():
+    """Loading the shipped RDMs works without torch."""
+    code = ("import sys; from rsatoolbox_topo.simulation import "
+            "load_simulation_rdms; r = load_simulation_rdms(); "
+            "assert r.n_rdm == 100; "
+            "assert 'torch' not in sys.modules")
+    result = subprocess.run([sys.executable, "-c", code],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+# -------------------------------------------------------------------- noise
+def test_noise_sd_scales_with_level(rng):
+    """Noise SD is level x 10% of each RDM's SD (no clipping far from 0)."""
+    values = np.stack([100 + rng.normal(size=20000),
+                       100 + 5 * rng.normal(size=20000)])
+    rdms = RDMs(values)
+    for level in (1, 2, 4):
+        noisy = add_rdm_noise(rdms, level, random_state=1).dissimilarities
+        noise_sd = np.std(noisy - values, axis=1)
+        assert_allclose(noise_sd, level * 0.1 * np.std(values, axis=1),
+                        rtol=0.03)
+
+
+def test_noise_reference_all_pools_entries(rng):
+    """With reference='all' every RDM gets the SD of all entries pooled."""
+    values = np.stack([100 + rng.normal(size=20000),
+                       100 + 5 * rng.normal(size=20000)])
+    noisy = add_rdm_noise(RDMs(values), 3, reference="all",
+                          random_state=2).dissimilarities
+    assert_allclose(np.std(noisy - values, axis=1),
+                    [0.3 * np.std(values)] * 2, rtol=0.03)
+
+
+def test_noise_clips_negative_values_to_zero(rng):
+    """Values pushed below 0 become exactly 0; none stays negative."""
+    values = np.abs(rng.normal(size=(3, 5000)))
+    noisy = add_rdm_noise(RDMs(values), 4, random_state=3).dissimilarities
+    assert noisy.min() == 0.0
+    unclipped = values + (noisy - values)
+    assert np.mean(noisy == 0) > 0.05
+    assert np.all(noisy[noisy > 0] == unclipped[noisy > 0])
+
+
+def test_noise_reproducible_and_input_unchanged(shipped):
+    """Same seed, same noise; other seed, other noise; input untouched."""
+    before = shipped.dissimilarities.copy()
+    first = add_rdm_noise(shipped, 2, random_state=7)
+    again = add_rdm_noise(shipped, 2, random_state=np.random.default_rng(7))
+    other = add_rdm_noise(shipped, 2, random_state=8)
+    assert_array_equal(first.dissimilarities, again.dissimilarities)
+    assert not np.array_equal(first.dissimilarities, other.dissimilarities)
+    assert_array_equal(shipped.dissimilarities, before)
+    assert first.rdm_descriptors["layer"] == shipped.rdm_descriptors["layer"]
+    assert first.descriptors["noise_level"] == 2.0
+    assert_array_equal(add_rdm_noise(shipped, 0).dissimilarities, before)
+
+
+def test_noise_keeps_nan_and_checks_parameters():
+    """NaN entries stay NaN; bad parameters are named in the error."""
+    rdms = RDMs(np.array([[1.0, np.nan, 3.0, 4.0, 5.0, 6.0]]))
+    noisy = add_rdm_noise(rdms, 1, random_state=0).dissimilarities
+    assert np.isnan(noisy[0, 1]) and np.all(np.isfinite(noisy[0, [0, 2]]))
+    with pytest.raises(ValueError, match="'level'.*>= 0.*-1"):
+        add_rdm_noise(rdms, -1)
+    with pytest.raises(ValueError, match="'reference'.*'rdm' and 'all'"):
+        add_rdm_noise(rdms, 1, reference="pooled")
+    with pytest.raises(TypeError, match="'rdms'.*RDMs"):
+        add_rdm_noise(np.ones((1, 6)), 1)
+
+
+# ------------------------------------------------------- training (torch)
+def test_digit_stimuli_are_held_out():
+    """Stimuli are the first images of each digit and never train."""
+    pytest.importorskip("sklearn")
+    from rsatoolbox_topo.simulation import digit_stimuli
+
+    data = digit_stimuli(3)
+    assert_array_equal(data["digit"], np.repeat(range(10), 3))
+    assert len(data["train_digits"]) + len(data["digit"]) == 1797
+    assert data["stimuli"].min() >= 0 and data["stimuli"].max() <= 1
+    from sklearn.datasets import load_digits
+    target = load_digits().target
+    for digit in range(10):
+        first = np.flatnonzero(target == digit)[:3]
+        assert_array_equal(data["image"][data["digit"] == digit], first)
+
+
+def _tiny(seeds, **kwargs):
+    from rsatoolbox_topo.simulation import simulate_layer_rdms
+
+    return simulate_layer_rdms(seeds, layers=["conv2", "conv9", "pool"],
+                               width=2, epochs=1, n_per_digit=2, **kwargs)
+
+
+def test_tiny_simulation_is_deterministic(tmp_path):
+    """Two trainings from one seed give identical RDMs; seeds differ."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    first = _tiny([5, 6], cache_dir=False)
+    second = _tiny([5, 6], cache_dir=False)
+    assert_array_equal(first.dissimilarities, second.dissimilarities)
+    assert not np.array_equal(first.dissimilarities[:3],
+                              first.dissimilarities[3:])
+    assert first.rdm_descriptors["seed"] == [5, 5, 5, 6, 6, 6]
+    assert first.n_cond == 20
+    # global torch settings come back as they were
+    assert torch.get_num_threads() == threads
+    assert torch.are_deterministic_algorithms_enabled() == deterministic
+
+
+def test_cache_reuses_trained_networks(tmp_path):
+    """The cache stores one file per seed and gives the same RDMs back."""
+    pytest.importorskip("torch")
+    fresh = _tiny([2], cache_dir=str(tmp_path))
+    files = list(tmp_path.rglob("seed_2.pt"))
+    assert len(files) == 1
+    stamp = files[0].stat().st_mtime_ns
+    cached = _tiny([2], cache_dir=str(tmp_path))
+    assert files[0].stat().st_mtime_ns == stamp
+    assert_array_equal(fresh.dissimilarities, cached.dissimilarities)
+
+
+def test_default_cache_dir_honours_environment(monkeypatch, tmp_path):
+    """RSATOOLBOX_TOPO_CACHE overrides ~/.cache/rsatoolbox_topo."""
+    from rsatoolbox_topo.simulation import default_cache_dir
+
+    monkeypatch.setenv("RSATOOLBOX_TOPO_CACHE", str(tmp_path))
+    assert default_cache_dir() == str(tmp_path)
+    monkeypatch.delenv("RSATOOLBOX_TOPO_CACHE")
+    assert default_cache_dir().endswith(".cache/rsatoolbox_topo")
+
+
+def test_simulation_parameter_errors():
+    """Unknown layers and repeated seeds are refused by name."""
+    pytest.importorskip("torch")
+    from rsatoolbox_topo.simulation import simulate_layer_rdms
+
+    with pytest.raises(ValueError, match="'layers'.*'pool'.*'fc1'"):
+        simulate_layer_rdms([0], layers=["fc1"], cache_dir=False)
+    with pytest.raises(ValueError, match="'seeds'.*each once.*\\[1, 1\\]"):
+        simulate_layer_rdms([1, 1], cache_dir=False)
+    with pytest.raises(ValueError, match="'epochs'.*>= 1"):
+        simulate_layer_rdms([0], epochs=0, cache_dir=False)
