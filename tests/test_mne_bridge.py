@@ -35,6 +35,7 @@ from rsatoolbox_topo.bridges.mne import (TimecourseResult,  # noqa: E402
                                          model_timecourse,
                                          time_resolved_rdms)
 from rsatoolbox_topo.exceptions import CollapsedStatisticWarning  # noqa: E402
+from rsatoolbox_topo.models import TopoStatistic  # noqa: E402
 
 SFREQ = 100.0
 TMIN = -0.1
@@ -234,10 +235,14 @@ def test_statistic_is_applied_to_the_whole_stack(epochs, rdms):
     """statistic= gives the statistic of every time-point RDM, time kept."""
     stat = functools.partial(rgtm, lower=0.1, upper=0.5)
     ours = time_resolved_rdms(epochs, statistic=stat)
-    np.testing.assert_allclose(ours.dissimilarities,
-                               stat(rdms).dissimilarities)
+    per_time = [rgtm(rdms[t], 0.1, 0.5).dissimilarities[0]
+                for t in range(rdms.n_rdm)]
+    np.testing.assert_allclose(ours.dissimilarities, per_time)
     np.testing.assert_allclose(ours.rdm_descriptors["time"], epochs.times)
     assert ours.dissimilarity_measure.startswith("rgtm(lower=0.1")
+    named = time_resolved_rdms(epochs, statistic=TopoStatistic(
+        "rgtm", lower=0.1, upper=0.5))
+    np.testing.assert_allclose(named.dissimilarities, per_time)
 
 
 def test_n_folds_groups_repetitions(epochs):
@@ -350,8 +355,8 @@ def test_models_are_aligned_by_condition_name(rdms):
 
 def test_binary_model_collapsed_by_the_statistic_warns(rdms):
     """An RGTM that makes the binary model constant warns; nothing is found."""
-    stat = functools.partial(rgtm, lower=0.4, upper=0.6)
-    with pytest.warns(CollapsedStatisticWarning, match="category"):
+    stat = TopoStatistic("rgtm", lower=0.4, upper=0.6)
+    with pytest.warns(CollapsedStatisticWarning, match="category.*'rgtm'"):
         res = model_timecourse(rdms, category_model(), statistic=stat,
                                n_bootstrap=20, n_permutations=50,
                                random_state=11)
@@ -452,9 +457,13 @@ def test_parameter_errors_name_parameter_and_allowed_values(epochs, rdms):
         model_timecourse(rdms, category_model(), correction="bonferroni")
     with pytest.raises(TypeError, match="'random_state' parameter"):
         model_timecourse(rdms, category_model(), random_state="seed")
-    with pytest.raises(TypeError, match="'statistic' parameter must be None "
-                                        "or a callable"):
-        time_resolved_rdms(epochs, statistic="rgtm")
+    with pytest.raises(TypeError, match="'statistic' parameter must be None, "
+                                        "a TopoStatistic"):
+        time_resolved_rdms(epochs, statistic=3)
+    with pytest.raises(ValueError, match="'statistic' parameter. Allowed "
+                                         "values are 'rank_normalize', 'rgtm'"
+                                         ".*got 'rgtn'"):
+        model_timecourse(rdms, category_model(), statistic="rgtn")
     with pytest.raises(ValueError, match="one RDM per time point.*"
                                          "subject_descriptor"):
         model_timecourse(concat([rdms, rdms]), category_model())

@@ -30,6 +30,7 @@ from rsatoolbox.rdm import RDMs
 from .._validation import check_int, check_option, check_real
 from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                            TopoWarning)
+from ..models import TopoStatistic, as_statistic
 
 __all__ = ["epochs_to_dataset", "time_resolved_rdms", "model_timecourse",
            "TimecourseResult"]
@@ -426,14 +427,9 @@ def _rdm_vectors(x, cond_idx, n_cond, method, prec, fold=None, n_fold=None):
 
 
 def _apply_statistic(statistic, rdms):
+    """``statistic`` (already checked by models.as_statistic) of ``rdms``."""
     if statistic is None:
         return rdms
-    if not callable(statistic):
-        raise TypeError(
-            "The 'statistic' parameter must be None or a callable RDMs -> "
-            "RDMs (e.g. rsatoolbox_topo.rank_normalize or "
-            "functools.partial(rsatoolbox_topo.rgtm, lower=0.4, upper=0.6)). "
-            f"Got {type(statistic).__name__} instead.")
     out = statistic(rdms)
     if not isinstance(out, RDMs) or out.n_rdm != rdms.n_rdm \
             or out.n_cond != rdms.n_cond:
@@ -486,10 +482,12 @@ def time_resolved_rdms(data, conditions=None, *, method="crossnobis",
         points. An array: a precision matrix over the picked channels.
     picks, tmin, tmax, decim, verbose
         As in :func:`epochs_to_dataset`; epochs only.
-    statistic : callable | None
-        Applied once to the whole stack of time-point RDMs, e.g.
-        :func:`rsatoolbox_topo.rank_normalize` or
-        ``functools.partial(rsatoolbox_topo.rgtm, lower=0.4, upper=0.6)``.
+    statistic : None | str | TopoStatistic | callable
+        Applied once to the whole stack of time-point RDMs: a
+        :class:`~rsatoolbox_topo.models.TopoStatistic` (e.g.
+        ``TopoStatistic('rgtm', lower=0.1, upper=0.5)``), one of the names
+        'rgtm', 'rank_normalize', 'rgdm' (default parameters), or any
+        callable RDMs -> RDMs (e.g. :func:`rsatoolbox_topo.rank_normalize`).
 
     Returns
     -------
@@ -513,6 +511,7 @@ def time_resolved_rdms(data, conditions=None, *, method="crossnobis",
     (20, 3, array([0.  , 0.01]))
     """
     check_option("method", method, _METHODS)
+    statistic = as_statistic(statistic)
     x, labels, order, times, ds = _as_dataset(data, conditions, picks, tmin,
                                               tmax, decim, verbose)
     cond_pos = {c: i for i, c in enumerate(order)}
@@ -858,10 +857,8 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     method : {'corr', 'cosine', 'spearman', 'rho-a', 'tau-a', 'kendall', \
 'tau-b', 'corr_cov', 'cosine_cov'}
         Comparison, as in :func:`rsatoolbox.rdm.compare`.
-    statistic : callable | None
-        RDMs -> RDMs applied to data and models, e.g.
-        :func:`rsatoolbox_topo.rank_normalize` or
-        ``functools.partial(rsatoolbox_topo.rgtm, lower=0.4, upper=0.6)``.
+    statistic : None | str | TopoStatistic | callable
+        Applied to data and models, as in :func:`time_resolved_rdms`.
     time_descriptor : str
         Rdm descriptor holding the time of each RDM.
     subject_descriptor : str | None
@@ -923,8 +920,7 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
                                    0.0, 1.0)
     n_jobs = check_int("n_jobs", n_jobs)
     rng = _check_random_state(random_state)
-    if statistic is not None and not callable(statistic):
-        _apply_statistic(statistic, rdms)  # raises the TypeError
+    statistic = as_statistic(statistic)
     cube, times, subjects = _data_cube(rdms, time_descriptor,
                                        subject_descriptor)
     names, model_vecs = _model_vectors(models, rdms)
@@ -1031,6 +1027,8 @@ def _permutation_null(data, model_vecs, perms, statistic, method, n_cond):
 def _statistic_name(statistic):
     if statistic is None:
         return "none"
+    if isinstance(statistic, TopoStatistic):
+        return repr(statistic)
     func = getattr(statistic, "func", statistic)
     name = getattr(func, "__name__", type(func).__name__)
     kwargs = getattr(statistic, "keywords", None)
