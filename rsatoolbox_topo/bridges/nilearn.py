@@ -683,7 +683,10 @@ def _run_chunks(function, chunks, n_jobs, verbose):
     if n_jobs == 1:
         return [function(rows) for rows in tqdm(chunks, disable=not verbose,
                                                 desc="searchlight")]
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+    # Threads by default: the chunks share the pattern array without copies
+    # and the heavy steps (sparse and dense products) release the GIL; a
+    # joblib.parallel_config(backend=...) context can choose processes.
+    jobs = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
         delayed(function)(rows) for rows in chunks)
     return list(tqdm(jobs, total=len(chunks), disable=not verbose,
                      desc="searchlight"))
@@ -715,7 +718,9 @@ def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
     chunk_size : int
         Spheres per chunk (bounds memory; results do not depend on it).
     n_jobs : int
-        Parallel jobs over chunks (joblib); results do not depend on it.
+        Parallel jobs over chunks (joblib, threads unless a
+        ``joblib.parallel_config`` context says otherwise); results do not
+        depend on it.
     verbose : int
         Show a progress bar when > 0.
 
