@@ -48,12 +48,18 @@ class SortedRanks:
     degenerate: np.ndarray
 
 
-def order_keys(values):
-    """Integer keys with the same order as ``values``; NaN gets the largest key.
+def order_keys(values, invalid=None):
+    """Integer keys with the same order as ``values``; invalid entries last.
 
-    Sorting integer views is several times faster than sorting floats in
-    numpy (SIMD sorts), and it is exact: the map from IEEE floats to their
+    Sorting integers is several times faster than sorting floats in numpy
+    (SIMD sorts), and it is exact: the map from IEEE floats to their
     sign-adjusted bit patterns is strictly increasing.
+
+    Parameters
+    ----------
+    values : ndarray of float32 or float64
+    invalid : ndarray of bool | None
+        Entries to give the largest key (default: the NaN entries).
     """
     values = np.asarray(values)
     if values.dtype == np.float32:
@@ -61,25 +67,80 @@ def order_keys(values):
     else:
         values = values.astype(np.float64, copy=False)
         itype, mask = np.int64, np.int64(0x7FFFFFFFFFFFFFFF)
+    if invalid is None:
+        invalid = np.isnan(values)
     # + 0.0 turns -0.0 into +0.0 so that both zeros tie.
-    bits = (values + values.dtype.type(0.0)).view(itype)
-    keys = bits ^ ((bits >> (8 * bits.itemsize - 1)) & mask)
-    keys[np.isnan(values)] = np.iinfo(itype).max
+    keys = (values + values.dtype.type(0.0)).view(itype)
+    if np.any(keys < 0):  # negative values: flip their magnitude bits
+        keys ^= (keys >> (8 * keys.itemsize - 1)) & mask
+    keys[invalid] = np.iinfo(itype).max
     return keys
 
 
-def _group_bounds(sorted_keys):
-    """First and last sorted position of the tie group of every position."""
+def _tie_runs(sorted_keys):
+    """Flat indices of tied entries, with the first and last of their run.
+
+    Ties are rare in real dissimilarities, so the work is proportional to
+    the number of tied entries, not to the size of the stack.
+    """
     n_rows, n_cols = sorted_keys.shape
-    cols = np.arange(n_cols)
-    change = sorted_keys[:, 1:] != sorted_keys[:, :-1]
-    starts = np.zeros((n_rows, n_cols), dtype=np.intp)
-    starts[:, 1:] = np.where(change, cols[1:], 0)
-    np.maximum.accumulate(starts, axis=1, out=starts)
-    ends = np.full((n_rows, n_cols), n_cols - 1, dtype=np.intp)
-    ends[:, :-1] = np.where(change, cols[:-1], n_cols - 1)
-    ends = np.minimum.accumulate(ends[:, ::-1], axis=1)[:, ::-1]
-    return starts, ends
+    same = sorted_keys[:, 1:] == sorted_keys[:, :-1]
+    rows, cols = np.nonzero(same)
+    if rows.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    second = rows.astype(np.int64) * n_cols + cols + 1  # flat index
+    breaks = np.flatnonzero(np.diff(second) != 1) + 1
+    run_first = np.r_[0, breaks]
+    run_last = np.r_[breaks - 1, second.size - 1]
+    starts = second[run_first] - 1
+    ends = second[run_last]
+    lengths = ends - starts + 1
+    run_of = np.repeat(np.arange(starts.size), lengths)
+    elements = np.arange(lengths.sum()) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths) + starts[run_of]
+    return elements, starts[run_of], ends[run_of]
+
+
+def _argsort_rows(values, invalid):
+    """Sort order of every row, and tie keys of the row in that order.
+
+    numpy's argsort is several times slower than its SIMD sort of plain
+    64-bit integers, so the order comes from sorting integers that pack a
+    32-bit order key above the column index. For float32 the key is exact.
+    For float64 it is the key of the value rounded to float32, which orders
+    correctly except inside runs of values that round to the same float32;
+    those (few) runs are re-sorted by the exact values.
+    """
+    n_rows, n_cols = values.shape
+    if n_cols >= 2 ** 31:  # the index must fit the low 32 bits
+        keys = order_keys(values, invalid)
+        order = np.argsort(keys, axis=1)
+        return order, np.take_along_axis(keys, order, axis=1)
+    single = values.dtype == np.float32
+    key32 = order_keys(values if single else values.astype(np.float32),
+                       invalid)
+    packed = key32.astype(np.int64)
+    packed <<= 32
+    packed |= np.arange(n_cols, dtype=np.int64)
+    packed.sort(axis=1)
+    order = (packed & 0xFFFFFFFF).astype(np.intp)
+    packed >>= 32
+    if single:
+        return order, packed
+    svals = np.take_along_axis(values, order, axis=1)
+    elements, run_start, _ = _tie_runs(packed)
+    if elements.size:
+        exact = svals.flat[elements]
+        perm = np.lexsort((exact, run_start))
+        order.flat[elements] = order.flat[elements][perm]
+        svals.flat[elements] = exact[perm]
+    # Tie keys: the exact values, with invalid entries made unequal to all.
+    valid_count = n_cols - invalid.sum(axis=1)
+    tail = np.arange(n_cols)[np.newaxis] >= valid_count[:, None]
+    if np.any(tail):
+        svals[tail] = np.nan  # NaN != NaN: the tail never ties
+    return order, svals
 
 
 def sorted_ranks(values, weights=None):
@@ -101,45 +162,47 @@ def sorted_ranks(values, weights=None):
     if values.dtype != np.float32:
         values = values.astype(np.float64, copy=False)
     out_dtype = values.dtype
-    keys = order_keys(values)
+    n_rows, n_cols = values.shape
     invalid = np.isnan(values)
     if weights is not None:
         weights = np.broadcast_to(np.asarray(weights, dtype=np.float64),
                                   values.shape)
         invalid = invalid | (weights <= 0)
-        keys[invalid] = np.iinfo(keys.dtype).max
-    n_valid = values.shape[1] - invalid.sum(axis=1)
-    order = np.argsort(keys, axis=1)
-    skeys = np.take_along_axis(keys, order, axis=1)
-    # Every invalid entry forms its own group so that none of them ties.
-    cols = np.arange(values.shape[1])
-    tail = cols[np.newaxis, :] >= n_valid[:, np.newaxis]
-    skeys = skeys.astype(np.int64)
-    skeys[tail] = np.iinfo(np.int64).max - cols[np.newaxis, :].repeat(
-        len(values), axis=0)[tail]
-    starts, ends = _group_bounds(skeys)
-    if weights is None:
-        avg = (starts + ends) * 0.5
-        cum = None
-        total = n_valid.astype(np.float64)
-        first = avg[:, :1]
-        last = np.take_along_axis(avg, np.maximum(n_valid - 1, 0)[:, None], 1)
+    n_valid = n_cols - invalid.sum(axis=1)
+    # Invalid entries sort last; their ranks are overwritten with NaN below,
+    # so their tie runs do not matter.
+    order, skeys = _argsort_rows(values, invalid)
+    tied, run_start, run_end = _tie_runs(skeys)
+    offsets = (tied // n_cols) * n_cols
+    positions = np.arange(n_cols, dtype=np.float64)
+    cum = None
+    if weights is None and tied.size == 0:
+        # No ties: ranks are the sorted positions.
+        avg = np.broadcast_to(positions, (n_rows, n_cols))
+    elif weights is None:
+        # Ranks are sorted positions, averaged over each run of ties.
+        avg = np.repeat(positions[np.newaxis], n_rows, axis=0)
+        avg.flat[tied] = (run_start + run_end - 2 * offsets) * 0.5
     else:
-        sw = np.take_along_axis(weights, order, axis=1).copy()
-        sw[tail] = 0.0
+        sw = np.take_along_axis(weights, order, axis=1)
+        sw = np.where(positions[np.newaxis] < n_valid[:, None], sw, 0.0)
         cum = np.cumsum(sw, axis=1)
-        before = np.take_along_axis(cum - sw, starts, axis=1)
-        through = np.take_along_axis(cum, ends, axis=1)
+        before = cum - sw
+        through = cum.copy()
+        before.flat[tied] = before.flat[run_start]
+        through.flat[tied] = cum.flat[run_end]
         avg = before + (through - before + 1.0) * 0.5
-        total = cum[:, -1].copy()
-        first = avg[:, :1]
-        last = np.take_along_axis(avg, np.maximum(n_valid - 1, 0)[:, None], 1)
+    total = n_valid.astype(np.float64) if cum is None else cum[:, -1].copy()
+    first = avg[:, :1]
+    last = np.take_along_axis(avg, np.maximum(n_valid - 1, 0)[:, None], 1)
     span = last - first
     degenerate = (span[:, 0] <= 0) | (n_valid < 2)
-    safe = np.where(degenerate[:, None], 1.0, span)
-    sranks = ((avg - first) / safe).astype(out_dtype, copy=False)
-    sranks[degenerate] = 0.5
-    sranks[tail] = np.nan
+    scale = 1.0 / np.where(degenerate[:, None], 1.0, span)
+    sranks = ((avg - first) * scale).astype(out_dtype, copy=False)
+    if np.any(degenerate):
+        sranks[degenerate] = 0.5
+    if np.any(n_valid < n_cols):
+        sranks[positions[np.newaxis] >= n_valid[:, None]] = np.nan
     ranks = np.empty_like(sranks)
     np.put_along_axis(ranks, order, sranks, axis=1)
     return SortedRanks(ranks, sranks, cum, n_valid, total, degenerate)

@@ -68,11 +68,13 @@ def _range_text(low, high):
     return ""
 
 
-def check_rdms(rdms, name="rdms", min_conditions=3):
+def check_rdms(rdms, name="rdms", min_conditions=3, copy=True):
     """Check that ``rdms`` is an rsatoolbox RDMs object with enough conditions.
 
-    Returns the dissimilarities as a float array of shape (n_rdm, n_pairs),
-    never a view on the caller's data.
+    Returns the dissimilarities as a float array of shape (n_rdm, n_pairs):
+    a writable copy by default; with ``copy=False`` a read-only view where
+    the caller's array is already float (no copy of large stacks, and no
+    code can write into the caller's data through it).
     """
     if not isinstance(rdms, RDMs):
         raise TypeError(
@@ -89,10 +91,16 @@ def check_rdms(rdms, name="rdms", min_conditions=3):
     if vectors.ndim == 1:
         vectors = vectors[np.newaxis]
     if np.issubdtype(vectors.dtype, np.floating):
-        return np.array(vectors, copy=True)
-    if np.issubdtype(vectors.dtype, np.number):
-        return vectors.astype(np.float64)
-    raise TypeError(
-        f"The '{name}' parameter must hold numeric dissimilarities. "
-        f"Got dtype {vectors.dtype} instead."
-    )
+        if copy:
+            return np.array(vectors, copy=True)
+        vectors = vectors.view()
+    elif np.issubdtype(vectors.dtype, np.number):
+        vectors = vectors.astype(np.float64)
+        if copy:
+            return vectors
+    else:
+        raise TypeError(
+            f"The '{name}' parameter must hold numeric dissimilarities. "
+            f"Got dtype {vectors.dtype} instead.")
+    vectors.flags.writeable = False
+    return vectors

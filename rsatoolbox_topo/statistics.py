@@ -44,6 +44,8 @@ _ZERO_EDGES = ("keep", "drop")
 _SIGMOID_ALPHA = 10.0
 # An RGDM with more than this fraction of its geodesics at 0 has collapsed.
 _COLLAPSE_FRACTION = 0.5
+# Values ranked at once (a few MB per temporary; see _row_chunks).
+_CHUNK_ENTRIES = 2 ** 19
 
 
 # ---------------------------------------------------------------- helpers
@@ -58,10 +60,20 @@ def _new_rdms(rdms, vectors, label):
 
 
 def _float_vectors(rdms):
-    vectors = check_rdms(rdms)
+    vectors = check_rdms(rdms, copy=False)
     if vectors.dtype not in (np.float32, np.float64):
         vectors = vectors.astype(np.float64)
     return vectors
+
+
+def _row_chunks(vectors):
+    """Slices of rows holding about _CHUNK_ENTRIES values each.
+
+    Ranking works on a few temporaries of the size of its input; chunks
+    bound the memory (100,000 searchlight RDMs fit) and keep them in cache.
+    """
+    step = max(1, _CHUNK_ENTRIES // max(vectors.shape[1], 1))
+    return [slice(i, i + step) for i in range(0, len(vectors), step)]
 
 
 def _warn_degenerate(degenerate, what):
@@ -172,9 +184,14 @@ def rank_normalize(rdms):
     array([[0. , 0.5, 0.2, 0.8, 1. , 0.5]])
     """
     vectors = _float_vectors(rdms)
-    data = _ranking.sorted_ranks(vectors)
-    _warn_degenerate(data.degenerate, "their rank RDM is 0.5 everywhere.")
-    return _new_rdms(rdms, data.ranks, "rank_normalize")
+    out = np.empty(vectors.shape, dtype=vectors.dtype)
+    degenerate = np.zeros(len(vectors), dtype=bool)
+    for rows in _row_chunks(vectors):
+        data = _ranking.sorted_ranks(vectors[rows])
+        out[rows] = data.ranks
+        degenerate[rows] = data.degenerate
+    _warn_degenerate(degenerate, "their rank RDM is 0.5 everywhere.")
+    return _new_rdms(rdms, out, "rank_normalize")
 
 
 def rgtm(rdms, lower=0.2, upper=0.8, *, normalize="rank",
@@ -249,10 +266,15 @@ def rgtm(rdms, lower=0.2, upper=0.8, *, normalize="rank",
     check_option("shape", shape, _SHAPES)
     lower, upper = _check_thresholds(lower, upper, thresholds, normalize)
     vectors = _float_vectors(rdms)
-    data = _normalized(vectors, normalize)
+    out = np.empty(vectors.shape, dtype=vectors.dtype)
+    degenerate = np.zeros(len(vectors), dtype=bool)
+    for rows in _row_chunks(vectors):
+        data = _normalized(vectors[rows], normalize)
+        out[rows] = _gt_from_normalized(data, lower, upper, thresholds,
+                                        shape)[0]
+        degenerate[rows] = data.degenerate
     if thresholds == "quantile":
-        _warn_degenerate(data.degenerate, "their RGTM is 0.5 everywhere.")
-    out, _, _ = _gt_from_normalized(data, lower, upper, thresholds, shape)
+        _warn_degenerate(degenerate, "their RGTM is 0.5 everywhere.")
     label = (f"rgtm(lower={lower:g}, upper={upper:g}, normalize='{normalize}', "
              f"thresholds='{thresholds}', shape='{shape}')")
     return _new_rdms(rdms, out, label)
