@@ -356,7 +356,8 @@ def test_models_are_aligned_by_condition_name(rdms):
 def test_binary_model_collapsed_by_the_statistic_warns(rdms):
     """An RGTM that makes the binary model constant warns; nothing is found."""
     stat = TopoStatistic("rgtm", lower=0.4, upper=0.6)
-    with pytest.warns(CollapsedStatisticWarning, match="category.*'rgtm'"):
+    with pytest.warns(CollapsedStatisticWarning,
+                      match=r"category.*rgtm\(lower=0.4"):
         res = model_timecourse(rdms, category_model(), statistic=stat,
                                n_bootstrap=20, n_permutations=50,
                                random_state=11)

@@ -1028,10 +1028,11 @@ def _statistic_name(statistic):
     if statistic is None:
         return "none"
     if isinstance(statistic, TopoStatistic):
-        return repr(statistic)
-    func = getattr(statistic, "func", statistic)
-    name = getattr(func, "__name__", type(func).__name__)
-    kwargs = getattr(statistic, "keywords", None)
+        name, kwargs = statistic.name, statistic.params
+    else:
+        func = getattr(statistic, "func", statistic)
+        name = getattr(func, "__name__", type(func).__name__)
+        kwargs = getattr(statistic, "keywords", None)
     if kwargs:
         name += "(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
     return name
