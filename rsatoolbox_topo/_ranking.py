@@ -102,6 +102,11 @@ def _tie_runs(sorted_keys):
     return elements, starts[run_of], ends[run_of]
 
 
+# Fraction of entries in float32 tie runs above which rows are argsorted
+# exactly instead of refined run by run.
+_MAX_REFINED = 0.02
+
+
 def _argsort_rows(values, invalid):
     """Sort order of every row, and tie keys of the row in that order.
 
@@ -128,9 +133,17 @@ def _argsort_rows(values, invalid):
     packed >>= 32
     if single:
         return order, packed
-    svals = np.take_along_axis(values, order, axis=1)
     elements, run_start, _ = _tie_runs(packed)
-    if elements.size:
+    if elements.size > _MAX_REFINED * packed.size:
+        # Many float32 collisions (e.g. sums of path lengths): an exact
+        # argsort is cheaper than re-sorting the runs.
+        keys = order_keys(values, invalid)
+        order = np.argsort(keys, axis=1)
+        svals = np.take_along_axis(values, order, axis=1)
+        elements = ()
+    else:
+        svals = np.take_along_axis(values, order, axis=1)
+    if len(elements):
         exact = svals.flat[elements]
         perm = np.lexsort((exact, run_start))
         order.flat[elements] = order.flat[elements][perm]

@@ -12,13 +12,13 @@ from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
 __all__ = ["knn_mask", "geodesic_distances"]
 
-# Below this many conditions, a Floyd-Warshall sweep vectorised over the whole
-# stack of graphs beats one compiled scipy call per graph (the per-call
-# overhead dominates for small graphs); above it, scipy's compiled
-# Floyd-Warshall wins. Chosen with benchmarks/bench_rgdm.py.
+# Below this many conditions, a Floyd-Warshall sweep vectorised over a block
+# of graphs beats one compiled scipy call per graph (the per-call overhead
+# dominates for small graphs); above it, scipy's compiled Floyd-Warshall
+# wins. Chosen with benchmarks/bench_rgdm.py.
 _BATCH_MAX_CONDITIONS = 160
-# Memory bound, in float64 entries, of one vectorised block of graphs.
-_BATCH_ENTRIES = 4_000_000
+# Entries of one vectorised block of graphs: small enough to stay in cache.
+_BATCH_ENTRIES = 2 ** 16
 
 
 def knn_mask(dist, k):
@@ -89,8 +89,10 @@ def _floyd_warshall_stack(weights):
     n = dist.shape[-1]
     diag = np.arange(n)
     dist[:, diag, diag] = 0.0
+    through = np.empty_like(dist)
     for k in range(n):
-        np.minimum(dist, dist[:, :, k, np.newaxis] + dist[:, np.newaxis, k, :],
-                   out=dist)
+        np.add(dist[:, :, k, np.newaxis], dist[:, np.newaxis, k, :],
+               out=through)
+        np.minimum(dist, through, out=dist)
     return dist
 

@@ -379,45 +379,85 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
     disconnected = _check_disconnected(disconnected)
     vectors = _float_vectors(rdms)
     n_cond = rdms.n_cond
-    data = _normalized(vectors, normalize)
-    _warn_degenerate(data.degenerate, "their RGDM cannot separate any pair.")
-
     if graph == "two-step":
         lower = 0.0 if lower is None else lower
         upper = 0.5 if upper is None else upper
         lower, upper = _check_thresholds(lower, upper, "quantile", normalize)
-        gt, _, _ = _gt_from_normalized(data, lower, upper, "quantile",
-                                       "linear")
-        edge = gt < 1.0
-        weight = gt if weights == "rgtm" else data.ranks
         label = (f"rgdm(graph='two-step', lower={lower:g}, upper={upper:g}, "
                  f"weights='{weights}'")
     elif graph == "p-shortest":
         p = 0.5 if p is None else p
+        label = f"rgdm(graph='p-shortest', p={p:g}"
+    elif graph == "p-nearest":
+        p = 0.1 if p is None else p
+        k = min(max(1, int(round(p * n_cond))), n_cond - 1)
+        label = f"rgdm(graph='p-nearest', p={p:g}"
+    else:
+        k = 5 if k is None else k
+        if k > n_cond - 1:
+            raise ValueError(
+                "The 'k' parameter must be smaller than the number of "
+                f"conditions ({n_cond}). Got {k!r} instead.")
+        label = f"rgdm(graph='k-nearest', k={k}"
+    label += (f", zero_edges='{zero_edges}', disconnected={disconnected!r}, "
+              f"rank={bool(rank)}, normalize='{normalize}')")
+    params = dict(graph=graph, lower=lower, upper=upper, p=p, k=k,
+                  weights=weights, zero_edges=zero_edges, normalize=normalize)
+
+    out = np.empty(vectors.shape, dtype=vectors.dtype)
+    flags = np.zeros((3, len(vectors)), dtype=bool)
+    zero_frac = np.zeros(len(vectors))
+    for rows in _row_chunks(vectors):
+        geo_vec, degenerate = _geodesic_vectors(vectors[rows], n_cond,
+                                                **params)
+        flags[0, rows] = degenerate
+        zero_frac[rows] = _zero_fraction(geo_vec)
+        flags[1, rows] = _spread(geo_vec) == 0
+        unreachable = np.isinf(geo_vec)
+        flags[2, rows] = unreachable.any(axis=1)
+        if disconnected == "max" and np.any(unreachable):
+            finite = np.where(np.isfinite(geo_vec), geo_vec, -np.inf)
+            fill = np.max(finite, axis=1, keepdims=True)
+            fill = np.where(np.isfinite(fill), fill, 0.0) + 1.0
+            geo_vec = np.where(unreachable, fill, geo_vec)
+        elif np.any(unreachable):
+            geo_vec[unreachable] = disconnected
+        if rank:
+            geo_vec = _ranking.sorted_ranks(geo_vec).ranks
+        out[rows] = geo_vec
+
+    _warn_degenerate(flags[0], "their RGDM cannot separate any pair.")
+    _warn_collapse(flags[1] & ~flags[0],
+                   (zero_frac > _COLLAPSE_FRACTION) & ~flags[0])
+    if np.any(flags[2]):
+        idx = np.flatnonzero(flags[2])
+        warnings.warn(
+            f"The neighbourhood graph of {len(idx)} RDM(s) (index "
+            f"{_short_list(idx)}) is disconnected; pairs in different "
+            f"components get disconnected={disconnected!r}. Raise 'upper', "
+            "'p' or 'k' for a connected graph.",
+            DisconnectedGraphWarning, stacklevel=2)
+    return _new_rdms(rdms, out, label)
+
+
+def _geodesic_vectors(vectors, n_cond, graph, lower, upper, p, k, weights,
+                      zero_edges, normalize):
+    """Unranked geodesics (inf between components) of a chunk of RDMs."""
+    data = _normalized(vectors, normalize)
+    if graph == "two-step":
+        gt, _, _ = _gt_from_normalized(data, lower, upper, "quantile",
+                                       "linear")
+        edge = gt < 1.0
+        weight = gt if weights == "rgtm" else data.ranks
+    elif graph == "p-shortest":
         cut = _ranking.quantiles(data, p)[:, None]
         edge = data.ranks <= cut
         weight = data.ranks
-        label = f"rgdm(graph='p-shortest', p={p:g}"
     else:
-        if graph == "p-nearest":
-            p = 0.1 if p is None else p
-            k_used = min(max(1, int(round(p * n_cond))), n_cond - 1)
-            label = f"rgdm(graph='p-nearest', p={p:g}"
-        else:
-            k_used = 5 if k is None else k
-            if k_used > n_cond - 1:
-                raise ValueError(
-                    "The 'k' parameter must be smaller than the number of "
-                    f"conditions ({n_cond}). Got {k_used!r} instead.")
-            label = f"rgdm(graph='k-nearest', k={k_used}"
-        square = _square_stack(data.ranks)
-        mask = knn_mask(square, k_used)
+        mask = knn_mask(_square_stack(data.ranks), k)
         iu = np.triu_indices(n_cond, 1)
         edge = mask[:, iu[0], iu[1]]
         weight = data.ranks
-    label += (f", zero_edges='{zero_edges}', disconnected={disconnected!r}, "
-              f"rank={bool(rank)}, normalize='{normalize}')")
-
     missing = np.isnan(vectors)
     edge = edge & ~missing
     if zero_edges == "drop":
@@ -427,27 +467,7 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
     iu = np.triu_indices(n_cond, 1)
     geo_vec = geo[:, iu[0], iu[1]]
     geo_vec[missing] = np.nan
-
-    _check_collapse(geo_vec, data.degenerate)
-    unreachable = np.isinf(geo_vec)
-    if np.any(unreachable):
-        rows = np.flatnonzero(unreachable.any(axis=1))
-        warnings.warn(
-            f"The neighbourhood graph of {len(rows)} RDM(s) (index "
-            f"{_short_list(rows)}) is disconnected; pairs in different "
-            f"components get disconnected={disconnected!r}. Raise 'upper', "
-            "'p' or 'k' for a connected graph.",
-            DisconnectedGraphWarning, stacklevel=2)
-        if disconnected == "max":
-            finite = np.where(np.isfinite(geo_vec), geo_vec, -np.inf)
-            fill = np.max(finite, axis=1, keepdims=True)
-            fill = np.where(np.isfinite(fill), fill, 0.0) + 1.0
-            geo_vec = np.where(unreachable, fill, geo_vec)
-        else:
-            geo_vec[unreachable] = disconnected
-    if rank:
-        geo_vec = _ranking.sorted_ranks(geo_vec).ranks
-    return _new_rdms(rdms, geo_vec.astype(vectors.dtype, copy=False), label)
+    return geo_vec, data.degenerate
 
 
 def _check_disconnected(value):
@@ -503,16 +523,20 @@ def _square_stack(vectors, fill=0.0):
     return square
 
 
-def _check_collapse(geo_vec, degenerate):
-    """Warn when most geodesics of an RDM are 0 (zero edges connect them)."""
+def _zero_fraction(geo_vec):
     valid = ~np.isnan(geo_vec)
-    zero_frac = (geo_vec == 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
+    return (geo_vec == 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
+
+
+def _spread(geo_vec):
     finite = np.where(np.isfinite(geo_vec), geo_vec, np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        spread = np.nanmax(finite, axis=1) - np.nanmin(finite, axis=1)
-    full = (spread == 0) & ~degenerate
-    most = (zero_frac > _COLLAPSE_FRACTION) & ~degenerate
+        return np.nanmax(finite, axis=1) - np.nanmin(finite, axis=1)
+
+
+def _warn_collapse(full, most):
+    """Warn when most geodesics of an RDM are 0 (zero edges connect them)."""
     if np.any(most | full):
         rows = np.flatnonzero(most | full)
         warnings.warn(
