@@ -32,10 +32,11 @@ from rsatoolbox_topo import rgtm
 from rsatoolbox_topo.bridges.nilearn import (fmri_patterns, region_rdms,
                                              searchlight)
 
-try:
-    root = Path(__file__).resolve().parents[1]
-except NameError:  # run interactively from the repository root
-    root = Path.cwd()
+# The data are in the repository's tests/data folder: look for it from here
+# upwards (sphinx-gallery runs examples from the examples/ folder).
+here = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+root = next(folder for folder in [here.resolve(), *here.resolve().parents]
+            if (folder / "tests" / "data" / "haxby2001").is_dir())
 data = root / "tests" / "data" / "haxby2001" / "slice"
 names = np.array(["rest", "face", "house", "shoe", "cat", "scissors",
                   "scrambledpix", "bottle", "chair"])

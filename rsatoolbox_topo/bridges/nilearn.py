@@ -820,22 +820,30 @@ def _standardized(vectors, compare):
 class SearchlightResult:
     """Scores and p-values of a model searchlight, as arrays and images.
 
-    Attributes
+    Parameters
     ----------
-    scores, scores_img : ndarray of shape (n_voxels,), Nifti1Image
-        Similarity of each sphere's (transformed) RDM with the model; the
-        image is 0 outside the mask.
+    scores : ndarray of shape (n_voxels,)
+        Similarity of each sphere's (transformed) RDM with the model, in the
+        dataset's channel order.
+    scores_img : nibabel.Nifti1Image
+        ``scores`` in the space of the input images; 0 outside the mask.
     n_voxels : ndarray of shape (n_voxels,)
         Number of voxels in each sphere.
-    p_values, p_img : ndarray | None, Nifti1Image | None
+    p_values : ndarray | None
         Uncorrected permutation p-values (condition labels of the model
-        permuted), ``(1 + #{null >= score}) / (1 + n_permutations)``; the
-        image is 1 outside the mask. None without permutations.
-    p_fdr, p_fdr_img : ndarray | None, Nifti1Image | None
+        permuted), ``(1 + #{null >= score}) / (1 + n_permutations)``; None
+        without permutations.
+    p_img : nibabel.Nifti1Image | None
+        ``p_values`` as an image; 1 outside the mask.
+    p_fdr : ndarray | None
         Benjamini-Hochberg adjusted p-values (FDR).
-    p_fwe, p_fwe_img : ndarray | None, Nifti1Image | None
+    p_fdr_img : nibabel.Nifti1Image | None
+        ``p_fdr`` as an image; 1 outside the mask.
+    p_fwe : ndarray | None
         Family-wise error corrected p-values from the maximum statistic over
         all spheres of each permutation.
+    p_fwe_img : nibabel.Nifti1Image | None
+        ``p_fwe`` as an image; 1 outside the mask.
     params : dict
         The parameters of the run.
     """
