@@ -30,20 +30,24 @@ they import them when called. Regenerate the shipped RDMs with::
     python -m rsatoolbox_topo.simulation --regenerate
 """
 
+import functools
 import hashlib
 import json
 import os
 from collections import OrderedDict
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 from rsatoolbox.rdm import RDMs
 
 from ._validation import check_int, check_option, check_rdms, check_real
+from .statistics import rank_normalize, rgdm, rgtm
 
 __all__ = ["LAYERS", "load_simulation_rdms", "digit_stimuli",
            "make_network", "train_network", "simulate_layer_rdms",
-           "add_rdm_noise", "default_cache_dir"]
+           "add_rdm_noise", "default_cache_dir", "default_statistics",
+           "run_simulation", "SimulationResult"]
 
 #: Names of the recorded layers of :func:`make_network`, input to output.
 LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "conv7",
@@ -522,6 +526,260 @@ def add_rdm_noise(rdms, level, *, fraction=0.1, reference="rdm",
     return RDMs(noisy, dissimilarity_measure=label, descriptors=descriptors,
                 rdm_descriptors=deepcopy(rdms.rdm_descriptors),
                 pattern_descriptors=deepcopy(rdms.pattern_descriptors))
+
+
+# ------------------------------------------------------------ the runner
+#: One representative (lower, upper) cell of the RGTM per regime, all on the
+#: 0.1 grid; (0.2, 0.8) is the paper's default and lies in 'intermediate'.
+_REGIME_CELLS = {"local extractor": (0.0, 0.3),
+                 "global extractor": (0.7, 1.0),
+                 "geometry sensitive": (0.1, 0.9),
+                 "topology sensitive": (0.5, 0.5),
+                 "intermediate": (0.2, 0.8)}
+
+
+def default_statistics():
+    """The statistics compared by :func:`run_simulation` by default.
+
+    Returns
+    -------
+    dict of str to callable or None
+        ``'RDM'`` (None: the dissimilarities as they are), ``'rank RDM'``
+        (:func:`rank_normalize`), one RGTM per regime of the threshold
+        triangle at a representative cell -- local extractor (0, 0.3),
+        global extractor (0.7, 1), geometry sensitive (0.1, 0.9), topology
+        sensitive (0.5, 0.5: the binary neighbourhood matrix), intermediate
+        (0.2, 0.8: the paper's default) -- and ``'RGDM (0, 0.5)'``, the
+        two-step geodesic matrix with its sensible lower threshold 0. Names
+        give the regime and the cell, e.g. ``'RGTM topology sensitive
+        (0.5, 0.5)'``.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.simulation import default_statistics
+    >>> list(default_statistics())[:3]
+    ['RDM', 'rank RDM', 'RGTM local extractor (0, 0.3)']
+    """
+    statistics = {"RDM": None, "rank RDM": rank_normalize}
+    for name, (lower, upper) in _REGIME_CELLS.items():
+        statistics[f"RGTM {name} ({lower:g}, {upper:g})"] = functools.partial(
+            rgtm, lower=lower, upper=upper)
+    statistics["RGDM (0, 0.5)"] = functools.partial(rgdm, lower=0.0,
+                                                    upper=0.5)
+    return statistics
+
+
+def _check_statistics(statistics):
+    if statistics is None:
+        return default_statistics()
+    if not isinstance(statistics, dict) or not statistics:
+        raise TypeError(
+            "The 'statistics' parameter must be a non-empty dict of names to "
+            "statistics (callables mapping RDMs to RDMs, or None for the "
+            f"RDM itself). Got {statistics!r} instead.")
+    for name, statistic in statistics.items():
+        if not isinstance(name, str) or not (statistic is None
+                                             or callable(statistic)):
+            raise TypeError(
+                "The 'statistics' parameter must map str names to callables "
+                f"or None. Got {name!r}: {statistic!r} instead.")
+    return dict(statistics)
+
+
+@dataclass(eq=False)
+class SimulationResult:
+    """Result of :func:`run_simulation`.
+
+    Attributes
+    ----------
+    noise_levels : ndarray, shape (n_levels,)
+        Noise levels k (noise SD = k x ``fraction`` x SD of each RDM).
+    statistics : list of str
+        Names of the statistics.
+    accuracy : ndarray, shape (n_levels, n_statistics)
+        Layer identification accuracy on all RDMs (leave one seed out).
+    ci_low, ci_high : ndarray, shape (n_levels, n_statistics)
+        Bootstrap percentile interval at level ``ci_level``.
+    samples : ndarray, shape (n_levels, n_statistics, n_bootstrap)
+        Bootstrap accuracies. All statistics and noise levels share the
+        same bootstrap samples of seeds and stimuli (paired).
+    chance : float
+        1 / number of layers.
+    ci_level : float
+    fraction : float
+        Noise SD per unit of level (0.1 in the paper).
+    """
+
+    noise_levels: np.ndarray
+    statistics: list
+    accuracy: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    samples: np.ndarray
+    chance: float
+    ci_level: float
+    fraction: float
+
+    def to_frame(self):
+        """Tidy table, one row per noise level and statistic.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``noise_level``, ``statistic``, ``accuracy``,
+            ``ci_low``, ``ci_high``.
+        """
+        import pandas as pd
+
+        n_levels, n_stats = self.accuracy.shape
+        return pd.DataFrame({
+            "noise_level": np.repeat(self.noise_levels, n_stats),
+            "statistic": list(self.statistics) * n_levels,
+            "accuracy": self.accuracy.ravel(),
+            "ci_low": self.ci_low.ravel(),
+            "ci_high": self.ci_high.ravel(),
+        })
+
+    def plot(self, ax=None):
+        """Accuracy against noise level per statistic, with interval bands.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+            Where to draw; None makes a new figure.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4.5))
+        colors = plt.get_cmap("tab10")
+        for i, name in enumerate(self.statistics):
+            color = colors(i % 10)
+            ax.plot(self.noise_levels, self.accuracy[:, i], "o-",
+                    color=color, label=name)
+            ax.fill_between(self.noise_levels, self.ci_low[:, i],
+                            self.ci_high[:, i], color=color, alpha=0.15,
+                            linewidth=0)
+        ax.axhline(self.chance, color="0.4", ls="--", lw=1, label="chance")
+        ax.set_xlabel(f"noise level k (noise SD = k x {self.fraction:g} "
+                      "x SD of the RDM)")
+        ax.set_ylabel("layer identification accuracy")
+        ax.set_ylim(0, 1)
+        ax.set_xticks(self.noise_levels)
+        ax.legend(fontsize="small", loc="lower left", ncol=2)
+        ax.set_title(f"{self.ci_level:.0%} bootstrap intervals over seeds "
+                     "and stimuli", fontsize="medium")
+        return ax
+
+
+def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
+                   n_bootstrap=100, random_state=None, n_jobs=1,
+                   progress=False, *, fraction=0.1, reference="rdm", ci=0.95,
+                   by="layer", across="seed"):
+    """Layer identification across seeds as RDM noise grows, per statistic.
+
+    For each noise level the paper's noise is added to the RDMs
+    (:func:`add_rdm_noise`); each statistic then identifies the layer of
+    every held-out seed's RDMs by leave-one-seed-out nearest centroid, with
+    a two-factor bootstrap over seeds and stimuli
+    (:func:`rsatoolbox_topo.identification.bootstrap_identify`).
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs | None
+        Layer RDMs with RDM descriptors ``by`` and ``across``. None uses the
+        shipped RDMs (:func:`load_simulation_rdms`).
+    noise_levels : sequence of float
+        Noise levels k >= 0 (0-4 in the paper).
+    statistics : dict of str to callable or None | None
+        Statistics to compare, by name; None uses
+        :func:`default_statistics` (RDM, rank RDM, one RGTM per regime,
+        RGDM).
+    n_bootstrap : int
+        Bootstrap samples per noise level and statistic. The default (100)
+        takes about 5 minutes per noise level on one CPU core for the
+        shipped RDMs and the default statistics (most of it the RGDM).
+    random_state : int | numpy.random.Generator | None
+        Seed of the noise and of the bootstrap. The noise of each level and
+        one bootstrap seed are drawn up front, so the result is the same
+        whatever ``n_jobs`` is, and all statistics and noise levels share
+        the same bootstrap samples.
+    n_jobs : int
+        Parallel jobs of the bootstrap (joblib); -1 uses all cores.
+    progress : bool
+        Show progress bars.
+    fraction, reference
+        As in :func:`add_rdm_noise`.
+    ci : float
+        Level of the percentile intervals.
+    by, across : str
+        RDM descriptors of the class (layer) and the individual (seed).
+
+    Returns
+    -------
+    SimulationResult
+        ``to_frame()`` gives the table, ``plot()`` the figure.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo import rank_normalize
+    >>> from rsatoolbox_topo.simulation import (load_simulation_rdms,
+    ...                                         run_simulation)
+    >>> rdms = load_simulation_rdms().subset("seed", [0, 1, 2, 3])
+    >>> result = run_simulation(rdms, noise_levels=(0, 2),
+    ...                         statistics={"rank RDM": rank_normalize},
+    ...                         n_bootstrap=5, random_state=0)
+    >>> result.to_frame().columns.tolist()
+    ['noise_level', 'statistic', 'accuracy', 'ci_low', 'ci_high']
+    >>> result.chance
+    0.1
+    """
+    from tqdm.auto import tqdm
+
+    from .identification import bootstrap_identify
+
+    if rdms is None:
+        rdms = load_simulation_rdms()
+    check_rdms(rdms)
+    levels = np.array([check_real("noise_levels", level, low=0)
+                       for level in noise_levels], dtype=np.float64)
+    if levels.size == 0:
+        raise ValueError("The 'noise_levels' parameter must hold at least "
+                         "one level. Got an empty sequence instead.")
+    statistics = _check_statistics(statistics)
+    rng = np.random.default_rng(random_state)
+    noise_seeds = rng.integers(0, 2**63, size=len(levels))
+    boot_seed = int(rng.integers(0, 2**63))
+    shape = (len(levels), len(statistics))
+    accuracy, low, high = np.empty(shape), np.empty(shape), np.empty(shape)
+    samples, chance = None, None
+    steps = [(i, j) for i in range(len(levels))
+             for j in range(len(statistics))]
+    names = list(statistics)
+    noisy = None
+    for i, j in tqdm(steps, disable=not progress, desc="simulation",
+                     unit="cell"):
+        if j == 0:
+            noisy = add_rdm_noise(rdms, levels[i], fraction=fraction,
+                                  reference=reference,
+                                  random_state=int(noise_seeds[i]))
+        boot = bootstrap_identify(noisy, by, across, statistics[names[j]],
+                                  n_bootstrap=n_bootstrap, ci=ci,
+                                  random_state=boot_seed, n_jobs=n_jobs)
+        if samples is None:
+            samples = np.empty(shape + (len(boot.samples),))
+            chance = boot.chance
+        accuracy[i, j] = boot.accuracy
+        low[i, j], high[i, j] = boot.ci
+        samples[i, j] = boot.samples
+    return SimulationResult(
+        noise_levels=levels, statistics=names, accuracy=accuracy,
+        ci_low=low, ci_high=high, samples=samples, chance=float(chance),
+        ci_level=float(ci), fraction=float(fraction))
 
 
 # ----------------------------------------------------------- regenerating

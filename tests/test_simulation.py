@@ -9,8 +9,10 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from rsatoolbox.rdm import RDMs
 
+from rsatoolbox_topo import rank_normalize
+from rsatoolbox_topo.exceptions import TopoWarning
 from rsatoolbox_topo.simulation import (LAYERS, add_rdm_noise,
-                                        load_simulation_rdms)
+                                        load_simulation_rdms, run_simulation)
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +193,100 @@ def test_simulation_parameter_errors():
         simulate_layer_rdms([1, 1], cache_dir=False)
     with pytest.raises(ValueError, match="'epochs'.*>= 1"):
         simulate_layer_rdms([0], epochs=0, cache_dir=False)
+
+
+# ---------------------------------------------------------------- runner
+def test_default_statistics_cover_every_regime():
+    """One RGTM per regime, named after the regime its cell lies in."""
+    from rsatoolbox_topo import REGIMES, regime
+    from rsatoolbox_topo.simulation import default_statistics
+
+    stats = default_statistics()
+    assert list(stats)[:2] == ["RDM", "rank RDM"] and stats["RDM"] is None
+    cells = {name: (s.keywords["lower"], s.keywords["upper"])
+             for name, s in stats.items() if name.startswith("RGTM")}
+    assert sorted(regime(*cell) for cell in cells.values()) == sorted(REGIMES)
+    for name, cell in cells.items():
+        assert name.startswith(f"RGTM {regime(*cell)}")
+    assert stats["RGDM (0, 0.5)"].keywords == {"lower": 0.0, "upper": 0.5}
+
+
+def test_run_simulation_well_above_chance_without_noise(shipped):
+    """Expected first: at noise 0 every statistic beats chance (0.1) 3-fold.
+
+    The layers of networks trained from other seeds are similar enough for
+    the RDM, rank RDM, a topology-sensitive RGTM and the RGDM to name the
+    layer of a held-out seed's RDM far above chance, with the bootstrap
+    interval above chance too.
+    """
+    from rsatoolbox_topo.simulation import default_statistics
+
+    stats = {k: v for k, v in default_statistics().items()
+             if k in ("RDM", "rank RDM", "RGTM topology sensitive (0.5, 0.5)",
+                      "RGDM (0, 0.5)")}
+    with pytest.warns(Warning) as record:
+        result = run_simulation(shipped, noise_levels=(0,), statistics=stats,
+                                n_bootstrap=4, random_state=0)
+    assert all(issubclass(w.category, TopoWarning) for w in record)
+    assert result.chance == 0.1
+    assert np.all(result.accuracy[0] >= 0.3)
+    assert np.all(result.ci_low[0] > result.chance)
+    assert result.samples.shape == (1, 4, 4)
+
+
+def test_run_simulation_table_noise_and_reproducibility(shipped):
+    """Heavy noise drives accuracy down; the table and seeds behave."""
+    rdms = shipped.subset("seed", [0, 1, 2, 3, 4])
+    stats = {"RDM": None, "rank RDM": rank_normalize}
+    result = run_simulation(rdms, noise_levels=(0, 100), statistics=stats,
+                            n_bootstrap=6, random_state=1)
+    # noise with 10 times the SD of the RDM leaves little to identify
+    assert np.all(result.accuracy[1] < result.accuracy[0] - 0.2)
+    frame = result.to_frame()
+    assert frame.columns.tolist() == ["noise_level", "statistic", "accuracy",
+                                      "ci_low", "ci_high"]
+    assert frame["noise_level"].tolist() == [0.0, 0.0, 100.0, 100.0]
+    assert frame["statistic"].tolist() == ["RDM", "rank RDM"] * 2
+    assert_array_equal(frame["accuracy"], result.accuracy.ravel())
+    assert np.all(frame["ci_low"] <= frame["ci_high"])
+    again = run_simulation(rdms, noise_levels=(0, 100), statistics=stats,
+                           n_bootstrap=6, random_state=1, n_jobs=2)
+    assert_array_equal(again.samples, result.samples)
+    assert_array_equal(again.accuracy, result.accuracy)
+    # the noise-free level does not depend on the random state
+    other = run_simulation(rdms, noise_levels=(0,), statistics=stats,
+                           n_bootstrap=2, random_state=5)
+    assert_array_equal(other.accuracy[0], result.accuracy[0])
+    assert_array_equal(shipped.dissimilarities,
+                       load_simulation_rdms().dissimilarities)
+
+
+def test_run_simulation_plot(shipped):
+    """One line and one band per statistic, plus the chance line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rdms = shipped.subset("seed", [0, 1, 2])
+    result = run_simulation(rdms, noise_levels=(0, 2),
+                            statistics={"RDM": None}, n_bootstrap=3,
+                            random_state=0)
+    ax = result.plot()
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["RDM", "chance"]
+    assert len(ax.collections) == 1
+    assert_allclose(ax.get_lines()[0].get_ydata(), result.accuracy[:, 0])
+    plt.close(ax.figure)
+
+
+def test_run_simulation_parameter_errors(shipped):
+    """Bad noise levels and statistics are refused by name."""
+    with pytest.raises(ValueError, match="'noise_levels'.*>= 0.*-1"):
+        run_simulation(shipped, noise_levels=(0, -1))
+    with pytest.raises(ValueError, match="'noise_levels'.*at least one"):
+        run_simulation(shipped, noise_levels=())
+    with pytest.raises(TypeError, match="'statistics'.*dict"):
+        run_simulation(shipped, statistics=[rank_normalize])
+    with pytest.raises(TypeError, match="'statistics'.*'bad'"):
+        run_simulation(shipped, statistics={"bad": 3})
