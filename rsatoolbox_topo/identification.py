@@ -312,6 +312,15 @@ class _Saveable:
 
 
 # ------------------------------------------------------------ results
+def _axes(ax, figsize=None):
+    """``ax``, or the axes of a new figure (matplotlib imported lazily)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=figsize)[1]
+
+
 def _summary_stats(credit, dist, n_tied, m, method):
     """Confusion matrix and derived figures from per-RDM credits."""
     m = np.asarray(m, dtype=np.float64)
@@ -426,10 +435,7 @@ class IdentificationResult(_Saveable):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1.5 + 0.4 * len(self.classes),) * 2)
+        ax = _axes(ax, figsize=(1.5 + 0.4 * len(self.classes),) * 2)
         rates = self.confusion / self.confusion.sum(axis=1, keepdims=True)
         image = ax.imshow(rates, vmin=0, vmax=1, cmap="viridis")
         ticks = np.arange(len(self.classes))
@@ -724,10 +730,7 @@ class BootstrapResult(_Saveable):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = _axes(ax)
         ax.hist(self.samples, bins=30, color="0.7")
         ax.axvline(self.accuracy, color="k", label="full data")
         for bound in self.ci:
@@ -824,3 +827,687 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
         ci_level=ci, chance=point.chance, individual_counts=mult,
         condition_draws=draws, method=method, ties=ties,
         statistic=_statistic_label(statistic))
+
+
+# ------------------------------------------------------------ (l, u) maps
+def _grid(step):
+    step = check_real("step", step, 0.0, 0.5)
+    n = int(round(1.0 / step)) if step > 0 else 0
+    if step <= 0 or abs(n * step - 1.0) > 1e-9:
+        raise ValueError(
+            "The 'step' parameter must divide 1 into equal parts (e.g. 0.05, "
+            f"0.1, 0.25) and be in (0, 0.5]. Got {step!r} instead.")
+    return np.arange(n + 1) / n
+
+
+def _cells_of(grid):
+    """(lower, upper) of every cell of the triangle, lower <= upper."""
+    i, j = np.triu_indices(len(grid))
+    return i, j, grid[i], grid[j]
+
+
+def _cell_credit(data, m, lowers, uppers, method, ties):
+    """Credits (n_cells, n_ind) of RGTM cells on the full data.
+
+    Euclidean: the fast engine; comparators: each cell transformed once
+    (the transform is per RDM) and identified exactly with multiplicities
+    ``m`` (0 leaves an individual out).
+    """
+    w = data.valid.astype(np.float64)
+    if method == "euclidean":
+        return _fast.cells_credit(data.raw, m, w, lowers, uppers, ties)[0]
+    from . import _ranking
+
+    flat = data.raw.reshape(-1, data.raw.shape[-1])
+    sr = _ranking.sorted_ranks(flat, w)
+    out = np.zeros((len(lowers), data.n_ind))
+    for k, T in enumerate(_fast.transform_cells(sr, lowers, uppers)):
+        credit, _, _ = _fast.loo_credit(np.nan_to_num(T).reshape(
+            data.raw.shape), w, m, method, ties, _compare)
+        out[k] = np.trace(credit, axis1=1, axis2=2)
+    return out
+
+
+def _rgtm_partials(lowers, uppers):
+    return [functools.partial(rgtm, lower=float(lo), upper=float(up))
+            for lo, up in zip(lowers, uppers)]
+
+
+def _bootstrap_cells(data, lowers, uppers, method, ties, n_bootstrap,
+                     random_state, n_jobs, progress, statistics=None):
+    """Accuracies (n_bootstrap, n_cells) over shared bootstrap samples."""
+    mult, draws = _draw(data, n_bootstrap, random_state)
+    if statistics is None and method == "euclidean":
+        function = functools.partial(_sample_cells, data.raw, data.valid,
+                                     lowers=lowers, uppers=uppers, ties=ties)
+        return _run_samples(function, mult, draws, n_jobs, progress,
+                            "bootstrap")
+    if statistics is None:
+        statistics = _rgtm_partials(lowers, uppers)
+    function = functools.partial(_sample_general, data.rdms, data.raw,
+                                 data.valid, statistics=statistics,
+                                 method=method, ties=ties)
+    out = _run_samples(function, mult, draws, n_jobs, progress, "bootstrap")
+    _warn_samples(out[:, -1], n_bootstrap)
+    return out[:, :-1]
+
+
+def _regime_codes(lowers, uppers):
+    codes = np.full((len(lowers), len(uppers)), -1)
+    for i, lo in enumerate(lowers):
+        for j, up in enumerate(uppers):
+            if lo <= up:
+                codes[i, j] = REGIMES.index(regime(lo, up))
+    return codes
+
+
+def _plot_triangle(ax, lowers, uppers, accuracy, best=None, marks=None,
+                   label="accuracy"):
+    """Heatmap of a (lower, upper) map with regimes outlined."""
+    ax = _axes(ax, figsize=(5.5, 4.5))
+    half = (lowers[1] - lowers[0]) / 2 if len(lowers) > 1 else 0.5
+    extent = (uppers[0] - half, uppers[-1] + half, lowers[-1] + half,
+              lowers[0] - half)
+    image = ax.imshow(np.ma.masked_invalid(accuracy), extent=extent,
+                      cmap="viridis", aspect="equal")
+    codes = _regime_codes(lowers, uppers)
+    for i in range(len(lowers)):
+        for j in range(len(uppers)):
+            if codes[i, j] < 0:
+                continue
+            lo, up = lowers[i], uppers[j]
+            if j + 1 < len(uppers) and codes[i, j + 1] != codes[i, j]:
+                ax.plot([up + half] * 2, [lo - half, lo + half], "w-", lw=1)
+            if i + 1 < len(lowers) and codes[i + 1, j] >= 0 and \
+                    codes[i + 1, j] != codes[i, j]:
+                ax.plot([up - half, up + half], [lo + half] * 2, "w-", lw=1)
+    if marks is not None:
+        ax.plot(marks[:, 1], marks[:, 0], "o", mfc="none", mec="w", ms=8,
+                label="chosen per fold")
+    if best is not None:
+        ax.plot(best[1], best[0], "r*", ms=14, label="best (in-sample)")
+        ax.legend(loc="lower left", fontsize="small")
+    ax.set_xlabel("upper threshold u")
+    ax.set_ylabel("lower threshold l")
+    ax.figure.colorbar(image, ax=ax, label=label)
+    return ax
+
+
+@dataclass(eq=False)
+class ThresholdMap(_Saveable):
+    """Result of :func:`threshold_map`.
+
+    Attributes
+    ----------
+    lowers, uppers : ndarray
+        Grid axes (rows: lower, columns: upper).
+    accuracy : ndarray, shape (n_lowers, n_uppers)
+        Identification accuracy of each cell on the full data; NaN where
+        ``lower > upper``.
+    ci_low, ci_high : ndarray | None
+        Percentile interval per cell (NaN where not bootstrapped), or None
+        without bootstrap.
+    samples : ndarray | None
+        Bootstrap accuracies, shape (n_bootstrap, n_lowers, n_uppers)
+        (NaN for cells not bootstrapped).
+    statistic : str
+        'rgtm' or 'rgdm'.
+    chance, ci_level : float
+    method, ties : str
+    collapsed : ndarray | None
+        RGDM only: cells where the statistic collapsed for some RDM.
+    """
+
+    lowers: np.ndarray
+    uppers: np.ndarray
+    accuracy: np.ndarray
+    ci_low: object
+    ci_high: object
+    samples: object
+    statistic: str
+    chance: float
+    ci_level: float
+    method: str = "euclidean"
+    ties: str = "split"
+    collapsed: object = None
+
+    @property
+    def best(self):
+        """(lower, upper, accuracy) of the best cell (in-sample, optimistic).
+
+        Ties between cells go to the first in grid order (lowest lower,
+        then lowest upper).
+        """
+        flat = np.nanargmax(self.accuracy)
+        i, j = np.unravel_index(flat, self.accuracy.shape)
+        return (float(self.lowers[i]), float(self.uppers[j]),
+                float(self.accuracy[i, j]))
+
+    def to_frame(self):
+        """One row per cell: lower, upper, regime, accuracy, interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        rows = []
+        for i, lo in enumerate(self.lowers):
+            for j, up in enumerate(self.uppers):
+                if lo > up:
+                    continue
+                row = {"lower": float(lo), "upper": float(up),
+                       "regime": regime(lo, up),
+                       "accuracy": float(self.accuracy[i, j])}
+                if self.ci_low is not None:
+                    row["ci_low"] = float(self.ci_low[i, j])
+                    row["ci_high"] = float(self.ci_high[i, j])
+                if self.collapsed is not None:
+                    row["collapsed"] = bool(self.collapsed[i, j])
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def plot(self, ax=None):
+        """Heatmap of the triangle, best cell starred, regimes outlined.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        lo, up, acc = self.best
+        ax = _plot_triangle(ax, self.lowers, self.uppers, self.accuracy,
+                            best=(lo, up))
+        ax.set_title(f"{self.statistic.upper()} identification (best "
+                     f"{acc:.2f} at l={lo:g}, u={up:g}; chance "
+                     f"{self.chance:.2f})", fontsize="medium")
+        return ax
+
+
+def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
+                  n_bootstrap=0, method="euclidean", random_state=None,
+                  n_jobs=1, progress=False, *, ci=0.95, cells=None,
+                  ties="split"):
+    """Identification accuracy over the (lower, upper) threshold grid.
+
+    Parameters
+    ----------
+    rdms, by, across, method, ties
+        As in :func:`identify`.
+    statistic : {'rgtm', 'rgdm'}
+        'rgtm': the RGTM of every cell ``0 <= lower <= upper <= 1``
+        (diagonal ``lower == upper``, the binary matrix, included), computed
+        by a fast path that ranks each RDM once. 'rgdm': the two-step RGDM
+        of every cell (slow; cells whose graph collapses are flagged in
+        ``collapsed``).
+    step : float
+        Grid spacing, dividing 1 (0.05 gives 21 x 21 values, 231 cells).
+    n_bootstrap : int
+        Two-factor bootstrap samples (see :func:`bootstrap_identify`),
+        shared by all cells; 0 (default) for none. For 'rgdm' only the
+        cells named in ``cells`` are bootstrapped.
+    random_state, n_jobs, progress
+        As in :func:`bootstrap_identify`.
+    ci : float
+        Level of the percentile intervals.
+    cells : list of (lower, upper) | None
+        'rgdm' only: the grid cells to bootstrap.
+
+    Returns
+    -------
+    ThresholdMap
+
+    Notes
+    -----
+    ``ThresholdMap.best`` is the best cell in-sample, what the paper reports;
+    it is optimistic. :func:`nested_threshold_cv` gives the honest accuracy
+    of choosing the thresholds from data.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.identification import threshold_map
+    >>> tmap = threshold_map(load_92images("hit"), by="session",
+    ...                      across="subject", step=0.25)
+    >>> tmap.accuracy.shape
+    (5, 5)
+    """
+    check_option("statistic", statistic, _MAP_STATISTICS)
+    _check_common(method, ties)
+    grid = _grid(step)
+    n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress, low=0)
+    ci = check_real("ci", ci, 0.0, 1.0)
+    data = _Data(rdms, by, across)
+    i, j, lowers, uppers = _cells_of(grid)
+    shape = (len(grid), len(grid))
+    accuracy = np.full(shape, np.nan)
+    collapsed = None
+    if statistic == "rgtm":
+        if cells is not None:
+            raise ValueError("The 'cells' parameter is only used with "
+                             "statistic='rgdm'. Got cells={cells!r}.")
+        m = np.ones(data.n_ind)
+        accuracy[i, j] = _accuracy(
+            _cell_credit(data, m, lowers, uppers, method, ties), m,
+            data.n_class)
+        boot_idx = np.arange(len(lowers))
+        statistics = None
+    else:
+        boot_idx = _select_cells(cells, grid, n_bootstrap)
+        collapsed = np.zeros(shape, dtype=bool)
+        statistics = [functools.partial(rgdm, lower=float(lo),
+                                        upper=float(up))
+                      for lo, up in zip(lowers, uppers)]
+        others = {}
+        for k, st in enumerate(statistics):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", TopoWarning)
+                res = identify(rdms, by, across, st, method, ties)
+            accuracy[i[k], j[k]] = res.accuracy
+            for item in caught:
+                if issubclass(item.category, CollapsedStatisticWarning):
+                    collapsed[i[k], j[k]] = True
+                elif issubclass(item.category, TopoWarning):
+                    others.setdefault(item.category, set()).add(k)
+                else:
+                    warnings.warn_explicit(item.message, item.category,
+                                           item.filename, item.lineno)
+        for category, where in others.items():
+            warnings.warn(
+                f"{category.__name__} raised by the RGDM in {len(where)} of "
+                f"{len(lowers)} cells (e.g. lower={lowers[min(where)]:g}, "
+                f"upper={uppers[min(where)]:g}); run rgdm on those cells to "
+                "see the details.", category, stacklevel=2)
+        if np.any(collapsed):
+            warnings.warn(
+                f"The RGDM collapsed (all geodesics equal) for some RDMs in "
+                f"{int(collapsed.sum())} of {len(lowers)} cells, mostly with "
+                "lower > 0; see ThresholdMap.collapsed. Use lower=0 for the "
+                "two-step RGDM.", CollapsedStatisticWarning, stacklevel=2)
+        statistics = [statistics[k] for k in boot_idx]
+    ci_low = ci_high = samples = None
+    if n_bootstrap > 0 and len(boot_idx):
+        if not 0 < ci < 1:
+            raise ValueError(f"The 'ci' parameter must be a float in (0, 1)."
+                             f" Got {ci!r} instead.")
+        acc = _bootstrap_cells(data, lowers[boot_idx], uppers[boot_idx],
+                               method, ties, n_bootstrap, random_state,
+                               n_jobs, progress, statistics)
+        samples = np.full((n_bootstrap,) + shape, np.nan)
+        samples[:, i[boot_idx], j[boot_idx]] = acc
+        ci_low, ci_high = np.full(shape, np.nan), np.full(shape, np.nan)
+        low, high = _percentile_ci(acc, ci)
+        ci_low[i[boot_idx], j[boot_idx]] = low
+        ci_high[i[boot_idx], j[boot_idx]] = high
+    return ThresholdMap(lowers=grid.copy(), uppers=grid.copy(),
+                        accuracy=accuracy, ci_low=ci_low, ci_high=ci_high,
+                        samples=samples, statistic=statistic,
+                        chance=1.0 / data.n_class, ci_level=ci,
+                        method=method, ties=ties, collapsed=collapsed)
+
+
+def _select_cells(cells, grid, n_bootstrap):
+    """Indices (into the cell list) of the RGDM cells to bootstrap."""
+    i, j, lowers, uppers = _cells_of(grid)
+    if cells is None:
+        if n_bootstrap > 0:
+            raise ValueError(
+                "The 'cells' parameter must list the (lower, upper) cells to "
+                "bootstrap with statistic='rgdm' (the RGDM is slow to "
+                "bootstrap over the whole grid). Got None instead.")
+        return np.array([], dtype=int)
+    out = []
+    for cell in cells:
+        lo, up = (float(v) for v in cell)
+        hit = np.flatnonzero(np.isclose(lowers, lo) & np.isclose(uppers, up))
+        if not len(hit):
+            raise ValueError(
+                "The 'cells' parameter must hold (lower, upper) cells of the "
+                f"grid (multiples of the step, lower <= upper). Got {cell!r} "
+                "instead.")
+        out.append(hit[0])
+    return np.array(out, dtype=int)
+
+
+# ------------------------------------------------------------ nested CV
+@dataclass(eq=False)
+class NestedCVResult(_Saveable):
+    """Result of :func:`nested_threshold_cv`.
+
+    Attributes
+    ----------
+    in_sample_accuracy : float
+        Accuracy of the best cell chosen on all individuals (optimistic).
+    in_sample_best : tuple of float
+        Its (lower, upper).
+    nested_accuracy : float
+        Accuracy when each outer fold's thresholds are chosen on the
+        training individuals only.
+    optimism : float
+        ``in_sample_accuracy - nested_accuracy``.
+    individuals : list
+        Held-out individual of each outer fold.
+    fold_lower, fold_upper : ndarray
+        Thresholds chosen in each outer fold.
+    fold_inner_accuracy : ndarray
+        Inner (training-only) accuracy of the chosen cell per fold.
+    fold_accuracy : ndarray
+        Accuracy on the held-out individual's RDMs per fold.
+    lowers, uppers, accuracy : ndarray
+        The in-sample map.
+    chance : float
+    method, ties : str
+    """
+
+    in_sample_accuracy: float
+    in_sample_best: tuple
+    nested_accuracy: float
+    optimism: float
+    individuals: list
+    fold_lower: np.ndarray
+    fold_upper: np.ndarray
+    fold_inner_accuracy: np.ndarray
+    fold_accuracy: np.ndarray
+    lowers: np.ndarray
+    uppers: np.ndarray
+    accuracy: np.ndarray
+    chance: float
+    method: str = "euclidean"
+    ties: str = "split"
+    _tuples = ("in_sample_best",)
+
+    def to_frame(self):
+        """One row per outer fold: held-out individual, chosen cell, scores.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return pd.DataFrame({
+            "individual": self.individuals,
+            "lower": self.fold_lower, "upper": self.fold_upper,
+            "regime": [regime(lo, up) for lo, up in
+                       zip(self.fold_lower, self.fold_upper)],
+            "inner_accuracy": self.fold_inner_accuracy,
+            "held_out_accuracy": self.fold_accuracy})
+
+    def plot(self, ax=None):
+        """In-sample map with the best cell and every fold's choice marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        marks = np.column_stack([self.fold_lower, self.fold_upper])
+        ax = _plot_triangle(ax, self.lowers, self.uppers, self.accuracy,
+                            best=self.in_sample_best, marks=marks)
+        ax.set_title(f"in-sample {self.in_sample_accuracy:.2f}, nested "
+                     f"{self.nested_accuracy:.2f} (optimism "
+                     f"{self.optimism:+.2f})", fontsize="medium")
+        return ax
+
+
+def _best_cell(acc):
+    """Index of the best cell; ties go to the first in grid order."""
+    return int(np.argmax(acc))
+
+
+def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
+                        *, ties="split"):
+    """Honest accuracy of choosing the RGTM thresholds from the data.
+
+    The paper reports the best cell of the (lower, upper) map, chosen on
+    the same individuals it is scored on: an optimistic figure. Here each
+    individual in turn is held out (outer fold); the thresholds are chosen
+    by leave-one-individual-out identification on the remaining
+    individuals only, and the held-out individual's RDMs are then
+    identified with centroids from all remaining individuals.
+
+    Parameters
+    ----------
+    rdms, by, across, method, ties
+        As in :func:`identify`; at least 3 individuals.
+    step : float
+        Grid spacing, as in :func:`threshold_map`.
+
+    Returns
+    -------
+    NestedCVResult
+        In-sample and nested accuracy and their difference (``optimism``).
+
+    Notes
+    -----
+    Cells with equal inner accuracy: the first in grid order (lowest
+    lower, then lowest upper) is chosen, in every fold and in-sample.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.identification import nested_threshold_cv
+    >>> hit = load_92images("hit")
+    >>> cv = nested_threshold_cv(hit, by="session", across="subject",
+    ...                          step=0.25)
+    >>> bool(cv.optimism == cv.in_sample_accuracy - cv.nested_accuracy)
+    True
+    """
+    _check_common(method, ties)
+    grid = _grid(step)
+    data = _Data(rdms, by, across)
+    if data.n_ind < 3:
+        raise ValueError(
+            "Nested cross-validation needs at least 3 individuals (descriptor"
+            f" 'across'), so that thresholds can be chosen by leave-one-out "
+            f"on the training ones. Got {data.n_ind} instead.")
+    i, j, lowers, uppers = _cells_of(grid)
+    n_ind, n_class = data.n_ind, data.n_class
+    full = _cell_credit(data, np.ones(n_ind), lowers, uppers, method, ties)
+    acc_full = full.sum(axis=1) / (n_ind * n_class)
+    best = _best_cell(acc_full)
+    fold = np.zeros((4, n_ind))
+    for s in range(n_ind):
+        m = np.ones(n_ind)
+        m[s] = 0
+        inner = _cell_credit(data, m, lowers, uppers, method, ties)
+        acc = inner.sum(axis=1) / ((n_ind - 1) * n_class)
+        k = _best_cell(acc)
+        # The outer test is the full-data leave-one-out of individual s.
+        fold[:, s] = lowers[k], uppers[k], acc[k], full[k, s] / n_class
+    accuracy = np.full((len(grid), len(grid)), np.nan)
+    accuracy[i, j] = acc_full
+    nested = float(fold[3].mean())
+    return NestedCVResult(
+        in_sample_accuracy=float(acc_full[best]),
+        in_sample_best=(float(lowers[best]), float(uppers[best])),
+        nested_accuracy=nested, optimism=float(acc_full[best]) - nested,
+        individuals=list(data.individuals), fold_lower=fold[0],
+        fold_upper=fold[1], fold_inner_accuracy=fold[2],
+        fold_accuracy=fold[3], lowers=grid.copy(), uppers=grid.copy(),
+        accuracy=accuracy, chance=1.0 / n_class, method=method, ties=ties)
+
+
+# ------------------------------------------------------------ regimes
+@dataclass(eq=False)
+class RegimeComparison(_Saveable):
+    """Result of :func:`compare_regimes`.
+
+    Attributes
+    ----------
+    names : list of str
+        The five regimes (:data:`~rsatoolbox_topo.statistics.REGIMES`) and
+        ``'rank RDM'`` (lower, upper) = (0, 1).
+    accuracy : ndarray, shape (6,)
+        Full-data accuracy, averaged over the draws of each regime.
+    samples : ndarray, shape (n_bootstrap, 6)
+        The same on each shared bootstrap sample.
+    ci_low, ci_high : ndarray, shape (6,)
+        Percentile intervals.
+    diff, diff_ci_low, diff_ci_high : ndarray, shape (6,)
+        Accuracy minus that of the rank RDM (full data) and its paired
+        percentile interval over the shared samples.
+    p_value : ndarray, shape (6,)
+        Two-sided bootstrap p-value of the difference to the rank RDM:
+        twice the smaller fraction of samples with a difference <= 0 or
+        >= 0, at most 1 (1 for the rank RDM itself).
+    draw_lower, draw_upper : ndarray
+        The (lower, upper) pairs drawn; ``draw_regime`` names their regime.
+    chance, ci_level : float
+    method, ties : str
+    """
+
+    names: list
+    accuracy: np.ndarray
+    samples: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    diff: np.ndarray
+    diff_ci_low: np.ndarray
+    diff_ci_high: np.ndarray
+    p_value: np.ndarray
+    draw_lower: np.ndarray
+    draw_upper: np.ndarray
+    draw_regime: list
+    chance: float
+    ci_level: float
+    method: str = "euclidean"
+    ties: str = "split"
+
+    def to_frame(self):
+        """One row per regime (and the rank RDM) with intervals and p-values.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        counts = [self.draw_regime.count(n) for n in self.names]
+        return pd.DataFrame({
+            "regime": self.names, "n_draws": counts,
+            "accuracy": self.accuracy, "ci_low": self.ci_low,
+            "ci_high": self.ci_high, "diff_vs_rank": self.diff,
+            "diff_ci_low": self.diff_ci_low,
+            "diff_ci_high": self.diff_ci_high, "p_value": self.p_value})
+
+    def plot(self, ax=None):
+        """Bar plot of the accuracies with intervals and chance.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = _axes(ax, figsize=(7, 4))
+        x = np.arange(len(self.names))
+        colors = ["C0"] * (len(self.names) - 1) + ["0.5"]
+        ax.bar(x, self.accuracy, color=colors)
+        # The percentile interval need not contain the full-data value, so
+        # it is drawn as a line, not as error bars around the bar height.
+        ax.vlines(x, self.ci_low, self.ci_high, color="k", lw=2,
+                  label="bootstrap interval")
+        ax.axhline(self.chance, color="r", ls=":", label="chance")
+        ax.set_xticks(x, self.names, rotation=30, ha="right")
+        ax.set_ylabel("identification accuracy")
+        ax.set_ylim(0, 1.05)
+        ax.legend()
+        ax.set_title(f"{100 * self.ci_level:g}% bootstrap intervals",
+                     fontsize="medium")
+        return ax
+
+
+def _draw_regime_cells(rng, n_draws):
+    """``n_draws`` (lower, upper) pairs uniform inside each regime."""
+    lows, ups, names = [], [], []
+    for name in REGIMES:
+        got = 0
+        while got < n_draws:
+            lo, up = np.sort(rng.uniform(0, 1, 2))
+            if regime(lo, up) == name:
+                lows.append(lo)
+                ups.append(up)
+                names.append(name)
+                got += 1
+    lows.append(0.0)
+    ups.append(1.0)
+    names.append(RANK_RDM)
+    return np.array(lows), np.array(ups), names
+
+
+def _bootstrap_p(diff):
+    """Two-sided bootstrap p-value of paired differences (per column)."""
+    low = np.mean(diff <= 0, axis=0)
+    high = np.mean(diff >= 0, axis=0)
+    return np.minimum(1.0, 2 * np.minimum(low, high))
+
+
+def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
+                    random_state=None, n_jobs=1, progress=False, *,
+                    method="euclidean", ci=0.95, ties="split"):
+    """Compare the regimes of the RGTM, and the rank RDM, on shared samples.
+
+    ``n_draws`` (lower, upper) pairs are drawn uniformly inside each of the
+    five regimes of the threshold triangle; a regime's accuracy is the mean
+    over its draws. All regimes and the rank RDM (0, 1) are scored on the
+    *same* two-factor bootstrap samples, so their differences are paired.
+
+    Parameters
+    ----------
+    rdms, by, across, method, ties
+        As in :func:`identify`.
+    n_draws : int
+        Threshold pairs drawn per regime.
+    n_bootstrap, random_state, n_jobs, progress
+        As in :func:`bootstrap_identify` (the draws come from the same
+        generator, before the samples).
+    ci : float
+        Level of the percentile intervals.
+
+    Returns
+    -------
+    RegimeComparison
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.identification import compare_regimes
+    >>> comp = compare_regimes(load_92images("hit"), by="session",
+    ...                        across="subject", n_draws=2, n_bootstrap=10,
+    ...                        random_state=0)
+    >>> comp.names[-1]
+    'rank RDM'
+    """
+    _check_common(method, ties)
+    n_draws = check_int("n_draws", n_draws, 1)
+    n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
+    ci = check_real("ci", ci, 0.0, 1.0)
+    if not 0 < ci < 1:
+        raise ValueError(f"The 'ci' parameter must be a float in (0, 1). "
+                         f"Got {ci!r} instead.")
+    rng = _rng(random_state)
+    data = _Data(rdms, by, across)
+    lowers, uppers, cell_names = _draw_regime_cells(rng, n_draws)
+    names = list(REGIMES) + [RANK_RDM]
+    member = np.array([[c == n for c in cell_names] for n in names],
+                      dtype=np.float64)
+    member /= member.sum(axis=1, keepdims=True)
+    m = np.ones(data.n_ind)
+    point = _accuracy(_cell_credit(data, m, lowers, uppers, method, ties),
+                      m, data.n_class) @ member.T
+    cells = _bootstrap_cells(data, lowers, uppers, method, ties, n_bootstrap,
+                             rng, n_jobs, progress)
+    samples = cells @ member.T
+    low, high = _percentile_ci(samples, ci)
+    diff_samples = samples - samples[:, -1:]
+    d_low, d_high = _percentile_ci(diff_samples, ci)
+    return RegimeComparison(
+        names=names, accuracy=point, samples=samples, ci_low=low,
+        ci_high=high, diff=point - point[-1], diff_ci_low=d_low,
+        diff_ci_high=d_high, p_value=_bootstrap_p(diff_samples),
+        draw_lower=lowers, draw_upper=uppers, draw_regime=cell_names,
+        chance=1.0 / data.n_class, ci_level=ci, method=method, ties=ties)

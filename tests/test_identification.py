@@ -12,10 +12,16 @@ from sklearn.neighbors import NearestCentroid
 from rsatoolbox_topo import rank_normalize, rgdm, rgtm
 from rsatoolbox_topo import _fast_identification as fast
 from rsatoolbox_topo.exceptions import (CollapsedStatisticWarning,
+                                        DisconnectedGraphWarning,
                                         MissingPairsWarning, TopoWarning)
 from rsatoolbox_topo.identification import (BootstrapResult,
                                             IdentificationResult,
-                                            bootstrap_identify, identify)
+                                            NestedCVResult, RegimeComparison,
+                                            ThresholdMap, bootstrap_identify,
+                                            compare_regimes, identify,
+                                            nested_threshold_cv,
+                                            threshold_map)
+from rsatoolbox_topo.statistics import REGIMES, regime
 
 
 # ------------------------------------------------------------ helpers
@@ -409,3 +415,228 @@ def test_bootstrap_bad_parameters_and_statistic_warnings(rng, tmp_path):
                                random_state=1,
                                statistic=functools.partial(
                                    rgdm, lower=0.6, upper=0.7))
+
+
+# ------------------------------------------------------------ maps
+def test_rgtm_map_equals_identify_cell_by_cell(rdms_92):
+    """Every cell of the fast map equals identify() with that RGTM (real)."""
+    hit = rdms_92["hit"]
+    tmap = threshold_map(hit, "subject", "session", step=0.1)
+    assert tmap.accuracy.shape == (11, 11)
+    for i, lo in enumerate(tmap.lowers):
+        for j, up in enumerate(tmap.uppers):
+            if lo > up:
+                assert np.isnan(tmap.accuracy[i, j])
+                continue
+            want = identify(hit, "subject", "session", statistic=functools
+                            .partial(rgtm, lower=lo, upper=up)).accuracy
+            assert tmap.accuracy[i, j] == want
+    lo, up, acc = tmap.best
+    assert acc == np.nanmax(tmap.accuracy)
+    assert tmap.accuracy[list(tmap.lowers).index(lo),
+                         list(tmap.uppers).index(up)] == acc
+
+
+def test_rgtm_map_bootstrap_real_hit(rdms_92):
+    """Bootstrap intervals of the map on the real hIT sessions.
+
+    Expectation written before running: every interval lies in [0, 1] and
+    brackets (or touches) the bootstrap median of its cell; cells below the
+    diagonal have no interval; 5 x 5 grid has 15 cells.
+    """
+    tmap = threshold_map(rdms_92["hit"], "session", "subject", step=0.25,
+                         n_bootstrap=40, random_state=3)
+    frame = tmap.to_frame()
+    assert len(frame) == 15
+    assert ((frame.ci_low >= 0) & (frame.ci_high <= 1)).all()
+    valid = ~np.isnan(tmap.accuracy)
+    median = np.full(valid.shape, np.nan)
+    median[valid] = np.median(tmap.samples[:, valid], axis=0)
+    assert np.all(tmap.ci_low[valid] <= median[valid])
+    assert np.all(median[valid] <= tmap.ci_high[valid])
+    assert np.isnan(tmap.ci_low[~valid]).all()
+    assert set(frame.regime) <= set(REGIMES)
+
+
+def test_map_planted_structure_and_comparators(rng):
+    """Planted classes: the rank RDM cell is perfect with any method."""
+    rdms = planted(rng, n_ind=4, n_class=3, n_cond=10, noise=0.05)
+    for method in ("euclidean", "corr"):
+        tmap = threshold_map(rdms, "cls", "ind", step=0.25, method=method)
+        assert tmap.accuracy[0, -1] == 1.0
+        assert tmap.best[2] == 1.0
+    with pytest.raises(ValueError, match="'step' parameter.*0.3"):
+        threshold_map(rdms, "cls", "ind", step=0.3)
+    with pytest.raises(ValueError, match="'statistic' parameter.*'rgdm'"):
+        threshold_map(rdms, "cls", "ind", statistic="geodesic")
+    with pytest.raises(ValueError, match="'cells' parameter is only used"):
+        threshold_map(rdms, "cls", "ind", cells=[(0, 0.5)])
+
+
+def test_rgdm_map_flags_collapse_and_bootstraps_chosen_cells(rng):
+    """The two-step RGDM map flags collapsed cells; CIs only where asked."""
+    rdms = planted(rng, n_ind=3, n_class=3, n_cond=10, noise=0.2)
+    with pytest.raises(ValueError, match="'cells' parameter must list"):
+        threshold_map(rdms, "cls", "ind", statistic="rgdm", step=0.5,
+                      n_bootstrap=5)
+    with pytest.warns(TopoWarning) as record:
+        tmap = threshold_map(rdms, "cls", "ind", statistic="rgdm",
+                             step=0.25, n_bootstrap=4,
+                             cells=[(0.0, 0.75)], random_state=0)
+    messages = {w.category: str(w.message) for w in record}
+    # All 10 cells with lower > 0 collapse, and (0, 0), where only the
+    # closest pair is an edge; small upper thresholds disconnect the graph.
+    assert "in 11 of 15 cells" in messages[CollapsedStatisticWarning]
+    assert "raised by the RGDM in" in messages[DisconnectedGraphWarning]
+    assert tmap.collapsed[1:].sum() == 10 and tmap.collapsed[0, 0]
+    assert tmap.collapsed[-1, -1]          # (1, 1): every pair a zero edge
+    assert not tmap.collapsed[0, 3]        # (0, 0.75): lower=0 is sensible
+    assert tmap.accuracy[0, 3] == identify(
+        rdms, "cls", "ind",
+        statistic=functools.partial(rgdm, lower=0.0, upper=0.75)).accuracy
+    finite = ~np.isnan(tmap.ci_low)
+    assert finite.sum() == 1 and finite[0, 3]
+    with pytest.raises(ValueError, match="cells of the grid"):
+        threshold_map(rdms, "cls", "ind", statistic="rgdm", step=0.25,
+                      n_bootstrap=2, cells=[(0.1, 0.5)])
+
+
+# ------------------------------------------------------------ nested CV
+def test_nested_cv_folds_match_threshold_maps(rng):
+    """Each fold picks the best cell of the map of the other individuals."""
+    rdms = planted(rng, n_ind=4, n_class=3, n_cond=10, noise=2.5)
+    cv = nested_threshold_cv(rdms, "cls", "ind", step=0.25)
+    for s, ind in enumerate(cv.individuals):
+        rest = rdms.subset("ind", [t for t in cv.individuals if t != ind])
+        lo, up, acc = threshold_map(rest, "cls", "ind", step=0.25).best
+        assert (cv.fold_lower[s], cv.fold_upper[s]) == (lo, up)
+        assert cv.fold_inner_accuracy[s] == acc
+        full = identify(rdms, "cls", "ind",
+                        statistic=functools.partial(rgtm, lower=lo,
+                                                    upper=up))
+        assert cv.fold_accuracy[s] == pytest.approx(
+            np.trace(full.credit[s]) / 3)
+    assert cv.nested_accuracy == pytest.approx(cv.fold_accuracy.mean())
+    assert cv.optimism == cv.in_sample_accuracy - cv.nested_accuracy
+
+
+def test_nested_cv_removes_selection_optimism(rng):
+    """With identical classes, in-sample best is optimistic; nested is not."""
+    ins, nested = [], []
+    for _ in range(20):
+        rdms = planted(rng, n_ind=4, n_class=3, n_cond=8, noise=0.5,
+                       same=True)
+        cv = nested_threshold_cv(rdms, "cls", "ind", step=0.2)
+        ins.append(cv.in_sample_accuracy)
+        nested.append(cv.nested_accuracy)
+    # Chance is 1/3: the best of 21 noisy cells is well above it, the
+    # nested estimate is not (20 data sets x 12 held-out RDMs each; SE of
+    # the mean about 0.03).
+    assert np.mean(ins) > 1 / 3 + 0.15
+    assert abs(np.mean(nested) - 1 / 3) < 0.1
+    assert np.mean(ins) - np.mean(nested) > 0.1
+
+
+def test_nested_cv_real_hit_and_too_few(rdms_92):
+    """Real hIT sessions across 4 subjects; 2 individuals are too few.
+
+    Expectation written before running: the nested accuracy is at most the
+    in-sample best (it cannot gain from choosing on fewer individuals in
+    expectation, and here the in-sample choice sees the test subject).
+    """
+    cv = nested_threshold_cv(rdms_92["hit"], "session", "subject", step=0.1)
+    assert cv.individuals == ["BE", "KO", "SN", "TI"]
+    assert cv.nested_accuracy <= cv.in_sample_accuracy
+    assert len(cv.to_frame()) == 4
+    with pytest.raises(ValueError, match="at least 3 individuals.*Got 2"):
+        nested_threshold_cv(rdms_92["hit"], "subject", "session")
+
+
+# ------------------------------------------------------------ regimes
+def test_compare_regimes_paired_and_reproducible(rng):
+    """Regimes share samples; rank RDM difference is 0 with p = 1."""
+    rdms = planted(rng, n_ind=4, n_class=3, n_cond=10, noise=2.0)
+    comp = compare_regimes(rdms, "cls", "ind", n_draws=3, n_bootstrap=20,
+                           random_state=4)
+    assert comp.names == list(REGIMES) + ["rank RDM"]
+    assert [regime(lo, up) for lo, up in zip(comp.draw_lower[:-1],
+                                             comp.draw_upper[:-1])] \
+        == comp.draw_regime[:-1]
+    assert comp.draw_regime.count("topology sensitive") == 3
+    assert comp.diff[-1] == 0 and comp.p_value[-1] == 1.0
+    np.testing.assert_allclose(comp.samples - comp.samples[:, -1:],
+                               comp.samples - comp.samples[:, [5]])
+    k = comp.names.index("geometry sensitive")
+    want = np.mean([identify(rdms, "cls", "ind", statistic=functools.partial(
+        rgtm, lower=lo, upper=up)).accuracy for lo, up, n in zip(
+            comp.draw_lower, comp.draw_upper, comp.draw_regime)
+        if n == "geometry sensitive"])
+    assert comp.accuracy[k] == pytest.approx(want)
+    again = compare_regimes(rdms, "cls", "ind", n_draws=3, n_bootstrap=20,
+                            random_state=4)
+    np.testing.assert_array_equal(again.samples, comp.samples)
+    frame = comp.to_frame()
+    assert list(frame.regime) == comp.names
+    assert (frame.ci_low <= frame.ci_high).all()
+
+
+def test_compare_regimes_detects_a_real_difference(rng):
+    """Planted data where the local extractor loses: difference detected.
+
+    Classes differ only in the order of their largest third of the pairs
+    (the far end of the RDM), so statistics that keep the far end (rank
+    RDM, global extractor) identify them perfectly and the local extractor
+    and the topology-sensitive regime (far end saturated at 1) cannot.
+    """
+    n_pairs = 16 * 15 // 2
+    base = rng.uniform(0, 1, n_pairs)
+    far = np.argsort(base)[-n_pairs // 3:]
+    vectors, cls, ind = [], [], []
+    for c in range(3):
+        proto = base.copy()
+        proto[far] = base[far][rng.permutation(len(far))]
+        for s in range(6):
+            vectors.append(proto + 0.01 * rng.standard_normal(n_pairs))
+            cls.append(c)
+            ind.append(s)
+    rdms = RDMs(np.array(vectors), rdm_descriptors={"cls": cls, "ind": ind})
+    comp = compare_regimes(rdms, "cls", "ind", n_draws=4, n_bootstrap=100,
+                           random_state=0)
+    assert comp.accuracy[-1] == 1.0
+    for name in ("local extractor", "topology sensitive"):
+        k = comp.names.index(name)
+        assert comp.diff[k] < -0.3
+        assert comp.diff_ci_high[k] < 0
+        assert comp.p_value[k] < 0.05
+    k = comp.names.index("global extractor")
+    assert comp.accuracy[k] == 1.0 and comp.p_value[k] == 1.0
+
+
+# ------------------------------------------------------------ round trips
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_all_results_round_trip_and_plot(rng, tmp_path, suffix):
+    """ThresholdMap, NestedCVResult, RegimeComparison: exact save/load, plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rdms = planted(rng, n_ind=3, n_class=3, n_cond=8, noise=1.0)
+    results = [
+        threshold_map(rdms, "cls", "ind", step=0.25, n_bootstrap=3,
+                      random_state=0),
+        nested_threshold_cv(rdms, "cls", "ind", step=0.25),
+        compare_regimes(rdms, "cls", "ind", n_draws=1, n_bootstrap=3,
+                        random_state=0)]
+    for result, cls in zip(results, (ThresholdMap, NestedCVResult,
+                                     RegimeComparison)):
+        path = tmp_path / f"{cls.__name__}{suffix}"
+        result.save(path)
+        back = cls.load(path)
+        for name, value in vars(result).items():
+            if isinstance(value, np.ndarray):
+                np.testing.assert_array_equal(getattr(back, name), value)
+            else:
+                assert getattr(back, name) == value, name
+        pd.testing.assert_frame_equal(back.to_frame(), result.to_frame())
+        ax = result.plot()
+        assert ax.get_title()
+    assert len(results[2].plot().patches) == 6
