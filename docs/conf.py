@@ -20,6 +20,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
     "sphinx.ext.intersphinx",
+    "matplotlib.sphinxext.plot_directive",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -47,3 +48,8 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "**.ipynb_checkpoints"]
 html_theme = "pydata_sphinx_theme"
 html_theme_options = {"navigation_with_keys": False}
 html_static_path = []
+
+plot_include_source = False
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
