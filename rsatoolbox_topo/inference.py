@@ -54,12 +54,10 @@ from rsatoolbox.util.inference_util import (default_k_pattern, default_k_rdm,
                                             pool_rdm)
 from tqdm.auto import tqdm
 
-from . import _ranking
 from ._validation import check_int, check_option
 from .exceptions import InferenceWarning
 from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
                      _TopoModel, as_statistic, model_from_dict)
-from .statistics import _gt_from_normalized
 
 __all__ = ["eval_fixed", "eval_bootstrap_pattern", "eval_bootstrap_rdm",
            "crossval", "bootstrap_crossval", "eval_dual_bootstrap",
@@ -67,7 +65,7 @@ __all__ = ["eval_fixed", "eval_bootstrap_pattern", "eval_bootstrap_rdm",
 
 _FAST_METHODS = ("corr", "cosine")
 _BOOT_TYPES = ("both", "pattern", "rdm")
-_CHUNK = 24  # bootstrap samples per batch of the fast path (memory bound)
+_CHUNK = 4  # bootstrap samples per batch of the fast path (cache bound)
 
 
 # ---------------------------------------------------------------- checks
@@ -1283,20 +1281,93 @@ def _fast_spec(sides, thetas, raws, data, method, nc_stat):
     return kinds.pop()
 
 
-def _weighted_statistic(values, weights, kind):
-    """The statistic of the resampled vectors, from weighted original pairs."""
-    if kind == "identity":
-        return values
-    with warnings.catch_warnings():
-        # Degenerate samples are reported by the literal path; here they
-        # get the same values silently.
-        warnings.simplefilter("ignore")
-        ranked = _ranking.sorted_ranks(values, weights)
-        if kind == "rank":
-            return ranked.ranks
-        out, _, _ = _gt_from_normalized(ranked, kind[1], kind[2], "quantile",
-                                        "linear")
-    return out
+class _FixedOrder:
+    """Weighted ranks of fixed vectors under changing bootstrap weights.
+
+    A bootstrap of conditions changes the weights of the pairs, never their
+    order, so each vector is sorted once here and every sample only needs
+    cumulative sums of its weights in that order (tie groups are fixed too).
+    This is :func:`rsatoolbox_topo._ranking.sorted_ranks` and
+    :func:`~rsatoolbox_topo._ranking.quantiles` with the sort hoisted out of
+    the bootstrap loop (hand-written for that reason; the tests check both
+    against the literal resampling). Pairs of weight 0 drop out.
+    """
+
+    def __init__(self, vectors):
+        order = np.argsort(vectors, axis=1, kind="stable")
+        svals = np.take_along_axis(vectors, order, axis=1)
+        n_rows, n_cols = svals.shape
+        cols = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
+        new = np.ones((n_rows, n_cols), dtype=bool)
+        new[:, 1:] = svals[:, 1:] != svals[:, :-1]
+        starts = np.maximum.accumulate(np.where(new, cols, 0), axis=1)
+        end = np.ones((n_rows, n_cols), dtype=bool)
+        end[:, :-1] = new[:, 1:]
+        ends = np.minimum.accumulate(
+            np.where(end, cols, n_cols - 1)[:, ::-1], axis=1)[:, ::-1]
+        # Flat indices into (n_samples, n_rows * n_cols) arrays: one take
+        # per step instead of broadcast index grids. Cumulative sums are
+        # padded by a leading 0, so the sum before a group is at its start.
+        rows = np.arange(n_rows)[:, None]
+        self.shape = (n_rows, n_cols)
+        self.gather = order.ravel()
+        self.before = (rows * (n_cols + 1) + starts).ravel()
+        self.through = (rows * (n_cols + 1) + ends + 1).ravel()
+        self.inverse = (rows * n_cols + np.argsort(order, axis=1)).ravel()
+
+    def statistic(self, pair_w, kind):
+        """The statistic of every row under each sample's pair weights.
+
+        ``pair_w`` has shape (n_samples, n_pairs); returns (n_samples,
+        n_rows, n_pairs) in the original pair order.
+        """
+        n_samples = len(pair_w)
+        n_rows, n_cols = self.shape
+        sw = np.take(pair_w, self.gather, axis=1).reshape(
+            n_samples, n_rows, n_cols)
+        cum = np.zeros((n_samples, n_rows, n_cols + 1))
+        np.cumsum(sw, axis=2, out=cum[:, :, 1:])
+        flat = cum.reshape(n_samples, -1)
+        avg = (np.take(flat, self.before, axis=1)
+               + np.take(flat, self.through, axis=1) + 1.0) * 0.5
+        avg = avg.reshape(n_samples, n_rows, n_cols)
+        valid = sw > 0
+        first = np.where(valid, avg, np.inf).min(axis=2)
+        last = np.where(valid, avg, -np.inf).max(axis=2)
+        span = last - first
+        degenerate = (span <= 0) | (valid.sum(axis=2) < 2)
+        scale = 1.0 / np.where(degenerate, 1.0, span)
+        ranks = avg
+        ranks -= first[..., None]
+        ranks *= scale[..., None]
+        ranks[degenerate] = 0.5
+        if kind != "rank":
+            cum = cum[:, :, 1:]
+            t_low = self._quantile(ranks, cum, kind[1])[..., None]
+            t_up = self._quantile(ranks, cum, kind[2])[..., None]
+            width = t_up - t_low
+            binary = width <= 0
+            ranks = np.where(binary, (ranks > t_low).astype(float),
+                             np.clip((ranks - t_low) / np.where(
+                                 binary, 1.0, width), 0.0, 1.0))
+        ranks[~valid] = 0.0
+        return np.take(ranks.reshape(n_samples, -1), self.inverse,
+                       axis=1).reshape(n_samples, n_rows, n_cols)
+
+    @staticmethod
+    def _quantile(ranks, cum, q):
+        """numpy's 'linear' quantile of the weight-expanded sorted ranks."""
+        top = np.maximum(cum[..., -1] - 1.0, 0.0)
+        pos = q * top
+        low = np.floor(pos)
+        frac = pos - low
+        high = np.minimum(low + 1.0, top)
+        last = cum.shape[-1] - 1
+        i_low = np.minimum((cum <= low[..., None]).sum(axis=-1), last)
+        i_high = np.minimum((cum <= high[..., None]).sum(axis=-1), last)
+        v_low = np.take_along_axis(ranks, i_low[..., None], axis=-1)[..., 0]
+        v_high = np.take_along_axis(ranks, i_high[..., None], axis=-1)[..., 0]
+        return v_low + frac * (v_high - v_low)
 
 
 def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
@@ -1305,8 +1376,7 @@ def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
 
     A condition drawn c times turns pair (i, j) into c_i * c_j resampled
     pairs and its pairs with its own copies into NaN. Weighted ranks and
-    quantiles (:mod:`rsatoolbox_topo._ranking`) give the statistic of the
-    resampled RDM, and weighted inner products give rsatoolbox's 'corr' and
+    quantiles (:class:`_FixedOrder`) give the statistic of the resampled RDM, and weighted inner products give rsatoolbox's 'corr' and
     'cosine' comparisons and its leave-one-out noise ceiling, without
     building the resampled RDMs (hand-written: rsatoolbox has no weighted
     comparators).
@@ -1323,6 +1393,7 @@ def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
     values, cond_group = np.unique(desc, return_inverse=True)
     evaluations = np.full((len(samples), n_rows - n_data), np.nan)
     nc = np.full((len(samples), 2), np.nan)
+    fixed = None if kind == "identity" else _FixedOrder(vectors)
     for idx in tqdm(_chunks(len(samples), _CHUNK), disable=not progress,
                     desc="eval_bootstrap_pattern"):
         chunk = samples[idx]
@@ -1332,16 +1403,15 @@ def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
         valid = (counts > 0).sum(axis=1) >= 3
         cond_w = counts[:, cond_group].astype(np.float64)
         pair_w = cond_w[:, iu[0]] * cond_w[:, iu[1]]
-        stacked = np.broadcast_to(vectors, (len(chunk),) + vectors.shape)
-        w_rows = np.broadcast_to(pair_w[:, None, :], stacked.shape)
-        t = _weighted_statistic(stacked.reshape(-1, vectors.shape[1]),
-                                w_rows.reshape(-1, vectors.shape[1]), kind)
-        t = np.nan_to_num(t.reshape(stacked.shape), nan=0.0)
+        if kind == "identity":
+            t = np.broadcast_to(vectors, (len(chunk),) + vectors.shape)
+        else:
+            t = fixed.statistic(pair_w, kind)
         total = pair_w.sum(axis=1)[:, None, None]
         if method == "corr":
             mean = np.einsum("brp,bp->br", t, pair_w)[..., None] / total
             t = t - mean
-        gram = np.einsum("brp,bsp->brs", t * pair_w[:, None, :], t)
+        gram = np.matmul(t * pair_w[:, None, :], t.transpose(0, 2, 1))
         norms = np.sqrt(np.maximum(np.einsum("brr->br", gram), 0.0))
         ok = norms > 0
         safe = np.where(ok, norms, 1.0)
