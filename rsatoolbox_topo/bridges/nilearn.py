@@ -673,10 +673,6 @@ def _check_statistic(statistic):
                         f"lower=0.2, upper=0.8). Got {statistic!r} instead.")
 
 
-def _chunks(n, chunk_size):
-    return [np.arange(s, min(s + chunk_size, n)) for s in range(0, n, chunk_size)]
-
-
 def _run_chunks(function, chunks, n_jobs, verbose):
     from joblib import Parallel, delayed
 
@@ -690,6 +686,21 @@ def _run_chunks(function, chunks, n_jobs, verbose):
         delayed(function)(rows) for rows in chunks)
     return list(tqdm(jobs, total=len(chunks), disable=not verbose,
                      desc="searchlight"))
+
+
+def _searchlight_setup(dataset, radius, method, noise, statistic, chunk_size):
+    """Checked parameters, noise-normalised patterns, spheres and chunks."""
+    check_option("method", method, _METHODS)
+    radius = _check_radius(radius)
+    chunk_size = check_int("chunk_size", chunk_size, 1)
+    _check_statistic(statistic)
+    tensor, cond_values, _ = _prepared(dataset, noise, method)
+    voxels, mask = _mask_geometry(dataset)
+    adjacency = _sphere_adjacency(voxels, mask.affine, radius)
+    chunks = [np.arange(start, min(start + chunk_size, len(voxels)))
+              for start in range(0, len(voxels), chunk_size)]
+    return (tensor, cond_values, voxels, mask, adjacency,
+            _pair_index(len(cond_values)), chunks)
 
 
 def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
@@ -745,20 +756,15 @@ def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
     >>> rdms.n_rdm, rdms.rdm_descriptors["n_voxels"][:3].tolist()
     (9, [3, 4, 3])
     """
-    check_option("method", method, _METHODS)
-    radius = _check_radius(radius)
-    chunk_size = check_int("chunk_size", chunk_size, 1)
-    _check_statistic(statistic)
-    tensor, cond_values, _ = _prepared(dataset, noise, method)
-    voxels, mask = _mask_geometry(dataset)
-    adjacency = _sphere_adjacency(voxels, mask.affine, radius)
-    pairs = _pair_index(len(cond_values))
+    setup = _searchlight_setup(dataset, radius, method, noise, statistic,
+                               chunk_size)
+    tensor, cond_values, voxels, mask, adjacency, pairs, chunks = setup
 
     def one_chunk(rows):
         values, sizes = _chunk_rdms(tensor, adjacency, rows, method, pairs)
         return _stat_vectors(values, cond_values, statistic, rows), sizes
 
-    parts = _run_chunks(one_chunk, _chunks(len(voxels), chunk_size), n_jobs,
+    parts = _run_chunks(one_chunk, chunks, n_jobs,
                         verbose)
     rdms = concat([p[0] for p in parts])
     rdms.rdm_descriptors["n_voxels"] = np.concatenate([p[1] for p in parts])
@@ -927,16 +933,11 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
     >>> bool(res.scores[:8].mean() > res.scores[8:].mean())
     True
     """
-    check_option("method", method, _METHODS)
     check_option("compare", compare, _COMPARE)
-    radius = _check_radius(radius)
-    chunk_size = check_int("chunk_size", chunk_size, 1)
     n_permutations = check_int("n_permutations", n_permutations, 0)
-    _check_statistic(statistic)
-    tensor, cond_values, _ = _prepared(dataset, noise, method)
-    voxels, mask = _mask_geometry(dataset)
-    adjacency = _sphere_adjacency(voxels, mask.affine, radius)
-    pairs = _pair_index(len(cond_values))
+    setup = _searchlight_setup(dataset, radius, method, noise, statistic,
+                               chunk_size)
+    tensor, cond_values, voxels, mask, adjacency, pairs, chunks = setup
     model_square = _model_vector(model, cond_values, statistic)
     rng = np.random.default_rng(random_state)
     perms = [rng.permutation(len(cond_values)) for _ in range(n_permutations)]
@@ -957,7 +958,7 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
                     if n_permutations else np.zeros(0))
         return score, sizes, exceed, null_max
 
-    parts = _run_chunks(one_chunk, _chunks(len(voxels), chunk_size), n_jobs,
+    parts = _run_chunks(one_chunk, chunks, n_jobs,
                         verbose)
     scores = np.concatenate([p[0] for p in parts])
     sizes = np.concatenate([p[1] for p in parts])
