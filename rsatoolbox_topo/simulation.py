@@ -588,9 +588,9 @@ def _check_statistics(statistics):
 
 @dataclass(eq=False)
 class SimulationResult:
-    """Result of :func:`run_simulation`.
+    """Result of :func:`run_simulation`; the parameters are its attributes.
 
-    Attributes
+    Parameters
     ----------
     noise_levels : ndarray, shape (n_levels,)
         Noise levels k (noise SD = k x ``fraction`` x SD of each RDM).
@@ -606,6 +606,7 @@ class SimulationResult:
     chance : float
         1 / number of layers.
     ci_level : float
+        Level of the intervals.
     fraction : float
         Noise SD per unit of level (0.1 in the paper).
     """
