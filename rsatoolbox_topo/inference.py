@@ -20,7 +20,8 @@ The functions of this module have the names and arguments of
 They return :class:`rsatoolbox.inference.Result` objects, which
 ``Result.summary()``, :func:`rsatoolbox.vis.plot_model_comparison` and
 rsatoolbox's tests accept. Noise ceilings are computed on the transformed
-data. With ``statistic=None`` and the same samples, the numbers equal
+data (with ``statistic``, or the statistic all models share; untransformed
+where the models' statistics differ, e.g. thresholds fitted per fold). With ``statistic=None`` and the same samples, the numbers equal
 rsatoolbox's.
 
 The package's models (:mod:`rsatoolbox_topo.models`) carry their own
@@ -208,16 +209,21 @@ def _checked(out, rdms, statistic, where):
 
 
 def _nc_statistic(statistic, sides):
-    """The statistic of the noise ceiling: the common one of all models."""
+    """The statistic of the noise ceiling.
+
+    ``statistic`` when given; otherwise the fixed statistic shared by all
+    models (the package's models carry one); otherwise None (untransformed
+    data), e.g. for thresholds fitted per fold, which differ between folds.
+    """
     if statistic is not None:
         return statistic
-    stats = {_stat_key(s.model.statistic) if s.topo and not hasattr(
-        s.model, "theta_") else ("other", i) if s.topo else None
-        for i, s in enumerate(sides)}
-    if len(stats) == 1:
-        (common,) = stats
-        if isinstance(common, TopoStatistic):
-            return common
+    shared = set()
+    for side in sides:
+        if not side.topo or hasattr(side.model, "theta_"):
+            return None
+        shared.add(_stat_key(side.model.statistic))
+    if len(shared) == 1:
+        return sides[0].model.statistic
     return None
 
 
