@@ -236,10 +236,10 @@ def test_run_simulation_well_above_chance_without_noise(shipped):
 
 def test_run_simulation_table_noise_and_reproducibility(shipped):
     """Heavy noise drives accuracy down; the table and seeds behave."""
-    rdms = shipped.subset("seed", [0, 1, 2, 3, 4])
+    rdms = shipped.subset("seed", [0, 1, 2, 3])
     stats = {"RDM": None, "rank RDM": rank_normalize}
     result = run_simulation(rdms, noise_levels=(0, 100), statistics=stats,
-                            n_bootstrap=6, random_state=1)
+                            n_bootstrap=4, random_state=1)
     # noise with 10 times the SD of the RDM leaves little to identify
     assert np.all(result.accuracy[1] < result.accuracy[0] - 0.2)
     frame = result.to_frame()
@@ -249,10 +249,11 @@ def test_run_simulation_table_noise_and_reproducibility(shipped):
     assert frame["statistic"].tolist() == ["RDM", "rank RDM"] * 2
     assert_array_equal(frame["accuracy"], result.accuracy.ravel())
     assert np.all(frame["ci_low"] <= frame["ci_high"])
-    again = run_simulation(rdms, noise_levels=(0, 100), statistics=stats,
-                           n_bootstrap=6, random_state=1, n_jobs=2)
-    assert_array_equal(again.samples, result.samples)
-    assert_array_equal(again.accuracy, result.accuracy)
+    again = run_simulation(rdms, noise_levels=(0, 100),
+                           statistics={"RDM": None}, n_bootstrap=4,
+                           random_state=1, n_jobs=2)
+    assert_array_equal(again.samples[:, 0], result.samples[:, 0])
+    assert_array_equal(again.accuracy[:, 0], result.accuracy[:, 0])
     # the noise-free level does not depend on the random state
     other = run_simulation(rdms, noise_levels=(0,), statistics=stats,
                            n_bootstrap=2, random_state=5)
