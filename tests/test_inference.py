@@ -241,9 +241,9 @@ def test_reproducible_and_global_state_untouched(hit, fixed):
     b = inf.eval_bootstrap_pattern(fixed, hit, method="corr", N=5,
                                    statistic="rgtm", random_state=7,
                                    fast=False, n_jobs=2)
-    c = inf.bootstrap_crossval(fixed[:2], hit, method="corr", k_pattern=2,
+    c = inf.bootstrap_crossval(fixed[:1], hit, method="corr", k_pattern=2,
                                k_rdm=2, N=2, statistic="rgtm", random_state=3)
-    d = inf.bootstrap_crossval(fixed[:2], hit, method="corr", k_pattern=2,
+    d = inf.bootstrap_crossval(fixed[:1], hit, method="corr", k_pattern=2,
                                k_rdm=2, N=2, statistic="rgtm", random_state=3,
                                n_jobs=2)
     np.testing.assert_array_equal(a.evaluations, b.evaluations)
@@ -343,3 +343,18 @@ def test_import_leaves_rsatoolbox_unchanged():
     assert ev.eval_fixed.__module__ == "rsatoolbox.inference.evaluate"
     assert rsatoolbox.model.model_from_dict is mm.model_from_dict
     assert mm.model_from_dict.__module__ == "rsatoolbox.model.model"
+
+
+def test_selection_model_fitted_on_transformed_data(hit, model_rdms):
+    """With a statistic, ModelSelect is fitted as ModelSelectTopo per fold."""
+    from rsatoolbox_topo.models import ModelSelectTopo
+    # Category models are constant on a fold of animate images only.
+    rdms = model_rdms.subset("name", ["monkeyIT", "EVA", "HMAX", "V1"])
+    train, test, ceil = sets_k_fold(hit, k_rdm=2, k_pattern=2, random=False)
+    plain = inf.crossval(ModelSelect("select", rdms), hit, train, test,
+                         ceil, method="corr", statistic="rgtm")
+    topo = inf.crossval(ModelSelectTopo("select", rdms, "rgtm"), hit,
+                        train, test, ceil, method="corr")
+    np.testing.assert_allclose(plain.evaluations, topo.evaluations)
+    np.testing.assert_allclose(plain.noise_ceiling, topo.noise_ceiling)
+    assert plain.models[0].__class__ is ModelSelect  # the user's model
