@@ -127,16 +127,21 @@ def test_dataset_from_epochs_not_preloaded_skips_bads_and_stim():
     rng = np.random.default_rng(3)
     info = mne.create_info(["a", "b", "c", "STI"], SFREQ,
                            ["eeg", "eeg", "eeg", "stim"])
-    raw = mne.io.RawArray(rng.normal(size=(4, 5000)), info, verbose=False)
+    signal = rng.normal(size=(4, 5000))
+    signal[2, 1000:1010] = 50.0  # an artefact: the epoch at sample 1000 goes
+    raw = mne.io.RawArray(signal, info, verbose=False)
     raw.info["bads"] = ["b"]
     events = np.c_[np.arange(1, 41) * 100, np.zeros(40, int),
                    np.tile([1, 2, 3, 4], 10)]
     lazy = mne.Epochs(raw, events, event_id={"w": 1, "x": 2, "y": 3, "z": 4},
                       tmin=-0.1, tmax=0.3, baseline=None, preload=False,
-                      verbose=False)
+                      reject={"eeg": 20.0}, verbose=False)
     ds = epochs_to_dataset(lazy, tmin=0.0, tmax=0.2, verbose=False)
     ref = lazy.copy().load_data().pick("data", exclude="bads")
+    assert len(ref) == 39
     np.testing.assert_allclose(ds.measurements, ref.crop(0.0, 0.2).get_data())
+    np.testing.assert_array_equal(ds.obs_descriptors["event"],
+                                  ref.events[:, 2])
     assert list(ds.channel_descriptors["names"]) == ["a", "c"]
     assert not lazy.preload
 

@@ -217,6 +217,10 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
         raise TypeError("The 'epochs' parameter must be an mne.Epochs object. "
                         f"Got {type(epochs).__name__} instead.")
     decim = check_int("decim", decim, 1)
+    if not epochs.preload:
+        # Lazy epochs learn which epochs are rejected when read: find out
+        # now (on a copy, which holds no data) so events and data agree.
+        epochs = epochs.copy().drop_bad(verbose=verbose)
     labels, order = _condition_labels(epochs, conditions)
     keep = np.flatnonzero(labels != None)  # noqa: E711 (element-wise)
     if len(order) < 2:
@@ -224,13 +228,15 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
             "The 'conditions' parameter must give at least 2 conditions; "
             f"got {order} instead.")
     tmin, tmax = _check_window(epochs.times, tmin, tmax)
-    sub = epochs[keep]
-    if not sub.preload:  # MNE crops and picks loaded data only
-        sub.load_data()
-    sub.crop(tmin, tmax, include_tmax=True, verbose=verbose)
+    # MNE's own pick/crop/decimate run on a one-epoch probe of zeros, so
+    # that their semantics (and warnings) hold, while the data are copied
+    # once, for the selected epochs, channels and window only.
+    probe = mne.EpochsArray(np.zeros((1, len(epochs.ch_names),
+                                      len(epochs.times))), epochs.info,
+                            tmin=epochs.times[0], verbose=False)
     try:
-        sub.pick("data" if picks is None else picks, exclude="bads",
-                 verbose=verbose)
+        probe.pick("data" if picks is None else picks, exclude="bads",
+                   verbose=verbose)
     except ValueError as err:
         types = sorted(set(epochs.get_channel_types()))
         raise ValueError(
@@ -239,9 +245,30 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
             f"types {types} and channels {epochs.ch_names[:5]}"
             f"{'...' if len(epochs.ch_names) > 5 else ''}. MNE said: {err}"
         ) from None
+    probe.crop(tmin, tmax, include_tmax=True, verbose=verbose)
     if decim > 1:
-        sub.decimate(decim, verbose=verbose)
-    data = sub.get_data(copy=True, verbose=verbose).astype(np.float64)
+        probe.decimate(decim, verbose=verbose)
+    samples = np.round((probe.times - epochs.times[0])
+                       * epochs.info["sfreq"]).astype(int)
+    step = decim if len(samples) > 1 else 1
+    if len(samples) > 1 and np.any(np.diff(samples) != step):
+        raise RuntimeError(  # pragma: no cover - guards MNE changes
+            "Internal error: MNE's decimation did not keep every "
+            f"{decim}-th sample; please report it.")
+    # get_data with both item and picks copies twice: select channels here
+    ch_idx = np.array([epochs.ch_names.index(n) for n in probe.ch_names])
+    channels = (slice(None) if np.array_equal(ch_idx, np.arange(
+        len(epochs.ch_names))) else ch_idx)
+    data = epochs.get_data(item=keep, copy=False, verbose=verbose)
+    data = np.asarray(data[:, channels, samples[0]:samples[-1] + 1:step],
+                      dtype=np.float64)
+    if epochs.preload and np.shares_memory(data,
+                                           epochs.get_data(copy=False)):
+        data = data.copy()  # never hand out a view of the caller's epochs
+    if data.shape[2] != len(probe.times):
+        raise RuntimeError(  # pragma: no cover - guards MNE changes
+            "Internal error: the time samples of the epochs and of MNE's "
+            "crop/decimate do not line up; please report it.")
     labels = labels[keep]
     repetition = np.zeros(len(labels), dtype=int)
     for cond in order:
@@ -251,14 +278,14 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
 
     return TemporalDataset(
         data,
-        descriptors={"sfreq": float(sub.info["sfreq"])},
+        descriptors={"sfreq": float(probe.info["sfreq"])},
         obs_descriptors={"conditions": np.array(labels, dtype=str),
                          "repetition": repetition,
                          "epoch": keep,
                          "event": epochs.events[keep, 2].copy()},
-        channel_descriptors={"names": np.array(sub.ch_names),
-                             "types": np.array(sub.get_channel_types())},
-        time_descriptors={"time": sub.times.copy()})
+        channel_descriptors={"names": np.array(probe.ch_names),
+                             "types": np.array(probe.get_channel_types())},
+        time_descriptors={"time": probe.times.copy()})
 
 
 # ------------------------------------------------------------ RDMs
