@@ -1069,9 +1069,10 @@ def _statistic_name(statistic):
 class TimecourseResult:
     """Model evaluations over time, with bootstrap CIs and a corrected test.
 
-    Made by :func:`model_timecourse`; the attributes are numpy arrays.
+    Made by :func:`model_timecourse`; each parameter is kept as an
+    attribute of the same name.
 
-    Attributes
+    Parameters
     ----------
     times : ndarray, shape (n_times,)
         Time of each evaluation (s).
@@ -1129,10 +1130,13 @@ class TimecourseResult:
                 for name, sig in zip(self.model_names, self.significant)}
 
     def to_frame(self):
-        """A long pandas DataFrame: one row per model and time point.
+        """The result as a long table: one row per model and time point.
 
-        Columns: model, time, evaluation, ci_low, ci_high, p_value,
-        significant.
+        Returns
+        -------
+        pandas.DataFrame
+            Columns: model, time, evaluation, ci_low, ci_high, p_value,
+            significant.
         """
         import pandas as pd
 
