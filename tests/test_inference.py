@@ -105,6 +105,12 @@ def test_bootstrap_rdm_equals_rsatoolbox(hit, fixed):
     np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling,
                                atol=1e-12)
     np.testing.assert_allclose(ours.get_means(), ref.get_means(), atol=1e-12)
+    # Our variances also hold the noise ceiling's; the models' are the same.
+    np.testing.assert_allclose(ours.get_sem(), ref.get_sem(), atol=1e-12)
+    # rsatoolbox treats the ceiling as fixed (variance of model - ceiling =
+    # model variance); ours uses the ceiling's bootstrap variance too.
+    np.testing.assert_allclose(ref.noise_ceil_var[:, 0], ref.get_sem() ** 2)
+    assert not np.allclose(ours.noise_ceil_var, ref.noise_ceil_var)
 
 
 def test_eval_fixed_equals_rsatoolbox(hit, fixed):
