@@ -17,6 +17,7 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -118,15 +119,19 @@ def accuracy_figure(frame, title=None, ax=None):
     if ax is None:
         fig = Figure(figsize=(1.2 + 0.9 * len(frame), 3.4))
         ax = fig.add_subplot()
-    accuracy = frame["accuracy"].to_numpy(float)
-    errors = [accuracy - frame["ci_low"].to_numpy(float),
-              frame["ci_high"].to_numpy(float) - accuracy]
-    positions = range(len(frame))
-    ax.bar(positions, accuracy, yerr=errors, capsize=4, color="#7a9cc6",
+    positions = np.arange(len(frame))
+    ax.bar(positions, frame["accuracy"].to_numpy(float), color="#7a9cc6",
            edgecolor="#334")
+    # Drawn as ranges, not as errors around the bar: a bootstrap interval
+    # need not contain the full-data accuracy.
+    low, high = (frame[c].to_numpy(float) for c in ("ci_low", "ci_high"))
+    ax.vlines(positions, low, high, color="k", lw=1.5)
+    for bound in (low, high):
+        ax.hlines(bound, positions - 0.12, positions + 0.12, color="k",
+                  lw=1.5)
     ax.axhline(float(frame["chance"].iloc[0]), color="#c33", ls=":",
                label="chance")
-    ax.set_xticks(list(positions), [str(s) for s in frame["statistic"]],
+    ax.set_xticks(positions, [str(s) for s in frame["statistic"]],
                   rotation=30, ha="right")
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("identification accuracy")

@@ -1,0 +1,6 @@
+"""``python -m rsatoolbox_topo``: the same as the ``rsatoolbox-topo`` command."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

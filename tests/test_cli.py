@@ -1,0 +1,306 @@
+"""Tests of the rsatoolbox-topo command: end to end, error paths, output."""
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import pdist, squareform
+
+from rsatoolbox_topo.cli import build_parser, main
+
+ROIS = ("V1", "LOC", "FFA")
+
+
+def run(*args, env=None, cwd=None):
+    """Run the command in a fresh interpreter, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "rsatoolbox_topo", *map(str, args)],
+        capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
+
+
+def one_line_error(stderr):
+    """The error output is one line and no traceback."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def external_references(text):
+    """src/href attributes that are not embedded data, and script/link tags."""
+    refs = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']*)', text)
+    tags = re.findall(r"<(?:script|link)\b", text)
+    return [r for r in refs if not r.startswith("data:")] + tags
+
+
+@pytest.fixture
+def roi_folder(tmp_path, rng):
+    """4 subjects x 3 ROIs; each ROI has its own geometry, subjects add noise.
+
+    The ROIs are planted far apart, so every statistic identifies them all.
+    """
+    folder = tmp_path / "rdms"
+    folder.mkdir()
+    bases = {roi: pdist(rng.standard_normal((8, 4))) for roi in ROIS}
+    for subject in range(1, 5):
+        for roi in ROIS:
+            vector = bases[roi] + 0.02 * rng.random(bases[roi].size)
+            np.save(folder / f"sub-{subject}_{roi}.npy", squareform(vector))
+    return folder
+
+
+def identify_args(folder, out, *extra):
+    """Arguments of a quick identify run on ``roi_folder``."""
+    return ["identify", folder, "--pattern", "sub-{subject}_{roi}.npy",
+            "--by", "roi", "--across", "subject", "--out", out,
+            "--n-bootstrap", "5", "--quiet", *extra]
+
+
+def test_identify_end_to_end(roi_folder, tmp_path):
+    """identify writes tables, figures and a self-contained report."""
+    out = tmp_path / "out"
+    result = run(*identify_args(roi_folder, out, "--no-map", "--no-regimes",
+                                "--statistic", "rank",
+                                "--statistic", "rgtm:0.5,0.5"))
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(out / "identification_accuracy.csv")
+    assert table["statistic"].tolist() == ["rank", "rgtm(0.5,0.5)"]
+    assert table["accuracy"].tolist() == [1.0, 1.0]  # planted structure
+    assert table["chance"].tolist() == pytest.approx([1 / 3] * 2)
+    assert (table["ci_low"] <= table["ci_high"]).all()
+    assignments = pd.read_csv(out / "identification_assignments.csv")
+    assert len(assignments) == 2 * 12
+    assert (assignments["true_class"] == assignments["assigned"]).all()
+    html = (out / "report.html").read_text()
+    assert external_references(html) == []
+    assert html.count("data:image/png;base64,") == 2
+    assert {p.name for p in out.iterdir()} == {
+        "identification_accuracy.csv", "identification_accuracy.png",
+        "identification_confusion.png", "identification_assignments.csv",
+        "report.html"}
+
+
+def test_identify_prints_the_table(roi_folder, tmp_path, capsys):
+    """Without --quiet the accuracies are printed with their interval."""
+    args = identify_args(roi_folder, tmp_path / "out", "--no-map",
+                         "--no-regimes", "--statistic", "rdm")
+    args.remove("--quiet")
+    assert main([str(a) for a in args]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"rdm\s+1\.0\s+\[1\.000, 1\.000\]\s+0\.333", out), out
+
+
+def test_no_overwrite_without_force(roi_folder, tmp_path, capsys):
+    """Existing output is kept unless --force is given."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    args = [str(a) for a in identify_args(
+        roi_folder, out, "--no-map", "--no-regimes", "--statistic", "rdm")]
+    assert main(args) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert "already holds files; use --force" in line
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert main(args + ["--force"]) == 0
+    assert (out / "keep.txt").read_text() == "mine"
+    assert (out / "report.html").exists()
+
+
+def test_out_is_a_file(roi_folder, tmp_path, capsys):
+    """--out naming a file is an error."""
+    (tmp_path / "file").write_text("x")
+    args = identify_args(roi_folder, tmp_path / "file", "--force")
+    assert main([str(a) for a in args]) == 1
+    assert "exists and is not a folder" in capsys.readouterr().err
+
+
+def test_inconsistent_files_give_one_line(roi_folder, tmp_path):
+    """A bad RDM file ends with one line naming it and exit status 1."""
+    matrix = np.load(roi_folder / "sub-1_V1.npy")
+    matrix[0, 1] += 1.0
+    np.save(roi_folder / "sub-1_V1.npy", matrix)
+    result = run(*identify_args(roi_folder, tmp_path / "out"))
+    assert result.returncode == 1
+    line = one_line_error(result.stderr)
+    assert re.search(r"sub-1_V1\.npy: the matrix is not symmetric", line)
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+@pytest.mark.parametrize("change, message", [
+    (["--by", "region"], r"--by 'region' is not a label of the RDMs .*"
+                         r"their labels are subject, roi, file"),
+    (["--pattern", "subject{subject}_{roi}"], "does not match 12 of 12"),
+    (["--labels", "missing.csv"], "'labels' parameter: cannot read"),
+    (["--statistic", "rank", "--statistic", "rank"], "each statistic once"),
+])
+def test_input_errors(roi_folder, tmp_path, capsys, change, message):
+    """Labels that do not fit are one-line errors with exit status 1."""
+    args = [str(a) for a in identify_args(roi_folder, tmp_path / "out")]
+    if change[0] in ("--by", "--pattern"):
+        flag = args.index(change[0])
+        args[flag:flag + 2] = change
+    else:
+        args += change
+    assert main(args) == 1
+    assert re.search(message, one_line_error(capsys.readouterr().err))
+
+
+def test_analysis_errors_are_one_line(tmp_path, rng, capsys):
+    """An error raised by the analysis (a missing ROI) is one line too."""
+    for subject in (1, 2):
+        for roi in ("V1", "FFA") if subject == 1 else ("V1",):
+            np.save(tmp_path / f"sub-{subject}_{roi}.npy", pdist(
+                rng.standard_normal((5, 2))))
+    args = ["identify", str(tmp_path), "--pattern", "sub-{subject}_{roi}",
+            "--by", "roi", "--across", "subject", "--quiet",
+            "--out", str(tmp_path / "out"), "--n-bootstrap", "2"]
+    assert main(args) == 1
+    assert "Missing: 'FFA' of '2'" in one_line_error(capsys.readouterr().err)
+    with pytest.raises(ValueError, match="Missing"):
+        main(args + ["--traceback", "--force"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["demo", "--n-bootstrap", "0"], "--n-bootstrap: must be a positive"),
+    (["demo", "--n-jobs", "0"], "--n-jobs: must be a positive integer or -1"),
+    (["demo", "--seed", "-3"], "--seed: must be a non-negative integer"),
+    (["demo", "--ci", "1.5"], "--ci: must be a number between 0 and 1"),
+    (["identify", "x", "--by", "a", "--across", "b", "--map-step", "0.3"],
+     "--map-step: must divide 1 into equal parts"),
+    (["identify", "x", "--by", "a", "--across", "b", "--statistic",
+      "rgtm:0.8,0.2"], "--statistic: must be 'rdm', 'rank'"),
+    (["identify", "x"], "required: --by, --across"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ([], "required: COMMAND"),
+])
+def test_bad_arguments(capsys, args, message):
+    """Bad arguments: one line pointing to --help, exit status 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert message in line and "--help')" in line
+
+
+def test_every_option_is_explained_with_examples():
+    """--help of each command has examples and a help text for every option."""
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert set(commands) >= {"demo", "identify"}
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert "examples:" in text and f"rsatoolbox-topo {name}" in text
+        for action in sub._actions:
+            assert action.help, (name, action.dest)
+            for option in action.option_strings:
+                assert option in text
+
+
+def test_help_in_a_subprocess_and_version(capsys):
+    """--help works from the command line; --version exits 0."""
+    result = run("identify", "--help")
+    assert result.returncode == 0
+    assert "--pattern PATTERN" in result.stdout and "examples:" in \
+        result.stdout
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert re.match(r"rsatoolbox-topo \d+\.\d+", capsys.readouterr().out)
+
+
+def test_same_seed_same_numbers(roi_folder, tmp_path, rng):
+    """The same --seed gives the same intervals with --n-jobs 1 and 2."""
+    # noisier RDMs, so that the bootstrap intervals are not all [1, 1]
+    for file in roi_folder.iterdir():
+        np.save(file, squareform(squareform(np.load(file))
+                                 + 4 * rng.random(28)))
+    tables = []
+    for out, jobs in (("a", "1"), ("b", "2")):
+        args = identify_args(roi_folder, tmp_path / out, "--no-map",
+                             "--no-regimes", "--statistic", "rgtm:0.2,0.8",
+                             "--n-jobs", jobs, "--seed", "4")
+        assert main([str(a) for a in args]) == 0
+        tables.append(pd.read_csv(tmp_path / out /
+                                  "identification_accuracy.csv"))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert tables[0]["ci_low"].iloc[0] < 1  # the intervals are not trivial
+
+
+def test_demo_end_to_end(tmp_path):
+    """The demo runs offline and writes a self-contained report."""
+    out = tmp_path / "demo"
+    result = run("demo", "--out", out, "--n-bootstrap", "3",
+                 "--map-step", "0.25", "--n-draws", "1", "--noise", "0", "4")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert re.search(r"rgtm\(0\.5,0\.5\)\s+\d\.\d+\s+\[", result.stdout)
+    html = (out / "report.html").read_text()
+    assert external_references(html) == []
+    assert "Kriegeskorte" in html  # the data is cited
+    pngs = sorted(out.glob("*.png"))
+    assert pngs and html.count("data:image/png;base64,") == len(pngs)
+    names = {"rdm", "rank", "rgtm(0.2,0.8)", "rgtm(0.5,0.5)", "rgdm(0,0.5)"}
+    hit = pd.read_csv(out / "hit_subject_accuracy.csv")
+    assert set(hit["statistic"]) == names and (hit["chance"] == 0.25).all()
+    layers = pd.read_csv(out / "layers_accuracy.csv")
+    assert set(layers["statistic"]) == names
+    assert (layers["chance"] == 0.1).all()
+    # the real RDM identifies the layer well above chance (shipped data)
+    assert layers.set_index("statistic").loc["rdm", "accuracy"] > 0.5
+    noise = pd.read_csv(out / "layers_noise.csv")
+    assert sorted(set(noise["noise_level"])) == [0.0, 4.0]
+    cells = pd.read_csv(out / "layers_threshold_map.csv")
+    assert len(cells) == 15  # 0 <= lower <= upper <= 1 in steps of 0.25
+    regimes = pd.read_csv(out / "layers_regimes.csv")
+    assert regimes["regime"].iloc[-1] == "rank RDM"
+    assert "nested cross-validation" in result.stdout
+
+
+def test_simulate_without_torch_says_so(tmp_path):
+    """Without torch, simulate ends with one line naming the extra."""
+    fake = tmp_path / "fake"
+    (fake / "torch").mkdir(parents=True)
+    (fake / "torch" / "__init__.py").write_text(
+        "raise ImportError('No module named torch')\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(fake), os.environ.get("PYTHONPATH", "")]))
+    result = run("simulate", "--out", tmp_path / "out", env=env)
+    assert result.returncode == 1
+    line = one_line_error(result.stderr)
+    assert "simulate needs torch" in line
+    assert "pip install 'rsatoolbox-topo[torch]'" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_simulate_then_identify_its_rdms(tmp_path, capsys):
+    """simulate trains tiny networks; identify reads the RDMs it saved."""
+    pytest.importorskip("torch")
+    out = tmp_path / "sim"
+    assert main(["simulate", "--out", str(out), "--n-seeds", "2",
+                 "--epochs", "1", "--width", "2", "--n-per-digit", "1",
+                 "--no-cache", "--n-bootstrap", "2", "--noise", "0", "3",
+                 "--statistic", "rank", "--quiet"]) == 0
+    noise = pd.read_csv(out / "layers_noise.csv")
+    assert noise["noise_level"].tolist() == [0.0, 3.0]
+    assert (noise["chance"] == 0.1).all()
+    again = tmp_path / "again"
+    assert main(["identify", str(out / "layer_rdms.hdf5"), "--by", "layer",
+                 "--across", "seed", "--statistic", "rank", "--no-map",
+                 "--no-regimes", "--n-bootstrap", "2", "--quiet",
+                 "--out", str(again)]) == 0
+    first = pd.read_csv(out / "layers_accuracy.csv")
+    second = pd.read_csv(again / "identification_accuracy.csv")
+    assert second["accuracy"].tolist() == first["accuracy"].tolist()
+    capsys.readouterr()
+
+
+def test_simulate_needs_two_seeds(tmp_path, capsys):
+    """One seed cannot be identified across seeds."""
+    pytest.importorskip("torch")
+    assert main(["simulate", "--n-seeds", "1", "--out",
+                 str(tmp_path / "o")]) == 1
+    assert "--n-seeds must be at least 2" in capsys.readouterr().err
