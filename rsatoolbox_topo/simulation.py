@@ -42,6 +42,7 @@ import numpy as np
 from rsatoolbox.rdm import RDMs
 
 from ._validation import check_int, check_option, check_rdms, check_real
+from .bridges.torch import _import_torch
 from .statistics import rank_normalize, rgdm, rgtm
 
 __all__ = ["LAYERS", "load_simulation_rdms", "digit_stimuli",
@@ -211,7 +212,7 @@ def make_network(width=16):
     >>> net(torch.zeros(2, 1, 8, 8)).shape
     torch.Size([2, 10])
     """
-    import torch
+    torch = _import_torch()
 
     width = check_int("width", width, low=1)
     # (in, out, kernel, stride) of the nine convolutions
@@ -259,7 +260,7 @@ def _training_settings(width, epochs, lr, batch_size, n_per_digit):
 
 
 def _cache_path(cache_dir, settings, seed):
-    import torch
+    torch = _import_torch()
 
     key = dict(settings, architecture=_ARCHITECTURE_VERSION,
                torch=torch.__version__.split("+")[0])
@@ -329,7 +330,7 @@ def train_network(seed, *, width=16, epochs=15, lr=1e-3, batch_size=64,
     >>> net.training
     False
     """
-    import torch
+    torch = _import_torch()
 
     seed = check_int("seed", seed, low=0)
     settings = _training_settings(width, epochs, lr, batch_size, n_per_digit)
@@ -408,7 +409,7 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
     >>> rdms.n_rdm, rdms.n_cond, rdms.rdm_descriptors["layer"]
     (4, 20, ['conv1', 'pool', 'conv1', 'pool'])
     """
-    import torch
+    torch = _import_torch()
     from tqdm.auto import tqdm
 
     from .bridges.torch import layer_rdms
