@@ -598,8 +598,16 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
 
     Parameters
     ----------
-    models, data, theta, method, N
-        As in :func:`eval_bootstrap_pattern`.
+    models : rsatoolbox.model.Model | list of Model
+        The models.
+    data : rsatoolbox.rdm.RDMs
+        Data RDMs.
+    theta : list | None
+        One parameter vector per model.
+    method : str
+        rsatoolbox comparator.
+    N : int
+        Number of bootstrap samples (ignored when ``samples`` is given).
     rdm_descriptor : str
         RDMs with the same value are resampled together.
     boot_noise_ceil : bool
@@ -1082,12 +1090,30 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
 
     Parameters
     ----------
-    models, data, method, fitter, k_pattern, k_rdm, N, n_cv,
-    pattern_descriptor, rdm_descriptor, boot_type, use_correction
-        As in rsatoolbox (``boot_type`` in {'both', 'pattern', 'rdm'}).
-        ``use_correction`` with ``n_cv=1`` warns
-        (:class:`~rsatoolbox_topo.exceptions.InferenceWarning`) instead of
-        raising.
+    models : rsatoolbox.model.Model | list of Model
+        The models (rsatoolbox's ``ModelSelect`` and ``ModelWeighted`` with a
+        ``statistic`` are fitted as their topological counterparts).
+    data : rsatoolbox.rdm.RDMs
+        Data RDMs.
+    method : str
+        rsatoolbox comparator.
+    fitter : callable | list | None
+        Fitters (rsatoolbox's signature); None uses each model's default.
+    k_pattern, k_rdm : int | None
+        Folds over conditions and over RDMs (None: rsatoolbox's defaults).
+    N : int
+        Number of bootstrap samples (ignored when ``samples`` is given).
+    n_cv : int
+        Cross-validation runs per bootstrap sample.
+    pattern_descriptor, rdm_descriptor : str
+        Descriptors of the condition and RDM groups.
+    boot_type : {'both', 'pattern', 'rdm'}
+        The dimensions resampled.
+    use_correction : bool
+        Correct the variance for the cross-validation noise (needs
+        ``n_cv > 1``; with ``n_cv=1`` an
+        :class:`~rsatoolbox_topo.exceptions.InferenceWarning` is raised
+        instead of rsatoolbox's bare ``Warning`` exception).
     statistic : TopoStatistic | str | callable | None
         Applied to both sides in every fold.
     random_state : int | numpy.random.Generator | None
@@ -1170,9 +1196,24 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
 
     Parameters
     ----------
-    models, data, method, fitter, k_pattern, k_rdm, N, n_cv,
-    pattern_descriptor, rdm_descriptor, use_correction
-        As in rsatoolbox.
+    models : rsatoolbox.model.Model | list of Model
+        The models.
+    data : rsatoolbox.rdm.RDMs
+        Data RDMs.
+    method : str
+        rsatoolbox comparator.
+    fitter : callable | list | None
+        Fitters (rsatoolbox's signature); None uses each model's default.
+    k_pattern, k_rdm : int | None
+        Folds over conditions and over RDMs (1: no cross-validation).
+    N : int
+        Number of bootstrap samples (ignored when ``samples`` is given).
+    n_cv : int
+        Cross-validation runs per bootstrap sample (1 when both k are 1).
+    pattern_descriptor, rdm_descriptor : str
+        Descriptors of the condition and RDM groups.
+    use_correction : bool
+        Correct the variance for the cross-validation noise.
     statistic : TopoStatistic | str | callable | None
         Applied to both sides in every sample and fold.
     random_state : int | numpy.random.Generator | None
@@ -1471,6 +1512,15 @@ def _weighted_noise_ceiling(gram, group_ids):
 # ---------------------------------------------------------------- loading
 def result_from_dict(result_dict):
     """Rebuild a Result whose models may be this package's.
+
+    Parameters
+    ----------
+    result_dict : dict
+        The output of ``Result.to_dict()`` (or of rsatoolbox's file readers).
+
+    Returns
+    -------
+    rsatoolbox.inference.Result
 
     Examples
     --------

@@ -139,6 +139,15 @@ def as_statistic(statistic):
     :func:`~rsatoolbox_topo.rgdm` themselves (default parameters), or any
     other callable mapping RDMs to RDMs (returned unchanged). None stays None.
 
+    Parameters
+    ----------
+    statistic : TopoStatistic | str | callable | None
+        The statistic.
+
+    Returns
+    -------
+    TopoStatistic | callable | None
+
     Examples
     --------
     >>> from rsatoolbox_topo.models import as_statistic
@@ -516,6 +525,22 @@ def fit_select_topo(model, data, method="cosine", pattern_idx=None,
     Both the data and each candidate are transformed by the model's
     statistic before they are compared (rsatoolbox's fitter signature).
 
+    Parameters
+    ----------
+    model : ModelSelectTopo
+        The model to fit.
+    data : rsatoolbox.rdm.RDMs
+        Training data RDMs.
+    method : str
+        rsatoolbox comparator.
+    pattern_idx : list | None
+        Descriptor values of the training conditions (with repeats for a
+        bootstrap sample), used to resample the prediction like the data.
+    pattern_descriptor : str | None
+        The descriptor ``pattern_idx`` refers to.
+    sigma_k : ndarray | None
+        Pattern covariance for the whitened comparators.
+
     Returns
     -------
     int
@@ -552,6 +577,22 @@ def fit_weighted_topo(model, data, method="cosine", pattern_idx=None,
     ``theta = x**2 / sum(x**2)``. Rank-based statistics make the objective
     piecewise constant in ``theta``, which is why a derivative-free search
     with several deterministic starts is used; no random numbers are drawn.
+
+    Parameters
+    ----------
+    model : ModelWeightedTopo
+        The model to fit.
+    data : rsatoolbox.rdm.RDMs
+        Training data RDMs.
+    method : str
+        rsatoolbox comparator.
+    pattern_idx : list | None
+        Descriptor values of the training conditions (with repeats for a
+        bootstrap sample), used to resample the prediction like the data.
+    pattern_descriptor : str | None
+        The descriptor ``pattern_idx`` refers to.
+    sigma_k : ndarray | None
+        Pattern covariance for the whitened comparators.
 
     Returns
     -------
@@ -629,6 +670,22 @@ def fit_thresholds(model, data, method="cosine", pattern_idx=None,
     refines it. Ties go to the first cell in (lower, upper) order. The ranks
     are computed once per RDM and reused for every cell.
 
+    Parameters
+    ----------
+    model : ModelThresholds
+        The model to fit.
+    data : rsatoolbox.rdm.RDMs
+        Training data RDMs.
+    method : str
+        rsatoolbox comparator.
+    pattern_idx : list | None
+        Descriptor values of the training conditions (with repeats for a
+        bootstrap sample), used to resample the prediction like the data.
+    pattern_descriptor : str | None
+        The descriptor ``pattern_idx`` refers to.
+    sigma_k : ndarray | None
+        Pattern covariance for the whitened comparators.
+
     Returns
     -------
     ndarray of shape (2,)
@@ -697,6 +754,15 @@ def model_from_dict(model_dict):
 
     Unlike ``rsatoolbox.model.model_from_dict``, an unknown model type
     raises a ValueError naming it.
+
+    Parameters
+    ----------
+    model_dict : dict
+        The output of ``model.to_dict()``.
+
+    Returns
+    -------
+    rsatoolbox.model.Model
 
     Examples
     --------
