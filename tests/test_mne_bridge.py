@@ -34,7 +34,8 @@ from rsatoolbox_topo.bridges.mne import (TimecourseResult,  # noqa: E402
                                          epochs_to_dataset,
                                          model_timecourse,
                                          time_resolved_rdms)
-from rsatoolbox_topo.exceptions import CollapsedStatisticWarning  # noqa: E402
+from rsatoolbox_topo.exceptions import (CollapsedStatisticWarning,  # noqa: E402
+                                        InferenceWarning)
 from rsatoolbox_topo.models import TopoStatistic  # noqa: E402
 
 SFREQ = 100.0
@@ -305,6 +306,30 @@ def test_planted_structure_across_subjects_with_mne_cluster_test():
         group, category_model(), statistic=rank_normalize,
         subject_descriptor="subject", n_bootstrap=0, correction="none",
         random_state=4).p_values - 1e-12)
+
+
+def test_tests_that_cannot_reach_alpha_warn(rdms):
+    """Too few permutations or subjects for p < alpha: a warning says so."""
+    with pytest.warns(InferenceWarning, match=r"n_permutations=10 the "
+                                              r"smallest possible p-value "
+                                              r"is 0.0909"):
+        res = model_timecourse(rdms, category_model(), n_bootstrap=0,
+                               n_permutations=10, random_state=0)
+    assert not res.significant.any()
+    subjects = []
+    for s in range(4):
+        r = time_resolved_rdms(simulate(20 + s))
+        r.rdm_descriptors["subject"] = np.full(r.n_rdm, s)
+        subjects.append(r)
+    with pytest.warns(InferenceWarning, match="With 4 subjects.*0.0625"):
+        res = model_timecourse(concat(subjects), category_model(),
+                               subject_descriptor="subject", n_bootstrap=0,
+                               correction="max", random_state=0)
+    assert not res.significant.any()
+    fdr = model_timecourse(concat(subjects), category_model(),
+                           subject_descriptor="subject", n_bootstrap=0,
+                           correction="fdr", random_state=0)
+    assert fdr.significant[0, ONSET:].all()
 
 
 def test_fdr_single_subject_recovers_structure(rdms):

@@ -29,7 +29,7 @@ from rsatoolbox.rdm import RDMs
 
 from .._validation import check_int, check_option, check_real
 from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
-                           TopoWarning)
+                           InferenceWarning, TopoWarning)
 from ..models import TopoStatistic, as_statistic
 
 __all__ = ["epochs_to_dataset", "time_resolved_rdms", "model_timecourse",
@@ -1007,6 +1007,7 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     else:
         ci = np.full((2, len(names), n_time), np.nan)
 
+    _warn_unreachable(n_subj, n_permutations, correction, alpha)
     if n_subj > 1:
         p_values = _group_tests(per_subject, correction, cluster_threshold,
                                 n_permutations, mne_seed, n_jobs)
@@ -1030,6 +1031,26 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
         per_subject=per_subject, subjects=subjects, method=method,
         statistic=_statistic_name(statistic), correction=correction,
         alpha=alpha, confidence_level=confidence_level)
+
+
+def _warn_unreachable(n_subj, n_permutations, correction, alpha):
+    """Warn when no p-value of the test can fall below ``alpha``."""
+    if n_subj > 1 and correction in ("fdr", "none"):
+        return  # t-tests
+    if n_subj > 1:
+        # MNE's sign flips: all 2**n_subj when there are few enough
+        smallest = max(1 / 2 ** n_subj, 1 / (n_permutations + 1))
+        what = (f"{n_subj} subjects and n_permutations={n_permutations} "
+                "(sign flips across subjects)")
+    else:
+        smallest = 1 / (n_permutations + 1)
+        what = f"n_permutations={n_permutations}"
+    if smallest >= alpha:
+        warnings.warn(
+            f"With {what} the smallest possible p-value is {smallest:.3g}, "
+            f"not below alpha={alpha:g}: nothing can be significant. Use more "
+            "permutations" + (" or subjects" if n_subj > 1 else "") + ".",
+            InferenceWarning, stacklevel=3)
 
 
 def _permutation_null(data, model_vecs, perms, statistic, method, n_cond):
