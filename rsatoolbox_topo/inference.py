@@ -65,6 +65,10 @@ __all__ = ["eval_fixed", "eval_bootstrap_pattern", "eval_bootstrap_rdm",
            "draw_samples", "load_results", "result_from_dict"]
 
 _FAST_METHODS = ("corr", "cosine")
+# rsatoolbox 0.3.2's comparators (rsatoolbox.rdm.compare).
+_METHODS = ("cosine", "spearman", "corr", "kendall", "tau-b", "tau-a",
+            "rho-a", "corr_cov", "cosine_cov", "neg_riem_dist", "bures",
+            "bures_metric")
 _BOOT_TYPES = ("both", "pattern", "rdm")
 _CHUNK = 4  # bootstrap samples per batch of the fast path (cache bound)
 
@@ -382,6 +386,7 @@ def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
     (1, 2, 8)
     """
     _check_data(data)
+    check_option("method", method, _METHODS)
     models = _check_models(models)
     _rng(random_state)
     statistic = as_statistic(statistic)
@@ -517,6 +522,7 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
     ((20, 2), 'bootstrap_pattern')
     """
     _check_data(data)
+    check_option("method", method, _METHODS)
     models = _check_models(models)
     statistic = as_statistic(statistic)
     thetas = _check_thetas(theta, len(models))
@@ -646,6 +652,7 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
     'bootstrap_rdm'
     """
     _check_data(data)
+    check_option("method", method, _METHODS)
     models = _check_models(models)
     statistic = as_statistic(statistic)
     thetas = _check_thetas(theta, len(models))
@@ -830,6 +837,7 @@ def crossval(models, rdms, train_set, test_set, ceil_set=None,
     (1, 1, 4)
     """
     _check_data(rdms, "rdms")
+    check_option("method", method, _METHODS)
     _rng(random_state)
     if len(train_set) != len(test_set):
         raise ValueError(
@@ -1146,6 +1154,7 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
     (3, 1, 4, 2)
     """
     _check_data(data)
+    check_option("method", method, _METHODS)
     check_option("boot_type", boot_type, _BOOT_TYPES)
     n_cv = check_int("n_cv", n_cv, 1)
     rng = _rng(random_state)
@@ -1244,6 +1253,7 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
     (4, 1, 1, 1, 3)
     """
     _check_data(data)
+    check_option("method", method, _METHODS)
     n_cv = check_int("n_cv", n_cv, 1)
     rng = _rng(random_state)
     k_pattern, k_rdm = _default_ks(data, k_pattern, k_rdm, pattern_descriptor,

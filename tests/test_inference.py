@@ -332,6 +332,8 @@ def test_errors_name_the_problem(hit, model_rdms, fixed):
         inf.eval_bootstrap_pattern(fixed, hit, N=2, pattern_descriptor="nope")
     with pytest.raises(TypeError, match="'random_state' parameter"):
         inf.eval_bootstrap_rdm(fixed, hit, N=2, random_state="seed")
+    with pytest.raises(ValueError, match="'method' parameter.*'pearson'"):
+        inf.eval_fixed(fixed, hit, method="pearson")
     with pytest.raises(ValueError, match="'boot_type' parameter"):
         inf.bootstrap_crossval(fixed, hit, N=2, boot_type="condition")
     with pytest.warns(InferenceWarning, match="n_cv > 1"):
