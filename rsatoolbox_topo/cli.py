@@ -186,6 +186,12 @@ def _epilog(text):
 def build_parser():
     """The argument parser of ``rsatoolbox-topo`` with its subcommands.
 
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The parser; ``parse_args`` gives a namespace whose ``handler`` runs
+        the chosen command.
+
     Examples
     --------
     >>> from rsatoolbox_topo.cli import build_parser
@@ -395,8 +401,18 @@ def _one_line_warnings():
 def main(argv=None):
     """Run ``rsatoolbox-topo`` with ``argv`` (default: ``sys.argv[1:]``).
 
-    Returns the exit status (0 on success) instead of exiting, so that it
-    can be called from Python; the console script exits with it.
+    Parameters
+    ----------
+    argv : list of str | None
+        The arguments after the command name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        The exit status: 0 on success, 1 for input that does not fit or an
+        error of the analysis (reported in one line on stderr), 130 when
+        interrupted. Bad arguments exit with status 2 from argparse
+        (``SystemExit``). The console script exits with the status.
 
     Examples
     --------
