@@ -304,3 +304,23 @@ def test_simulate_needs_two_seeds(tmp_path, capsys):
     assert main(["simulate", "--n-seeds", "1", "--out",
                  str(tmp_path / "o")]) == 1
     assert "--n-seeds must be at least 2" in capsys.readouterr().err
+
+
+def test_identify_with_map_and_regimes(roi_folder, tmp_path):
+    """The (l, u) map and the regime comparison are written and reported."""
+    out = tmp_path / "out"
+    args = identify_args(roi_folder, out, "--statistic", "rank",
+                         "--map-step", "0.5", "--n-draws", "1")
+    assert main([str(a) for a in args]) == 0
+    cells = pd.read_csv(out / "identification_threshold_map.csv")
+    assert list(zip(cells["lower"], cells["upper"])) == [
+        (0, 0), (0, 0.5), (0, 1), (0.5, 0.5), (0.5, 1), (1, 1)]
+    # planted ROIs: the rank RDM (0, 1) identifies all of them
+    assert cells.set_index(["lower", "upper"]).loc[(0, 1), "accuracy"] == 1
+    regimes = pd.read_csv(out / "identification_regimes.csv")
+    assert regimes["regime"].tolist()[-1] == "rank RDM"
+    assert regimes["diff_vs_rank"].iloc[-1] == 0
+    html = (out / "report.html").read_text()
+    assert "nested cross-validation" in html and external_references(html) \
+        == []
+    assert html.count("data:image/png;base64,") == 4
