@@ -36,6 +36,12 @@ _TIE_RTOL = 1e-12
 # Relative gap under which the fast float32 engine does not trust its own
 # decision and recomputes the row in float64.
 _CHECK_RTOL = 1e-4
+# Relative gap under which float64 products are not trusted either and the
+# distances are recomputed from explicit differences.
+_REFINE_RTOL = 1e-9
+# Columns per block in the fast engine (float32: 512 columns x a few
+# hundred RDMs fit the per-core cache).
+_BLOCK = 512
 
 
 def pair_index(n_cond):
@@ -180,8 +186,54 @@ def transform_cells(sr, lowers, uppers):
         yield out
 
 
+def weighted_quantiles(sr, qs):
+    """'linear' quantiles ``qs`` of every row of weighted sorted ranks.
+
+    The same numbers as :func:`rsatoolbox_topo._ranking.quantiles` (same
+    formula), for many quantiles at once: one binary search per row and
+    quantile instead of a pass over the data per quantile.
+
+    Returns
+    -------
+    ndarray, shape (n_rows, len(qs))
+    """
+    qs = np.asarray(qs, dtype=np.float64)
+    cum = sr.cum_weights
+    n_rows, n_cols = cum.shape
+    total = sr.total_weight
+    top = np.maximum(total - 1.0, 0.0)[:, None]
+    pos = qs[None, :] * top
+    low = np.floor(pos)
+    frac = pos - low
+    high = np.minimum(low + 1.0, top)
+    # Rows laid end to end: offsets keep the flattened cumsum sorted.
+    span = float(np.max(total)) + 2.0
+    offset = np.arange(n_rows)[:, None] * span
+    flat = (cum + offset).ravel()
+    base = np.arange(n_rows)[:, None] * n_cols
+    i_low = np.searchsorted(flat, (low + offset).ravel(), "right").reshape(
+        low.shape) - base
+    i_high = np.searchsorted(flat, (high + offset).ravel(), "right").reshape(
+        low.shape) - base
+    last = np.maximum(sr.n_valid - 1, 0)[:, None]
+    i_low = np.minimum(i_low, last)
+    i_high = np.minimum(i_high, last)
+    svals = sr.sorted_ranks
+    v_low = np.take_along_axis(svals, i_low, axis=1).astype(np.float64)
+    v_high = np.take_along_axis(svals, i_high, axis=1).astype(np.float64)
+    out = v_low + frac * (v_high - v_low)
+    out[sr.n_valid == 0] = np.nan
+    return out
+
+
 def cells_credit(raw, m, w, lowers, uppers, ties="split"):
     """Leave-one-out credits of many RGTM cells on one (bootstrap) sample.
+
+    Each cell is decided in up to three stages, each exact enough for what
+    it decides: float32 products (the bulk), float64 products for the
+    held-out RDMs whose two nearest centroids are within 1e-4 (relative),
+    and explicit float64 differences (as :func:`loo_credit`) for those
+    still within 1e-9, i.e. ties.
 
     Parameters
     ----------
@@ -193,6 +245,7 @@ def cells_credit(raw, m, w, lowers, uppers, ties="split"):
         Pair multiplicities; 0 drops a pair.
     lowers, uppers : ndarray, shape (n_cells,)
         Quantile thresholds of each cell.
+    ties : {'split', 'report'}
 
     Returns
     -------
@@ -210,80 +263,166 @@ def cells_credit(raw, m, w, lowers, uppers, ties="split"):
     total = mu.sum()
     w = np.asarray(w, dtype=np.float64)
     sr = _ranking.sorted_ranks(raw[used].reshape(-1, n_pairs), w)
-    ranks32 = np.nan_to_num(sr.ranks, nan=0.0).astype(np.float32)
-    sqrtw = np.sqrt(w).astype(np.float32)
-    qcache = {}
-
-    def quant(q):
-        if q not in qcache:
-            qcache[q] = _ranking.quantiles(sr, q)
-        return qcache[q]
-
-    credit = np.zeros((len(lowers), n_ind))
-    n_ties = np.zeros(len(lowers))
-    buf = np.empty_like(ranks32)
-    bufs = buf.reshape(n_used, n_class, n_pairs)
+    qs, q_index = np.unique(np.concatenate([lowers, uppers]),
+                            return_inverse=True)
+    q_all = weighted_quantiles(sr, qs)
+    # Column blocks small enough to stay in the CPU cache through all the
+    # passes of one cell (transform, centring, products).
+    keep = np.flatnonzero(w > 0)
+    blocks = [keep[a:a + _BLOCK] for a in range(0, len(keep), _BLOCK)]
+    ranks = [np.ascontiguousarray(sr.ranks[:, b], dtype=np.float32)
+             for b in blocks]
+    sqrtw = [np.sqrt(w[b]).astype(np.float32) for b in blocks]
+    bufs = [np.empty_like(r) for r in ranks]
+    n_cells = len(lowers)
+    credit = np.zeros((n_cells, n_ind))
+    n_ties = np.zeros(n_cells)
     mu32 = mu.astype(np.float32)
-    hold = (total - mu)[:, None, None]
-    for k, (lower, upper) in enumerate(zip(lowers, uppers)):
-        tl, tu = quant(float(lower)), quant(float(upper))
+    degenerate = np.flatnonzero(sr.degenerate)
+    A = np.empty((n_used * n_class, n_class))
+    G = np.empty((n_used, n_class, n_class))
+    for k in range(n_cells):
+        tl = q_all[:, q_index[k]]
+        tu = q_all[:, q_index[n_cells + k]]
         width = tu - tl
-        binary = width <= 0
-        inv = 1.0 / np.where(binary, 1.0, width)
-        # Values centred on 0 ((GT - 0.5) * sqrt(w)): distances are
-        # unchanged by the shift and float32 products lose less precision.
-        np.multiply(ranks32, inv.astype(np.float32)[:, None], out=buf)
-        np.subtract(buf, (tl * inv + 0.5).astype(np.float32)[:, None],
-                    out=buf)
-        np.clip(buf, -0.5, 0.5, out=buf)
-        if np.any(binary):
-            rows = np.flatnonzero(binary)
-            buf[rows] = np.where(
-                ranks32[rows] > tl[rows, None].astype(np.float32), 0.5, -0.5)
-        if np.any(sr.degenerate):
-            # No order information: the RGTM is 0.5 everywhere (as rgtm).
-            buf[sr.degenerate] = 0.0
-        buf *= sqrtw
-        S = mu32 @ bufs.reshape(n_used, -1)
-        S = S.reshape(n_class, n_pairs)
-        A = (buf @ S.T).astype(np.float64).reshape(n_used, n_class, n_class)
-        G = np.matmul(bufs, bufs.transpose(0, 2, 1)).astype(np.float64)
-        sq = np.diagonal(G, axis1=1, axis2=2)            # |x_{s,c}|^2
-        a_own = np.diagonal(A, axis1=1, axis2=2)         # x_{s,c}.S_c
-        ss = mu @ a_own                                   # |S_c|^2
-        ms = mu[:, None, None]
-        # x.centroid and |centroid|^2 of the centroid without individual s
-        xc = (A - ms * G) / hold
-        c2 = (ss[None, :] - 2 * mu[:, None] * a_own
-              + mu[:, None] ** 2 * sq) / (total - mu)[:, None] ** 2
-        d2 = sq[:, :, None] - 2 * xc + c2[:, None, :]
-        order = np.sort(d2, axis=2)
-        gap = order[:, :, 1] - order[:, :, 0]
-        scale = sq + c2.max(axis=1)[:, None]
-        unsure = gap <= _CHECK_RTOL * scale
-        best = d2.argmin(axis=2)
-        cred = (best == np.arange(n_class)[None, :]).astype(np.float64)
+        binary = np.flatnonzero(width <= 0)
+        inv = 1.0 / np.where(width <= 0, 1.0, width)
+        inv32 = inv.astype(np.float32)[:, None]
+        off32 = (tl * inv + 0.5).astype(np.float32)[:, None]
+        tl32 = tl.astype(np.float32)[:, None]
+        A[:] = 0.0
+        G[:] = 0.0
+        ss = np.zeros(n_class)
+        for r32, sw, buf in zip(ranks, sqrtw, bufs):
+            _transform32(r32, inv32, off32, tl32, binary, degenerate, sw,
+                         buf)
+            # Centre on the mean RDM: distances are unchanged, and
+            # products of small numbers lose less precision in float32.
+            S = (mu32 @ buf.reshape(n_used, -1)).reshape(n_class, -1)
+            centre = S.sum(axis=0) / np.float32(total * n_class)
+            buf -= centre
+            S -= np.float32(total) * centre
+            A += buf @ S.T
+            X = buf.reshape(n_used, n_class, -1)
+            G += np.matmul(X, X.transpose(0, 2, 1))
+            ss += np.einsum("cp,cp->c", S, S, dtype=np.float64)
+        d2, scale = _d2_from_products(A.reshape(n_used, n_class, n_class), G,
+                                      mu, ss, None)
+        cred, unsure = _decide(d2, scale, _CHECK_RTOL)
         if np.any(unsure):
-            _recheck(bufs, mu, unsure, cred, ties, n_ties, k)
+            full = np.concatenate(bufs, axis=1).reshape(n_used, n_class, -1)
+            n_ties[k] = _refine(full, mu, unsure, cred, ties)
         credit[k, used] = cred.sum(axis=1)
     return credit, n_ties
 
 
-def _recheck(bufs, mu, unsure, cred, ties, n_ties, k):
-    """Redo close decisions in float64 with explicit differences."""
-    n_used = len(mu)
+def _transform32(ranks32, inv32, off32, tl32, binary, degenerate, sqrtw,
+                 out):
+    """(RGTM - 0.5) * sqrt(w) of one column block in float32, into ``out``.
+
+    The same transform as :func:`rsatoolbox_topo.statistics.rgtm` (linear
+    between the thresholds, a step where they coincide, 0.5 for RDMs
+    without order information), shifted by 0.5.
+    """
+    np.multiply(ranks32, inv32, out=out)
+    np.subtract(out, off32, out=out)
+    np.clip(out, -0.5, 0.5, out=out)
+    if len(binary):
+        out[binary] = np.where(ranks32[binary] > tl32[binary], 0.5, -0.5)
+    if len(degenerate):
+        out[degenerate] = 0.0
+    out *= sqrtw
+
+
+def _expansion_d2(Xs, mu, S, ss, used):
+    """Squared distances to the leave-out centroids from inner products.
+
+    Returns ``d2`` (n, n_class, n_class) for the individuals ``used``
+    (all if None) and the scale of the numbers that were subtracted.
+    """
+    n_class = Xs.shape[1]
+    who = np.arange(len(mu)) if used is None else used
+    X = Xs[who]
+    A = (X.reshape(-1, X.shape[-1]) @ S.T).reshape(len(who), n_class,
+                                                    n_class)
+    G = np.matmul(X, X.transpose(0, 2, 1))
+    return _d2_from_products(A, G, mu, ss, used)
+
+
+def _d2_from_products(A, G, mu, ss, used):
+    """Squared distances to leave-out centroids (see :func:`cells_credit`).
+
+    With ``S_c = sum_t mu_t x_{t,c}`` the centroid of class ``c`` without
+    individual ``s`` is ``(S_c - mu_s x_{s,c}) / (M - mu_s)``, so the
+    distances need only ``A = x.S`` (one matrix product), the
+    within-individual products ``G = x_{s,c}.x_{s,c'}`` and ``|S_c|^2``
+    (``ss``) -- no refit per fold.
+    """
+    A = A.astype(np.float64, copy=False)
+    G = G.astype(np.float64, copy=False)
+    m = mu if used is None else mu[used]
+    hold = mu.sum() - m
+    sq = np.diagonal(G, axis1=1, axis2=2)
+    a_own = np.diagonal(A, axis1=1, axis2=2)
+    xc = (A - m[:, None, None] * G) / hold[:, None, None]
+    c2 = (ss[None, :] - 2 * m[:, None] * a_own
+          + m[:, None] ** 2 * sq) / hold[:, None] ** 2
+    d2 = sq[:, :, None] - 2 * xc + c2[:, None, :]
+    scale = sq[:, :, None] + c2[:, None, :]
+    return d2, scale
+
+
+def _decide(d2, scale, rtol):
+    """Credit of the own class where the nearest centroid is clear.
+
+    Returns the credit (n, n_class) and the mask of held-out RDMs whose
+    second-nearest centroid is within ``rtol * scale`` of the nearest.
+    """
+    n_class = d2.shape[1]
+    best = d2.min(axis=2, keepdims=True)
+    near = d2 - best <= rtol * scale.max(axis=2, keepdims=True)
+    unsure = near.sum(axis=2) > 1
+    own = near[:, np.arange(n_class), np.arange(n_class)]
+    return (own & ~unsure).astype(np.float64), unsure
+
+
+def _refine(bufs, mu, unsure, cred, ties):
+    """Decide close calls: float64 products, then explicit differences.
+
+    Fills ``cred`` in place; returns the number of tied held-out RDMs
+    (copies counted).
+    """
+    n_class = bufs.shape[1]
+    who = np.flatnonzero(unsure.any(axis=1))
+    X64 = bufs.astype(np.float64)
+    S64 = np.zeros(bufs.shape[1:])
+    for t in range(len(mu)):
+        S64 += mu[t] * X64[t]
+    d2, scale = _expansion_d2(X64, mu, S64, np.einsum("cp,cp->c", S64, S64),
+                              used=who)
+    got, still = _decide(d2, scale, _REFINE_RTOL)
+    still &= unsure[who]
+    sub = unsure[who]
+    cred[who] = np.where(sub, got, cred[who])
+    if not np.any(still):
+        return 0.0
+    n_tied = 0.0
+    if np.all(X64 == X64.reshape(-1)[0]):
+        # Every RDM identical (a collapsed statistic): all centroids tie.
+        share = 1.0 / n_class if ties == "split" else 0.0
+        rows = np.argwhere(still)
+        cred[who[rows[:, 0]], rows[:, 1]] = share
+        return float(np.sum(mu[who[rows[:, 0]]]))
     total = mu.sum()
-    X = bufs.astype(np.float64)
-    for s in np.flatnonzero(unsure.any(axis=1)):
-        centroid = np.zeros(X.shape[1:])
-        for t in range(n_used):
-            if t != s:
-                centroid += mu[t] * X[t]
-        centroid /= total - mu[s]
-        rows = np.flatnonzero(unsure[s])
-        diff = X[s, rows][:, None, :] - centroid[None]
-        d = np.einsum("ijp,ijp->ij", diff, diff)
+    for i, s in enumerate(who):
+        rows = np.flatnonzero(still[i])
+        if not len(rows):
+            continue
+        centroid = (S64 - mu[s] * X64[s]) / (total - mu[s])
+        diff = X64[s, rows][:, None, :] - centroid[None]
+        d = np.sqrt(np.einsum("ijp,ijp->ij", diff, diff))
         tied = _tied(d, d.min(axis=1, keepdims=True), False)
-        got = credit_from_tied(tied, ties)
-        cred[s, rows] = got[np.arange(len(rows)), rows]
-        n_ties[k] += mu[s] * np.sum(tied.sum(axis=1) > 1)
+        share = credit_from_tied(tied, ties)
+        cred[s, rows] = share[np.arange(len(rows)), rows]
+        n_tied += mu[s] * np.sum(tied.sum(axis=1) > 1)
+    return n_tied

@@ -571,10 +571,24 @@ def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties):
     """Accuracies (n_samples, n_cells) of RGTM cells on bootstrap samples."""
     out = np.empty((len(mult), len(lowers)))
     n_cond = draws.shape[1]
-    for b, (m, d) in enumerate(zip(mult, draws)):
-        w = _fast.pair_weights(np.bincount(d, minlength=n_cond)) * valid
-        out[b] = _cells_accuracy(raw, m, w, lowers, uppers, ties)
+    with _one_blas_thread():
+        for b, (m, d) in enumerate(zip(mult, draws)):
+            w = _fast.pair_weights(np.bincount(d, minlength=n_cond)) * valid
+            out[b] = _cells_accuracy(raw, m, w, lowers, uppers, ties)
     return out
+
+
+def _one_blas_thread():
+    """Limit BLAS to one thread: the products of the fast engine are small,
+    and several BLAS threads per process only wait for each other (about 3x
+    the CPU time on a shared machine). Parallelism comes from ``n_jobs``."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
@@ -855,7 +869,9 @@ def _cell_credit(data, m, lowers, uppers, method, ties):
     """
     w = data.valid.astype(np.float64)
     if method == "euclidean":
-        return _fast.cells_credit(data.raw, m, w, lowers, uppers, ties)[0]
+        with _one_blas_thread():
+            return _fast.cells_credit(data.raw, m, w, lowers, uppers,
+                                      ties)[0]
     from . import _ranking
 
     flat = data.raw.reshape(-1, data.raw.shape[-1])
