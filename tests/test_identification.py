@@ -640,3 +640,38 @@ def test_all_results_round_trip_and_plot(rng, tmp_path, suffix):
         ax = result.plot()
         assert ax.get_title()
     assert len(results[2].plot().patches) == 6
+
+
+# ------------------------------------------------------------ fast engine
+def test_weighted_quantiles_equal_ranking_quantiles(rng):
+    """All-at-once weighted quantiles equal _ranking.quantiles bitwise."""
+    from rsatoolbox_topo import _ranking
+
+    values = rng.standard_normal((7, 45))
+    values[2, :10] = values[2, 10]           # ties
+    weights = fast.pair_weights(np.bincount(rng.integers(0, 10, 10),
+                                            minlength=10))
+    sr = _ranking.sorted_ranks(values, weights)
+    qs = np.arange(21) / 20
+    got = fast.weighted_quantiles(sr, qs)
+    for k, q in enumerate(qs):
+        np.testing.assert_array_equal(got[:, k], _ranking.quantiles(sr, q))
+
+
+def test_fast_engine_resolves_exact_ties_between_duplicate_classes(rng):
+    """Two classes with identical RDMs tie exactly: 1/2 credit, fast = exact."""
+    rdms = planted(rng, n_ind=4, n_class=3, noise=0.3)
+    vec = rdms.dissimilarities.copy()
+    cls = np.array(rdms.rdm_descriptors["cls"])
+    vec[cls == "class1"] = vec[cls == "class0"]
+    twin = RDMs(vec, rdm_descriptors=rdms.rdm_descriptors)
+    tmap = threshold_map(twin, "cls", "ind", step=0.25)
+    for i, lo in enumerate(tmap.lowers):
+        for j, up in enumerate(tmap.uppers[i:], start=i):
+            exact = identify(twin, "cls", "ind", statistic=functools.partial(
+                rgtm, lower=lo, upper=up))
+            assert tmap.accuracy[i, j] == pytest.approx(exact.accuracy,
+                                                        abs=1e-12)
+    rank = identify(twin, "cls", "ind", statistic=rank_normalize)
+    assert rank.n_ties == 8                # all class0 and class1 RDMs
+    assert rank.accuracy == pytest.approx((4 * 0.5 * 2 + 4) / 12)
