@@ -18,7 +18,13 @@ Prints spheres per second, the ratio (goal: >= 5x), wall times (median of
 repeats), peak memory (tracemalloc, separate run) and the largest difference
 between the two maps.
 
-Run: ``python benchmarks/bench_searchlight.py [--radius 6 10] [--repeats 3]``
+A second part shows that memory is bounded by ``chunk_size``: a simulated
+brain-sized volume (an ellipsoid mask of 3 mm voxels, 40 conditions x 6 runs,
+780 pairs per RDM), whose stack of all sphere RDMs would not be small, run
+with several chunk sizes and with ``n_jobs=2`` (same scores required).
+
+Run: ``python benchmarks/bench_searchlight.py [--radius 6 10] [--repeats 3]
+[--shape 30 36 30]``
 """
 
 import argparse
@@ -109,10 +115,62 @@ def package(ds, model, radius, statistic, n_jobs=1):
                        n_jobs=n_jobs).scores
 
 
+def simulated(shape, n_cond=40, n_runs=6, seed=0):
+    """Patterns of a simulated volume: ellipsoid mask, planted structure."""
+    import nibabel as nib
+
+    from rsatoolbox_topo.bridges.nilearn import fmri_patterns
+
+    rng = np.random.default_rng(seed)
+    grid = np.indices(shape).transpose(1, 2, 3, 0)
+    centre = (np.array(shape) - 1) / 2
+    inside = (((grid - centre) / (np.array(shape) / 2)) ** 2).sum(-1) <= 1
+    n_vol = n_cond * n_runs
+    data = rng.normal(size=shape + (n_vol,)).astype(np.float32)
+    conditions = np.tile(np.arange(n_cond), n_runs)
+    signal = rng.normal(size=(n_cond, 5)) @ rng.normal(size=(5, inside.sum()))
+    data[inside] += 0.5 * signal[conditions].T.astype(np.float32)
+    affine = np.diag([3.0, 3.0, 3.0, 1.0])
+    ds = fmri_patterns(nib.Nifti1Image(data, affine), conditions,
+                       np.repeat(np.arange(n_runs), n_cond),
+                       mask_img=nib.Nifti1Image(inside.astype(np.uint8),
+                                                affine))
+    model = np.linalg.norm(signal[:, None, :50] - signal[None, :, :50],
+                           axis=2)
+    return ds, model
+
+
+def chunking(shape, radius, statistic):
+    """Peak memory and time of the searchlight for several chunk sizes."""
+    from rsatoolbox_topo.bridges.nilearn import searchlight
+
+    ds, model = simulated(tuple(shape))
+    n_pairs = 40 * 39 // 2
+    full_mb = ds.n_channel * n_pairs * 8 / 2 ** 20
+    print(f"\nsimulated volume {tuple(shape)}: {ds.n_channel} spheres, "
+          f"radius {radius:g} mm, 40 conditions x 6 runs; all sphere RDMs "
+          f"together would take {full_mb:.0f} MiB")
+    reference = None
+    for chunk_size, n_jobs in [(250, 1), (1000, 1), (4000, 1), (1000, 2)]:
+        def run():
+            return searchlight(ds, model, radius=radius, statistic=statistic,
+                               chunk_size=chunk_size, n_jobs=n_jobs).scores
+        seconds, scores = median_time(run, 1)
+        peak = peak_memory_mb(run)
+        if reference is None:
+            reference = scores
+        same = np.array_equal(scores, reference, equal_nan=True)
+        print(f"  chunk_size {chunk_size:5d}, n_jobs {n_jobs}: {seconds:7.2f} s"
+              f"  {ds.n_channel / seconds:8.0f} spheres/s  peak "
+              f"{peak:7.1f} MiB  same scores: {same}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--radius", type=float, nargs="+", default=[6.0, 10.0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--shape", type=int, nargs=3, default=[30, 36, 30])
+    parser.add_argument("--chunk-radius", type=float, default=6.0)
     args = parser.parse_args()
 
     from rsatoolbox_topo import rgtm
@@ -143,6 +201,7 @@ def main():
               f"  peak {mem_pkg:7.1f} MiB")
         print(f"  ratio          : {t_ref / t_pkg:8.1f}x   (goal >= 5x)")
         print(f"  max |score difference| = {diff:.2e}")
+    chunking(args.shape, args.chunk_radius, statistic)
 
 
 if __name__ == "__main__":

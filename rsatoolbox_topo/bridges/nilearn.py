@@ -484,7 +484,7 @@ def _prepared(dataset, noise, method):
         raise ValueError("Crossvalidated (crossnobis) RDMs need at least 2 "
                          f"runs; the dataset has {len(run_values)}.")
     if noise == "diag":
-        tensor = tensor * _noise_scale(tensor)
+        tensor *= _noise_scale(tensor)  # tensor is a fresh array
     return tensor, cond_values, run_values
 
 
@@ -619,21 +619,29 @@ def _chunk_rdms(tensor, adjacency, rows, method, pairs):
     cols = np.unique(block.indices)
     block = block[:, cols]
     n_runs = tensor.shape[0]
+    crossnobis = method == "crossnobis"
     i, j = pairs
-    total = np.zeros((len(i), len(cols)))
-    squares = np.zeros((len(i), len(cols)))
+    # (voxels, pairs) arrays, updated in place to keep one chunk's memory low
+    total = np.zeros((len(cols), len(i)))
+    squares = np.zeros_like(total) if crossnobis else None
+    diff = np.empty_like(total)
     for r in range(n_runs):
-        sub = tensor[r][:, cols]
-        diff = sub[i] - sub[j]
+        sub = np.ascontiguousarray(tensor[r][:, cols].T)
+        np.take(sub, i, axis=1, out=diff)
+        diff -= sub[:, j]
         total += diff
-        if method == "crossnobis":
-            squares += diff * diff
-    if method == "crossnobis":
-        per_voxel = (total * total - squares) / (n_runs * (n_runs - 1))
+        if crossnobis:
+            diff *= diff
+            squares += diff
+    if crossnobis:
+        total *= total
+        total -= squares
+        total /= n_runs * (n_runs - 1)
     else:
-        per_voxel = (total / n_runs) ** 2
+        total /= n_runs
+        total *= total
     sizes = np.diff(block.indptr).astype(np.int64)
-    return np.asarray(block @ per_voxel.T) / sizes[:, None], sizes
+    return np.asarray(block @ total) / sizes[:, None], sizes
 
 
 def _check_radius(radius):
@@ -822,6 +830,24 @@ def _standardized(vectors, compare):
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+def _similarities(data, models, block=64):
+    """``data @ models.T`` computed in zero-padded blocks of ``block`` rows.
+
+    BLAS may sum in an order that depends on the shape of the product (a
+    matrix-vector product of 1000 rows can differ in the last bit from one of
+    250 rows); with every product of the same shape, the scores do not depend
+    on ``chunk_size``.
+    """
+    out = np.empty((len(data), len(models)))
+    part = np.zeros((block, data.shape[1]))
+    for start in range(0, len(data), block):
+        rows = data[start:start + block]
+        part[:len(rows)] = rows
+        part[len(rows):] = 0.0
+        out[start:start + len(rows)] = (part @ models.T)[:len(rows)]
+    return out
+
+
 @dataclass
 class SearchlightResult:
     """Scores and p-values of a model searchlight, as arrays and images.
@@ -949,7 +975,8 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
     def one_chunk(rows):
         values, sizes = _chunk_rdms(tensor, adjacency, rows, method, pairs)
         data = _stat_vectors(values, cond_values, statistic, rows)
-        sims = _standardized(data.dissimilarities, compare) @ models.T
+        sims = _similarities(_standardized(data.dissimilarities, compare),
+                             models)
         score = sims[:, 0]
         null = sims[:, 1:]
         with np.errstate(invalid="ignore"):
