@@ -277,6 +277,33 @@ def test_scores_equal_rsatoolbox_compare(slice_ds, category_model, how):
     assert np.array_equal(np.isfinite(result.scores), finite)
 
 
+def test_statistic_is_applied_to_every_sphere_rdm(slice_ds):
+    """searchlight_rdms(statistic=f) equals f applied to all sphere RDMs."""
+    raw = searchlight_rdms(slice_ds, radius=6.0)
+    topo = searchlight_rdms(slice_ds, radius=6.0, statistic=RGTM,
+                            chunk_size=100)
+    np.testing.assert_array_equal(topo.dissimilarities,
+                                  RGTM(raw).dissimilarities)
+    np.testing.assert_array_equal(topo.rdm_descriptors["n_voxels"],
+                                  raw.rdm_descriptors["n_voxels"])
+
+
+def test_smoothing_is_nilearn_smoothing_before_masking(attributes, bold):
+    """smoothing_fwhm gives the patterns of nilearn's smooth_img image."""
+    from nilearn.image import smooth_img
+
+    labels, runs = attributes
+    img, _, mask = bold
+    ds = fmri_patterns(img, labels, runs, mask_img=str(SLICE / "mask.nii.gz"),
+                       exclude=["rest"], smoothing_fwhm=6.0)
+    smooth = smooth_img(img, 6.0).get_fdata()[mask].T
+    volumes = (runs == 2) & (labels == "cat")
+    row = ((ds.obs_descriptors["runs"] == 2)
+           & (ds.obs_descriptors["conditions"] == "cat"))
+    np.testing.assert_allclose(ds.measurements[row][0],
+                               smooth[volumes].mean(0), rtol=1e-5)
+
+
 def test_model_is_reordered_by_its_conditions(slice_ds, category_model):
     """A model given in another condition order gives the same map."""
     order = np.random.default_rng(3).permutation(8)
@@ -405,6 +432,10 @@ def test_lengths_that_do_not_fit_are_named(attributes):
         fmri_patterns(_brain_runs(), events=_brain_events()[:11])
     with pytest.raises(ValueError, match="either 'conditions'"):
         fmri_patterns(_brain_runs(), labels, events=_brain_events())
+    bad = pd.DataFrame({"onset": [0.0], "length": [2.5], "trial_type": ["a"]})
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) "
+                       r"\['duration'\]"):
+        fmri_patterns(_brain_runs()[:1], events=[bad])
 
 
 def test_condition_missing_from_a_run_is_named(attributes):
