@@ -407,7 +407,7 @@ def _refine(bufs, mu, unsure, cred, ties):
     if not np.any(still):
         return 0.0
     n_tied = 0.0
-    if np.all(X64 == X64.reshape(-1)[0]):
+    if np.all(X64 == X64[:1, :1]):
         # Every RDM identical (a collapsed statistic): all centroids tie.
         share = 1.0 / n_class if ties == "split" else 0.0
         rows = np.argwhere(still)

@@ -675,3 +675,15 @@ def test_fast_engine_resolves_exact_ties_between_duplicate_classes(rng):
     rank = identify(twin, "cls", "ind", statistic=rank_normalize)
     assert rank.n_ties == 8                # all class0 and class1 RDMs
     assert rank.accuracy == pytest.approx((4 * 0.5 * 2 + 4) / 12)
+
+
+def test_progress_bar_and_collapsed_cell_shortcut(rng, capsys):
+    """progress=True draws a tqdm bar; the all-zero RGTM cell scores 1/k."""
+    rdms = planted(rng, n_ind=3, n_class=4, n_cond=8, noise=0.5)
+    boot = bootstrap_identify(rdms, "cls", "ind", statistic=functools.partial(
+        rgtm, lower=1.0, upper=1.0), n_bootstrap=4, random_state=0,
+        progress=True)
+    assert "bootstrap" in capsys.readouterr().err
+    # lower = upper = 1: no pair is above the largest one, all RDMs are 0.
+    np.testing.assert_array_equal(boot.samples, np.full(4, 0.25))
+    assert boot.accuracy == 0.25
