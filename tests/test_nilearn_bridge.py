@@ -304,6 +304,35 @@ def test_smoothing_is_nilearn_smoothing_before_masking(attributes, bold):
                                smooth[volumes].mean(0), rtol=1e-5)
 
 
+def test_process_mask_limits_the_centres_not_the_spheres(slice_ds,
+                                                        category_model, bold):
+    """Centres come from process_mask_img; spheres still use the whole mask."""
+    img, _, mask = bold
+    half = np.zeros(mask.shape, np.uint8)
+    half[:20] = 1
+    process = nib.Nifti1Image(half, img.affine)
+    full = searchlight(slice_ds, category_model, radius=6.0, statistic=RGTM,
+                       n_permutations=30, random_state=0)
+    part = searchlight(slice_ds, category_model, radius=6.0, statistic=RGTM,
+                       n_permutations=30, random_state=0,
+                       process_mask_img=process)
+    voxels = np.stack(list(slice_ds.channel_descriptors["voxel"]))
+    np.testing.assert_array_equal(part.centres,
+                                  np.flatnonzero(voxels[:, 0] < 20))
+    np.testing.assert_array_equal(part.scores, full.scores[part.centres])
+    np.testing.assert_array_equal(part.p_values, full.p_values[part.centres])
+    np.testing.assert_array_equal(part.n_voxels, full.n_voxels[part.centres])
+    scores = part.scores_img.get_fdata()
+    assert np.all(scores[20:] == 0)
+    assert np.all(part.p_img.get_fdata()[20:] == 1)
+    rdms = searchlight_rdms(slice_ds, process_mask_img=process)
+    np.testing.assert_array_equal(rdms.rdm_descriptors["voxel"], part.centres)
+    with pytest.raises(ValueError, match="'process_mask_img' image has no "
+                       "voxel inside the dataset's mask"):
+        searchlight_rdms(slice_ds, process_mask_img=nib.Nifti1Image(
+            np.zeros(mask.shape, np.uint8), img.affine))
+
+
 def test_model_is_reordered_by_its_conditions(slice_ds, category_model):
     """A model given in another condition order gives the same map."""
     order = np.random.default_rng(3).permutation(8)

@@ -696,7 +696,23 @@ def _run_chunks(function, chunks, n_jobs, verbose):
                      desc="searchlight"))
 
 
-def _searchlight_setup(dataset, radius, method, noise, statistic, chunk_size):
+def _centres(process_mask_img, voxels, mask):
+    """Channel indices of the sphere centres (all, or inside the process mask)."""
+    if process_mask_img is None:
+        return np.arange(len(voxels))
+    _, nilearn = _import_nilearn()
+    process = _load_3d("process_mask_img", process_mask_img, nilearn)
+    _check_same_space("process_mask_img", process, mask,
+                      "the dataset's mask_img")
+    inside = np.asarray(process.get_fdata())[tuple(voxels.astype(int).T)] != 0
+    if not inside.any():
+        raise ValueError("The 'process_mask_img' image has no voxel inside "
+                         "the dataset's mask; no sphere to compute.")
+    return np.flatnonzero(inside)
+
+
+def _searchlight_setup(dataset, radius, method, noise, statistic, chunk_size,
+                       process_mask_img):
     """Checked parameters, noise-normalised patterns, spheres and chunks."""
     check_option("method", method, _METHODS)
     radius = _check_radius(radius)
@@ -704,15 +720,17 @@ def _searchlight_setup(dataset, radius, method, noise, statistic, chunk_size):
     _check_statistic(statistic)
     tensor, cond_values, _ = _prepared(dataset, noise, method)
     voxels, mask = _mask_geometry(dataset)
+    centres = _centres(process_mask_img, voxels, mask)
     adjacency = _sphere_adjacency(voxels, mask.affine, radius)
-    chunks = [np.arange(start, min(start + chunk_size, len(voxels)))
-              for start in range(0, len(voxels), chunk_size)]
+    chunks = [centres[start:start + chunk_size]
+              for start in range(0, len(centres), chunk_size)]
     return (tensor, cond_values, voxels, mask, adjacency,
-            _pair_index(len(cond_values)), chunks)
+            _pair_index(len(cond_values)), chunks, centres)
 
 
 def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
-                     statistic=None, chunk_size=1000, n_jobs=1, verbose=0):
+                     statistic=None, process_mask_img=None, chunk_size=1000,
+                     n_jobs=1, verbose=0):
     """The RDM of the sphere around every voxel of a dataset.
 
     Parameters
@@ -734,6 +752,10 @@ def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
     statistic : callable | None
         Applied to each chunk of sphere RDMs, e.g.
         ``functools.partial(rgtm, lower=0.2, upper=0.8)``.
+    process_mask_img : Niimg-like | None
+        Only voxels inside this mask (in the space of the dataset's mask)
+        are sphere centres; the spheres still take their voxels from the
+        whole mask (nilearn's SearchLight convention). None: every voxel.
     chunk_size : int
         Spheres per chunk (bounds memory; results do not depend on it).
     n_jobs : int
@@ -746,9 +768,9 @@ def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
     Returns
     -------
     rsatoolbox.rdm.RDMs
-        One RDM per voxel, in the dataset's channel order, with
-        rdm_descriptors 'voxel' (channel index) and 'n_voxels' (sphere
-        size). All of them are held in memory: for a whole brain with many
+        One RDM per sphere centre, in the dataset's channel order, with
+        rdm_descriptors 'voxel' (channel index of the centre) and
+        'n_voxels' (sphere size). All of them are held in memory: for a whole brain with many
         conditions, use :func:`searchlight`, which keeps one chunk at a time.
 
     Examples
@@ -765,8 +787,8 @@ def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
     (9, [3, 4, 3])
     """
     setup = _searchlight_setup(dataset, radius, method, noise, statistic,
-                               chunk_size)
-    tensor, cond_values, voxels, mask, adjacency, pairs, chunks = setup
+                               chunk_size, process_mask_img)
+    tensor, cond_values, voxels, mask, adjacency, pairs, chunks, centres = setup
 
     def one_chunk(rows):
         values, sizes = _chunk_rdms(tensor, adjacency, rows, method, pairs)
@@ -776,7 +798,7 @@ def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
                         verbose)
     rdms = concat([p[0] for p in parts])
     rdms.rdm_descriptors["n_voxels"] = np.concatenate([p[1] for p in parts])
-    rdms.rdm_descriptors["voxel"] = np.arange(len(voxels))
+    rdms.rdm_descriptors["voxel"] = centres
     rdms.dissimilarity_measure = (f"{method} (noise='{noise}', radius="
                                   f"{radius:g} mm)" if statistic is None else
                                   rdms.dissimilarity_measure)
@@ -854,19 +876,23 @@ class SearchlightResult:
 
     Parameters
     ----------
-    scores : ndarray of shape (n_voxels,)
+    scores : ndarray of shape (n_centres,)
         Similarity of each sphere's (transformed) RDM with the model, in the
-        dataset's channel order.
+        dataset's channel order (one per voxel without a process mask).
     scores_img : nibabel.Nifti1Image
-        ``scores`` in the space of the input images; 0 outside the mask.
-    n_voxels : ndarray of shape (n_voxels,)
+        ``scores`` in the space of the input images; 0 outside the mask and
+        at voxels that are no sphere centre.
+    n_voxels : ndarray of shape (n_centres,)
         Number of voxels in each sphere.
+    centres : ndarray of shape (n_centres,)
+        Channel index (in the dataset) of each sphere's centre.
     p_values : ndarray | None
         Uncorrected permutation p-values (condition labels of the model
         permuted), ``(1 + #{null >= score}) / (1 + n_permutations)``; None
         without permutations.
     p_img : nibabel.Nifti1Image | None
-        ``p_values`` as an image; 1 outside the mask.
+        ``p_values`` as an image; 1 outside the mask and at voxels that are
+        no sphere centre.
     p_fdr : ndarray | None
         Benjamini-Hochberg adjusted p-values (FDR).
     p_fdr_img : nibabel.Nifti1Image | None
@@ -883,6 +909,7 @@ class SearchlightResult:
     scores: np.ndarray
     scores_img: Any
     n_voxels: np.ndarray
+    centres: np.ndarray | None = None
     p_values: np.ndarray | None = None
     p_img: Any = None
     p_fdr: np.ndarray | None = None
@@ -902,8 +929,8 @@ def _to_img(values, voxels, mask, fill):
 
 def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
                 noise="diag", statistic=None, compare="corr",
-                n_permutations=0, random_state=None, chunk_size=1000,
-                n_jobs=1, verbose=0):
+                n_permutations=0, random_state=None, process_mask_img=None,
+                chunk_size=1000, n_jobs=1, verbose=0):
     """Model fit of every sphere's (topological) RDM, as NIfTI images.
 
     For every voxel of the dataset's mask, the RDM of the sphere around it is
@@ -922,7 +949,7 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
         One model RDM. With a pattern_descriptor 'conditions' it is
         reordered to the dataset's conditions; otherwise its conditions must
         be in the dataset's (sorted) order.
-    radius, method, noise, chunk_size, n_jobs, verbose
+    radius, method, noise, process_mask_img, chunk_size, n_jobs, verbose
         As in :func:`searchlight_rdms`.
     statistic : callable | None
         RDMs -> RDMs applied to the sphere RDMs and to the model, e.g.
@@ -962,8 +989,8 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
     check_option("compare", compare, _COMPARE)
     n_permutations = check_int("n_permutations", n_permutations, 0)
     setup = _searchlight_setup(dataset, radius, method, noise, statistic,
-                               chunk_size)
-    tensor, cond_values, voxels, mask, adjacency, pairs, chunks = setup
+                               chunk_size, process_mask_img)
+    tensor, cond_values, voxels, mask, adjacency, pairs, chunks, centres = setup
     model_square = _model_vector(model, cond_values, statistic)
     rng = np.random.default_rng(random_state)
     perms = [rng.permutation(len(cond_values)) for _ in range(n_permutations)]
@@ -993,8 +1020,9 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
               "statistic": statistic, "compare": compare,
               "n_permutations": n_permutations,
               "conditions": list(cond_values)}
-    result = SearchlightResult(scores, _to_img(scores, voxels, mask, 0.0),
-                               sizes, params=params)
+    at = voxels[centres]
+    result = SearchlightResult(scores, _to_img(scores, at, mask, 0.0),
+                               sizes, centres=centres, params=params)
     if n_permutations:
         from scipy.stats import false_discovery_control
 
@@ -1009,7 +1037,7 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
         p_fwe[finite] = (1 + (null_max[None] >= scores[finite, None] - 1e-12)
                          .sum(axis=1)) / (1 + n_permutations)
         result.p_values, result.p_fdr, result.p_fwe = p_values, p_fdr, p_fwe
-        result.p_img = _to_img(p_values, voxels, mask, 1.0)
-        result.p_fdr_img = _to_img(p_fdr, voxels, mask, 1.0)
-        result.p_fwe_img = _to_img(p_fwe, voxels, mask, 1.0)
+        result.p_img = _to_img(p_values, at, mask, 1.0)
+        result.p_fdr_img = _to_img(p_fdr, at, mask, 1.0)
+        result.p_fwe_img = _to_img(p_fwe, at, mask, 1.0)
     return result
