@@ -436,7 +436,9 @@ class IdentificationResult(_Saveable):
         matplotlib.axes.Axes
         """
         ax = _axes(ax, figsize=(1.5 + 0.4 * len(self.classes),) * 2)
-        rates = self.confusion / self.confusion.sum(axis=1, keepdims=True)
+        # Rows over the number of held-out RDMs per class (ties reported
+        # with ties='report' are in no column, so rows may sum below 1).
+        rates = self.confusion / len(self.individuals)
         image = ax.imshow(rates, vmin=0, vmax=1, cmap="viridis")
         ticks = np.arange(len(self.classes))
         labels = [str(c) for c in self.classes]
