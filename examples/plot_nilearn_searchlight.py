@@ -59,7 +59,7 @@ rdm = region_rdms(dataset, by=None)
 topo = rgtm(rdm, lower=0.2, upper=0.8)
 conditions = rdm.pattern_descriptors["conditions"]
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.6), layout="constrained")
 for ax, matrix, title in [(axes[0], rdm, "crossnobis RDM"),
                           (axes[1], topo, "RGTM (0.2, 0.8)")]:
     im = ax.imshow(matrix.get_matrices()[0], cmap="viridis")
