@@ -230,16 +230,21 @@ def test_searchlight_is_highest_where_the_category_structure_is(
 
 
 # -------------------------------------------------------------- exactness
-@pytest.mark.parametrize("method", ["crossnobis", "euclidean"])
-def test_sphere_rdms_equal_rsatoolbox_on_nilearn_spheres(slice_ds, method):
+@pytest.mark.parametrize("method,noise", [("crossnobis", "diag"),
+                                          ("crossnobis", "none"),
+                                          ("euclidean", "diag")])
+def test_sphere_rdms_equal_rsatoolbox_on_nilearn_spheres(slice_ds, method,
+                                                         noise):
     """Batched sphere RDMs equal calc_rdm on nilearn's sphere voxels."""
     radius = 6.0
     fast = searchlight_rdms(slice_ds, radius=radius, method=method,
-                            chunk_size=101)
+                            noise=noise, chunk_size=101)
     spheres = _nilearn_spheres(str(SLICE / "mask.nii.gz"), radius)
     tensor = slice_ds.measurements.reshape(12, 8, -1).astype(np.float64)
     resid = tensor - tensor.mean(0)
     scale = 1 / np.sqrt((resid ** 2).sum(axis=(0, 1)) / (96 - 8))
+    if noise == "none":
+        scale = np.ones_like(scale)
     white = Dataset(slice_ds.measurements * scale,
                     obs_descriptors=slice_ds.obs_descriptors)
     kwargs = {"cv_descriptor": "runs"} if method == "crossnobis" else {}
