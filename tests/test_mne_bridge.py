@@ -332,6 +332,20 @@ def test_tests_that_cannot_reach_alpha_warn(rdms):
     assert fdr.significant[0, ONSET:].all()
 
 
+@pytest.mark.parametrize("correction", ["cluster", "max"])
+def test_permutation_corrections_hold_the_familywise_rate(correction):
+    """Exchangeable null time courses: FWER is 10/201, as exactness says."""
+    from rsatoolbox_topo.bridges.mne import _permutation_tests
+
+    rng = np.random.default_rng(13)
+    n_sim = 1500
+    rows = rng.normal(size=(n_sim, 201, 1, 20))  # row 0 plays the observed
+    hits = sum((_permutation_tests(r[0], r[1:], correction, 0.05)
+                < 0.05).any() for r in rows)
+    se = np.sqrt(0.05 * 0.95 / n_sim)
+    assert abs(hits / n_sim - 10 / 201) < 3 * se
+
+
 def test_fdr_single_subject_recovers_structure(rdms):
     """FDR over the permutation p-values: all post-onset points found."""
     res = model_timecourse(rdms, category_model(), correction="fdr",

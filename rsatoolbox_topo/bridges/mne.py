@@ -770,34 +770,38 @@ def _permutation_tests(obs, null, correction, cluster_threshold):
     (evaluation larger than under the null). Hand-written because MNE's
     cluster tests sign-flip subjects, which needs several subjects; here
     the null comes from relabelling the conditions of the models.
+
+    The observed and the permuted time courses are treated alike (pooled
+    z-scores, p-values and cluster masses over all n_perm + 1 of them), so
+    that under the null the observed one is exchangeable with the others and
+    the corrected test is exact; standardising by the permutations alone
+    makes the max and cluster tests liberal (measured: FWER 0.06 instead of
+    0.05 for 'max').
     """
     from scipy.stats import rankdata
 
-    n_perm = len(null)
-    p_unc = (1 + np.sum(null >= obs, axis=0)) / (1 + n_perm)
+    n_all = len(null) + 1
+    full = np.concatenate([obs[None], null])       # row 0: observed
+    # p of every row among all rows (itself included): (1 + #others >=) / n
+    p_full = (n_all + 1 - rankdata(full, method="min", axis=0)) / n_all
     if correction in ("fdr", "none"):
-        return p_unc
-    z_obs, z_null = _z_scores(obs, null), _z_scores(null, null)
+        return p_full[0]
+    z_full = _z_scores(full, full)
     if correction == "max":
-        max_null = z_null.max(axis=2)  # (n_perm, n_models)
-        return (1 + np.sum(max_null[:, :, None] >= z_obs, axis=0)) \
-            / (1 + n_perm)
-    # cluster: each null sample's own p-values, by its rank in the null
-    p_null = (n_perm + 1 - rankdata(null, method="min", axis=0)) \
-        / (1 + n_perm)
-    lab_o, mass_o = _cluster_masses(p_unc < cluster_threshold, z_obs)
-    lab_n, mass_n = _cluster_masses(p_null < cluster_threshold, z_null)
-    max_null = np.zeros(lab_n.shape[:2])
-    rows = np.broadcast_to(np.arange(lab_n.shape[0] * lab_n.shape[1])
-                           .reshape(lab_n.shape[:2])[..., None], lab_n.shape)
-    np.maximum.at(max_null.reshape(-1), rows[lab_n > 0],
-                  mass_n[lab_n[lab_n > 0]])
+        max_full = z_full.max(axis=2)              # (n_all, n_models)
+        return np.sum(max_full[:, :, None] >= z_full[0], axis=0) / n_all
+    labels, masses = _cluster_masses(p_full < cluster_threshold, z_full)
+    largest = np.zeros(labels.shape[:2])           # 0: no cluster
+    rows = np.broadcast_to(np.arange(largest.size).reshape(largest.shape)
+                           [..., None], labels.shape)
+    inside = labels > 0
+    np.maximum.at(largest.reshape(-1), rows[inside], masses[labels[inside]])
     p = np.ones_like(obs)
     for model in range(obs.shape[0]):
-        for lab in np.unique(lab_o[model][lab_o[model] > 0]):
-            hit = lab_o[model] == lab
-            p[model, hit] = (1 + np.sum(max_null[:, model] >= mass_o[lab])) \
-                / (1 + n_perm)
+        own = labels[0, model]
+        for lab in np.unique(own[own > 0]):
+            p[model, own == lab] = np.sum(largest[:, model]
+                                          >= masses[lab]) / n_all
     return p
 
 
@@ -823,10 +827,13 @@ def _group_tests(per_subject, correction, cluster_threshold, n_permutations,
         else:
             threshold = stats.t.ppf(1 - cluster_threshold, n_subj - 1)
             func = mne.stats.permutation_cluster_1samp_test
-            _, clusters, p_clu, _ = func(
-                x, threshold=threshold, n_permutations=n_permutations,
-                tail=1, n_jobs=n_jobs, out_type="mask", verbose=False,
-                **_mne_seed(func, seed))
+            with warnings.catch_warnings():  # "No clusters found": p = 1
+                warnings.filterwarnings("ignore", "No clusters found",
+                                        RuntimeWarning)
+                _, clusters, p_clu, _ = func(
+                    x, threshold=threshold, n_permutations=n_permutations,
+                    tail=1, n_jobs=n_jobs, out_type="mask", verbose=False,
+                    **_mne_seed(func, seed))
             for where, p_c in zip(clusters, p_clu):
                 p[model][where] = p_c  # a boolean mask or tuple of slices
     return p
