@@ -94,7 +94,18 @@ class TopoStatistic:
         self.params = dict(params)
 
     def __call__(self, rdms):
-        """Apply the statistic to every RDM of ``rdms`` (a new RDMs)."""
+        """Apply the statistic to every RDM of ``rdms``.
+
+        Parameters
+        ----------
+        rdms : rsatoolbox.rdm.RDMs
+            The RDMs (not changed).
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+            New RDMs.
+        """
         return _FUNCTIONS[self.name](rdms, **self.params)
 
     def __repr__(self):
@@ -109,12 +120,29 @@ class TopoStatistic:
         return hash((self.name, tuple(sorted(self.params.items()))))
 
     def to_dict(self):
-        """A dict of strings and numbers (hdf5 and pickle friendly)."""
+        """The statistic as a dict of strings and numbers.
+
+        Returns
+        -------
+        dict
+            ``{'name': ..., 'params': {...}}``, writable to hdf5 and pickle.
+        """
         return {"name": self.name, "params": dict(self.params)}
 
     @classmethod
     def from_dict(cls, spec):
-        """Rebuild from :meth:`to_dict` output."""
+        """Rebuild a statistic from :meth:`to_dict` output.
+
+        Parameters
+        ----------
+        spec : dict
+            ``{'name': ..., 'params': {...}}`` (values read back from hdf5
+            are accepted).
+
+        Returns
+        -------
+        TopoStatistic
+        """
         params = {k: _plain(v) for k, v in dict(spec.get("params") or {}).items()}
         return cls(str(spec["name"]), **params)
 
@@ -199,7 +227,18 @@ class _TopoModel(Model):
         self.statistic = stat
 
     def predict_raw_rdm(self, theta=None):
-        """The prediction before the statistic (an RDMs with one RDM)."""
+        """The prediction before the statistic.
+
+        Parameters
+        ----------
+        theta : array-like | None
+            The model parameters.
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+            One RDM.
+        """
         raise NotImplementedError
 
     def transform(self, rdms, theta=None):
@@ -207,23 +246,88 @@ class _TopoModel(Model):
 
         :mod:`rsatoolbox_topo.inference` calls it on the data and on the
         resampled raw prediction alike.
+
+        Parameters
+        ----------
+        rdms : rsatoolbox.rdm.RDMs
+            Data or prediction RDMs (not changed).
+        theta : array-like | None
+            The model parameters (used by models whose statistic has
+            parameters, such as :class:`ModelThresholds`).
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+            The transformed RDMs.
         """
         return self.statistic(rdms)
 
     def predict_rdm(self, theta=None):
         """The transformed prediction, ``transform(predict_raw_rdm(theta))``.
 
-        Note: rsatoolbox's own inference functions resample this already
+        rsatoolbox's own inference functions resample this already
         transformed RDM, and compare it with data they do not transform.
+
+        Parameters
+        ----------
+        theta : array-like | None
+            The model parameters.
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+            One transformed RDM.
         """
         return self.transform(self.predict_raw_rdm(theta), theta)
 
     def predict(self, theta=None):
-        """The transformed prediction as a vector."""
+        """The transformed prediction as a vector.
+
+        Parameters
+        ----------
+        theta : array-like | None
+            The model parameters.
+
+        Returns
+        -------
+        ndarray, shape (n_pairs,)
+        """
         return self.predict_rdm(theta).get_vectors()[0]
 
+    def fit(self, data, method="cosine", pattern_idx=None,
+            pattern_descriptor=None, sigma_k=None):
+        """Fit the parameters with the model's default fitter.
+
+        Parameters
+        ----------
+        data : rsatoolbox.rdm.RDMs
+            Training data (transformed by the fitter, not here).
+        method : str
+            rsatoolbox comparator.
+        pattern_idx : list | None
+            Descriptor values of the training conditions.
+        pattern_descriptor : str | None
+            The descriptor ``pattern_idx`` refers to.
+        sigma_k : ndarray | None
+            Pattern covariance for the whitened comparators.
+
+        Returns
+        -------
+        ndarray | int
+            The fitted parameters ``theta``.
+        """
+        return super().fit(data, method=method, pattern_idx=pattern_idx,
+                           pattern_descriptor=pattern_descriptor,
+                           sigma_k=sigma_k)
+
     def to_dict(self):
-        """Model.to_dict plus the statistic (rebuild with model_from_dict)."""
+        """``Model.to_dict()`` plus the statistic.
+
+        Returns
+        -------
+        dict
+            Rebuild the model with :func:`model_from_dict`.
+        """
         out = super().to_dict()
         if not isinstance(self.statistic, TopoStatistic):
             raise TypeError(
@@ -278,7 +382,17 @@ class ModelFixedTopo(_TopoModel):
         self.default_fitter = rsatoolbox.model.fit_mock
 
     def predict_raw_rdm(self, theta=None):
-        """The fixed RDM (a copy); ``theta`` is ignored."""
+        """The fixed RDM (a copy).
+
+        Parameters
+        ----------
+        theta : None
+            Ignored (no parameters).
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+        """
         return deepcopy(self.rdm_obj)
 
 
@@ -321,7 +435,17 @@ class ModelSelectTopo(_TopoModel):
         self.default_fitter = fit_select_topo
 
     def predict_raw_rdm(self, theta=0):
-        """The RDM number ``theta`` (default 0)."""
+        """The candidate RDM number ``theta``.
+
+        Parameters
+        ----------
+        theta : int | None
+            Index of the candidate (default 0).
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+        """
         theta = 0 if theta is None else theta
         index = int(np.asarray(theta).reshape(-1)[0])
         if not 0 <= index < self.n_rdm:
@@ -371,7 +495,17 @@ class ModelWeightedTopo(_TopoModel):
         self.default_fitter = fit_weighted_topo
 
     def predict_raw_rdm(self, theta=None):
-        """``sum_k theta_k rdm_k`` (equal weights when ``theta`` is None)."""
+        """The weighted sum ``sum_k theta_k rdm_k``.
+
+        Parameters
+        ----------
+        theta : array-like of shape (n_param,) | None
+            The weights (equal weights when None).
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+        """
         theta = np.ones(self.n_rdm) if theta is None else np.asarray(
             theta, dtype=float).reshape(-1)
         if theta.shape != (self.n_rdm,):
@@ -474,25 +608,71 @@ class ModelThresholds(_TopoModel):
         return theta
 
     def predict_raw_rdm(self, theta=None):
-        """The model RDM (a copy), before thresholding."""
+        """The model RDM (a copy), before thresholding.
+
+        Parameters
+        ----------
+        theta : array-like | None
+            Ignored: the thresholds act in :meth:`transform`.
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+        """
         return deepcopy(self.rdm_obj)
 
     def transform(self, rdms, theta=None):
-        """RGTM of ``rdms`` with thresholds ``theta`` (default: fitted)."""
+        """RGTM of ``rdms`` with the thresholds ``theta``.
+
+        Parameters
+        ----------
+        rdms : rsatoolbox.rdm.RDMs
+            Data or prediction RDMs (not changed).
+        theta : array-like of shape (2,) | None
+            ``(lower, upper)``; None uses the fitted ``theta_``.
+
+        Returns
+        -------
+        rsatoolbox.rdm.RDMs
+        """
         lower, upper = self._theta(theta)
         return rgtm(rdms, lower, upper, **self.rgtm_params)
 
     def fit(self, data, method="cosine", pattern_idx=None,
             pattern_descriptor=None, sigma_k=None):
-        """Fit the thresholds to ``data``; stores and returns ``theta_``."""
-        self.theta_ = super().fit(data, method=method,
-                                  pattern_idx=pattern_idx,
-                                  pattern_descriptor=pattern_descriptor,
-                                  sigma_k=sigma_k)
+        """Fit the thresholds to ``data`` and store them in ``theta_``.
+
+        Parameters
+        ----------
+        data : rsatoolbox.rdm.RDMs
+            Training data.
+        method : str
+            rsatoolbox comparator.
+        pattern_idx : list | None
+            Descriptor values of the training conditions.
+        pattern_descriptor : str | None
+            The descriptor ``pattern_idx`` refers to.
+        sigma_k : ndarray | None
+            Pattern covariance for the whitened comparators.
+
+        Returns
+        -------
+        ndarray of shape (2,)
+            ``(lower, upper)``.
+        """
+        self.theta_ = _TopoModel.fit(self, data, method=method,
+                                     pattern_idx=pattern_idx,
+                                     pattern_descriptor=pattern_descriptor,
+                                     sigma_k=sigma_k)
         return self.theta_
 
     def to_dict(self):
-        """Model dict plus grid, refine, rgtm parameters and ``theta_``."""
+        """The model dict plus grid, refine, rgtm parameters and ``theta_``.
+
+        Returns
+        -------
+        dict
+        """
         out = super().to_dict()
         out["grid"] = self.grid
         out["refine"] = self.refine
