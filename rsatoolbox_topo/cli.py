@@ -385,9 +385,13 @@ class _Console:
 
 @contextlib.contextmanager
 def _one_line_warnings():
+    seen = set()
+
     def show(message, category, filename, lineno, file=None, line=None):
-        print(f"{PROG}: warning: {category.__name__}: {message}",
-              file=sys.stderr)
+        text = f"{PROG}: warning: {category.__name__}: {message}"
+        if text not in seen:  # bootstrap loops repeat the same warning
+            seen.add(text)
+            print(text, file=sys.stderr)
 
     from .exceptions import TopoWarning
 
@@ -644,6 +648,72 @@ def _noise_section(report, console, rdms, statistics, levels, args, name,
                               f"bootstrap bands.")
 
 
+def _topo_statistic(spec):
+    """The inference module's statistic object of a parsed statistic."""
+    from .models import TopoStatistic
+
+    if spec is None:
+        return None
+    name, lower, upper = spec
+    if name == "rank":
+        return TopoStatistic("rank_normalize")
+    return TopoStatistic(name, lower=lower, upper=upper)
+
+
+def _model_section(report, console, data, model_rdms, statistics, args,
+                   name, what):
+    """rsatoolbox model comparison with each statistic on shared samples."""
+    import numpy as np
+    import pandas as pd
+    from rsatoolbox.model import ModelFixed
+
+    from . import inference
+    from .report import grouped_figure
+
+    names = list(model_rdms.rdm_descriptors["name"])
+    models = [ModelFixed(n, model_rdms.subset("name", n)) for n in names]
+    console.say(f"\n{what}: {len(models)} models compared with each "
+                f"statistic applied to data and models (Pearson r, "
+                f"bootstrap of the images)")
+    samples = inference.draw_samples(data, N=args.n_bootstrap,
+                                     random_state=args.seed)
+    tail = 50 * (1 - args.ci)
+    rows = []
+    for label, spec in statistics:
+        result = inference.eval_bootstrap_pattern(
+            models, data, method="corr", samples=samples,
+            statistic=_topo_statistic(spec), n_jobs=args.n_jobs,
+            progress=not args.quiet)
+        evaluations = np.asarray(result.evaluations, dtype=float)
+        evaluations = evaluations.reshape(len(evaluations), len(models), -1)
+        evaluations = np.nanmean(evaluations, axis=2)
+        low, high = np.nanpercentile(evaluations, [tail, 100 - tail], axis=0)
+        ceiling = np.nanmean(np.asarray(result.noise_ceiling, dtype=float)
+                             .reshape(2, -1), axis=1)
+        for k, model in enumerate(names):
+            rows.append({"statistic": label, "model": model,
+                         "r": result.get_means()[k], "ci_low": low[k],
+                         "ci_high": high[k], "ceiling_low": ceiling[0],
+                         "ceiling_high": ceiling[1]})
+    frame = pd.DataFrame(rows)
+    shown = frame.pivot(index="model", columns="statistic", values="r")
+    console.table(f"{what}: mean Pearson r with the data",
+                  shown[[label for label, _ in statistics]].loc[names]
+                  .round(3).reset_index())
+    report.add_table(frame, name=f"{name}_models",
+                     caption=f"{what}: Pearson r of each model with the "
+                             f"data after the statistic, {args.ci:.0%} "
+                             f"bootstrap interval over images "
+                             f"({args.n_bootstrap} samples shared by all "
+                             f"statistics) and the noise ceiling.")
+    report.add_figure(
+        grouped_figure(frame, x="model", group="statistic", value="r",
+                       ylabel="Pearson r with the data"),
+        name=f"{name}_models",
+        caption=f"{what}: model evaluations per statistic with bootstrap "
+                f"intervals.")
+
+
 def _command_line(argv):
     import shlex
 
@@ -753,6 +823,16 @@ def _run_demo(args):
     _identification_section(report, console, hit, "subject", "session",
                             statistics, args, "hit_subject",
                             "Human IT: subject across sessions")
+    report.add_heading("Human IT fMRI: which model explains it?")
+    report.add_text(
+        "The 8 model RDMs shipped with the same data (animacy, "
+        "face/body/man-made/natural categories, monkey IT, EVA, HMAX, V1, "
+        "silhouette, RADON), evaluated against the 8 hIT RDMs with "
+        "rsatoolbox's model comparison, each statistic applied to the data "
+        "and the models after resampling the images "
+        "(rsatoolbox_topo.inference).")
+    _model_section(report, console, hit, load_92images("models"),
+                   statistics, args, "hit_models", "Human IT: models")
     _finish(report, args, console)
 
 

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from . import __version__
 
-__all__ = ["Report", "figure_to_png", "accuracy_figure"]
+__all__ = ["Report", "figure_to_png", "accuracy_figure", "grouped_figure"]
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif;
@@ -140,6 +140,64 @@ def accuracy_figure(frame, title=None, ax=None):
         ax.set_title(title)
     ax.figure.tight_layout()
     return ax.figure
+
+
+def grouped_figure(frame, x, group, value, ylabel, low="ci_low",
+                   high="ci_high"):
+    """Grouped bars with interval ranges, e.g. models x statistics.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long table, one row per bar.
+    x : str
+        Column whose values are the groups along the x axis (in order of
+        first appearance).
+    group : str
+        Column whose values are the bars within a group (one colour each).
+    value : str
+        Column of the bar heights.
+    ylabel : str
+        Label of the y axis.
+    low, high : str
+        Columns of the interval drawn over each bar.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        A new figure, not managed by pyplot.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rsatoolbox_topo.report import grouped_figure
+    >>> frame = pd.DataFrame({"model": ["a", "a", "b", "b"],
+    ...                       "statistic": ["rank", "rgtm"] * 2,
+    ...                       "r": [0.2, 0.3, 0.1, 0.0],
+    ...                       "ci_low": [0.1, 0.2, 0.0, -0.1],
+    ...                       "ci_high": [0.3, 0.4, 0.2, 0.1]})
+    >>> fig = grouped_figure(frame, "model", "statistic", "r", "r")
+    >>> len(fig.axes[0].patches)
+    4
+    """
+    xs = list(dict.fromkeys(frame[x]))
+    groups = list(dict.fromkeys(frame[group]))
+    fig = Figure(figsize=(1.5 + 0.25 * len(xs) * len(groups), 3.8))
+    ax = fig.add_subplot()
+    width = 0.8 / len(groups)
+    for k, name in enumerate(groups):
+        rows = frame[frame[group] == name].set_index(x).loc[xs]
+        positions = np.arange(len(xs)) + (k - (len(groups) - 1) / 2) * width
+        ax.bar(positions, rows[value].to_numpy(float), width, label=str(name))
+        ax.vlines(positions, rows[low].to_numpy(float),
+                  rows[high].to_numpy(float), color="k", lw=1)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xticks(np.arange(len(xs)), [str(v) for v in xs], rotation=30,
+                  ha="right")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small", ncol=min(len(groups), 3))
+    fig.tight_layout()
+    return fig
 
 
 class Report:

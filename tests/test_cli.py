@@ -118,14 +118,14 @@ def test_out_is_a_file(roi_folder, tmp_path, capsys):
     assert "exists and is not a folder" in capsys.readouterr().err
 
 
-def test_inconsistent_files_give_one_line(roi_folder, tmp_path):
+def test_inconsistent_files_give_one_line(roi_folder, tmp_path, capsys):
     """A bad RDM file ends with one line naming it and exit status 1."""
     matrix = np.load(roi_folder / "sub-1_V1.npy")
     matrix[0, 1] += 1.0
     np.save(roi_folder / "sub-1_V1.npy", matrix)
-    result = run(*identify_args(roi_folder, tmp_path / "out"))
-    assert result.returncode == 1
-    line = one_line_error(result.stderr)
+    assert main([str(a) for a in identify_args(
+        roi_folder, tmp_path / "out")]) == 1
+    line = one_line_error(capsys.readouterr().err)
     assert re.search(r"sub-1_V1\.npy: the matrix is not symmetric", line)
     assert not (tmp_path / "out").exists()  # nothing written
 
@@ -213,21 +213,22 @@ def test_help_in_a_subprocess_and_version(capsys):
 
 
 def test_same_seed_same_numbers(roi_folder, tmp_path, rng):
-    """The same --seed gives the same intervals with --n-jobs 1 and 2."""
+    """The same --seed gives the same intervals, another seed others."""
     # noisier RDMs, so that the bootstrap intervals are not all [1, 1]
     for file in roi_folder.iterdir():
         np.save(file, squareform(squareform(np.load(file))
                                  + 4 * rng.random(28)))
     tables = []
-    for out, jobs in (("a", "1"), ("b", "2")):
+    for out, seed in (("a", "4"), ("b", "4"), ("c", "5")):
         args = identify_args(roi_folder, tmp_path / out, "--no-map",
                              "--no-regimes", "--statistic", "rgtm:0.2,0.8",
-                             "--n-jobs", jobs, "--seed", "4")
+                             "--seed", seed, "--n-bootstrap", "20")
         assert main([str(a) for a in args]) == 0
         tables.append(pd.read_csv(tmp_path / out /
                                   "identification_accuracy.csv"))
     pd.testing.assert_frame_equal(tables[0], tables[1])
     assert tables[0]["ci_low"].iloc[0] < 1  # the intervals are not trivial
+    assert not tables[0].equals(tables[2])
 
 
 def test_demo_end_to_end(tmp_path):
@@ -258,6 +259,15 @@ def test_demo_end_to_end(tmp_path):
     regimes = pd.read_csv(out / "layers_regimes.csv")
     assert regimes["regime"].iloc[-1] == "rank RDM"
     assert "nested cross-validation" in result.stdout
+    models = pd.read_csv(out / "hit_models_models.csv")
+    assert len(models) == 8 * 5 and set(models["statistic"]) == names
+    # the monkey IT model correlates with human IT (Kriegeskorte et al.)
+    best = models[models["statistic"] == "rdm"].set_index("model")["r"]
+    assert best["monkeyIT"] > 0.1 and best["monkeyIT"] > best["V1"]
+    # each distinct warning is printed once
+    warned = [line for line in result.stderr.splitlines()
+              if ": warning: " in line]
+    assert len(warned) == len(set(warned))
 
 
 def test_simulate_without_torch_says_so(tmp_path):

@@ -142,3 +142,22 @@ def test_accuracy_figure_draws_the_numbers():
         ["rdm", "rank", "rgtm"]
     with pytest.raises(ValueError, match=r"Missing: \['ci_high', 'ci_low'\]"):
         accuracy_figure(frame.drop(columns=["ci_low", "ci_high"]))
+
+
+def test_grouped_figure_puts_each_bar_in_its_group():
+    """Bars are grouped along x, one colour per group, heights as given."""
+    from rsatoolbox_topo.report import grouped_figure
+
+    frame = pd.DataFrame({"model": ["b", "b", "a", "a"],
+                          "statistic": ["rank", "rgtm"] * 2,
+                          "r": [0.1, 0.2, 0.3, 0.4],
+                          "ci_low": [0.0] * 4, "ci_high": [0.5] * 4})
+    ax = grouped_figure(frame, "model", "statistic", "r", "r").axes[0]
+    heights = {(round(p.get_x() + p.get_width() / 2, 2)): p.get_height()
+               for p in ax.patches}
+    # x order is first appearance: b at 0, a at 1; rank left, rgtm right
+    assert heights == pytest.approx({-0.2: 0.1, 0.8: 0.3, 0.2: 0.2,
+                                     1.2: 0.4})
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "a"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+        ["rank", "rgtm"]
