@@ -80,8 +80,9 @@ fig.tight_layout()
 # so its accuracies tend to be lower: the interval can lie below the
 # full-data accuracy.
 # Only 8 samples keep this example fast: use ``n_bootstrap=1000`` for
-# results (about 5 minutes per noise level and 100 samples on one core with
-# all default statistics, see :func:`~rsatoolbox_topo.simulation.run_simulation`).
+# results. All default statistics (one RGTM per regime and the RGDM too) at
+# 100 samples took about 3.5 minutes of CPU time, see
+# :func:`~rsatoolbox_topo.simulation.run_simulation`.
 from functools import partial
 
 statistics = {"RDM": None, "rank RDM": rank_normalize,
