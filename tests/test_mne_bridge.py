@@ -172,6 +172,9 @@ def test_dataset_conditions_from_metadata_and_tags():
                                   np.flatnonzero(codes % 2))
     rdms = time_resolved_rdms(ep, ["house", "face"], method="euclidean")
     assert rdms.pattern_descriptors["conditions"] == ["house", "face"]
+    from_ds = time_resolved_rdms(by_tag, method="euclidean")
+    assert from_ds.pattern_descriptors["conditions"] == ["house", "face"]
+    np.testing.assert_allclose(from_ds.dissimilarities, rdms.dissimilarities)
 
 
 def test_epochs_are_not_changed(epochs):

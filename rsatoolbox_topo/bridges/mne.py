@@ -194,6 +194,8 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
     rsatoolbox.data.TemporalDataset
         Measurements of shape (n_epochs, n_channels, n_times). Observation
         descriptors: ``'conditions'`` (the condition of each epoch),
+        ``'condition_index'`` (its position in the order of the list given,
+        else of ``epochs.event_id``, else of first appearance),
         ``'repetition'`` (0, 1, ... over the epochs of each condition, in
         epoch order, the default crossvalidation folds), ``'epoch'`` (index
         into ``epochs``) and ``'event'`` (event code). Channel descriptors:
@@ -280,6 +282,8 @@ def epochs_to_dataset(epochs, conditions=None, *, picks=None, tmin=None,
         data,
         descriptors={"sfreq": float(probe.info["sfreq"])},
         obs_descriptors={"conditions": np.array(labels, dtype=str),
+                         "condition_index": np.array(
+                             [order.index(c) for c in labels]),
                          "repetition": repetition,
                          "epoch": keep,
                          "event": epochs.events[keep, 2].copy()},
@@ -306,21 +310,24 @@ def _as_dataset(data, conditions, picks, tmin, tmax, decim, verbose):
                 "With a TemporalDataset, the 'conditions' parameter names an "
                 f"observation descriptor; got {conditions!r}, available: "
                 f"{list(data.obs_descriptors)}.")
+        if "time" not in data.time_descriptors:
+            raise ValueError(
+                "The TemporalDataset must have the time descriptor 'time' "
+                f"(seconds); it has {list(data.time_descriptors)}.")
         ds = data
-        labels = np.asarray(ds.obs_descriptors[desc]).astype(str)
-        order = [str(v) for v in _unique_in_order(labels)]
-        if len(order) < 2:
-            raise ValueError(f"The descriptor {desc!r} must give at least 2 "
-                             f"conditions; got {order} instead.")
     else:
         ds = epochs_to_dataset(data, conditions, picks=picks, tmin=tmin,
                                tmax=tmax, decim=decim, verbose=verbose)
-        labels = np.asarray(ds.obs_descriptors["conditions"]).astype(str)
-        order = [str(v) for v in _unique_in_order(labels)]
-        if conditions is not None and not isinstance(conditions, str):
-            order = list(conditions)
-        elif conditions is None:
-            order = [n for n in data.event_id if n in set(labels)]
+        desc = "conditions"
+    labels = np.asarray(ds.obs_descriptors[desc]).astype(str)
+    order = [str(v) for v in _unique_in_order(labels)]
+    if desc == "conditions" and "condition_index" in ds.obs_descriptors:
+        # the order given to epochs_to_dataset (list or event_id order)
+        index = np.asarray(ds.obs_descriptors["condition_index"])
+        order = [str(labels[index == i][0]) for i in np.unique(index)]
+    if len(order) < 2:
+        raise ValueError(f"The descriptor {desc!r} must give at least 2 "
+                         f"conditions; got {order} instead.")
     x = np.asarray(ds.measurements, dtype=np.float64)
     times = np.asarray(ds.time_descriptors["time"], dtype=np.float64)
     return x, labels, order, times, ds
