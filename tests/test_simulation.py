@@ -4,8 +4,11 @@ import json
 import subprocess
 import sys
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
 from rsatoolbox.rdm import RDMs
 
@@ -46,6 +49,23 @@ def test_shipped_rdms_values(shipped):
     # different seeds give different RDMs for the same layer
     first = values[np.asarray(shipped.rdm_descriptors["layer"]) == "conv5"]
     assert np.all(np.std(first, axis=0) > 0)
+
+
+def test_writer_reproduces_the_shipped_file(shipped, tmp_path):
+    """What --regenerate writes for these RDMs is the shipped file's content."""
+    from importlib import resources
+
+    from rsatoolbox_topo.simulation import _arrays_from_rdms
+
+    path = tmp_path / "rdms.npz"
+    np.savez_compressed(path, **_arrays_from_rdms(shipped))
+    with resources.files("rsatoolbox_topo").joinpath(
+            "data", "simulation_layer_rdms.npz").open("rb") as handle:
+        with np.load(handle) as original, np.load(path) as written:
+            assert sorted(original.files) == sorted(written.files)
+            for key in original.files:
+                assert_array_equal(written[key], original[key])
+                assert written[key].dtype == original[key].dtype
 
 
 def test_loader_does_not_import_torch():
@@ -104,6 +124,19 @@ def test_noise_reproducible_and_input_unchanged(shipped):
     assert first.rdm_descriptors["layer"] == shipped.rdm_descriptors["layer"]
     assert first.descriptors["noise_level"] == 2.0
     assert_array_equal(add_rdm_noise(shipped, 0).dissimilarities, before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=arrays(np.float64, (2, 6), elements=st.floats(0, 1e3)),
+       level=st.floats(0, 10), seed=st.integers(0, 2**32 - 1))
+def test_noise_properties(values, level, seed):
+    """Output is never negative, input unchanged, reproducible per seed."""
+    rdms = RDMs(values.copy())
+    first = add_rdm_noise(rdms, level, random_state=seed).dissimilarities
+    again = add_rdm_noise(rdms, level, random_state=seed).dissimilarities
+    assert np.all(first >= 0)
+    assert_array_equal(first, again)
+    assert_array_equal(rdms.dissimilarities, values)
 
 
 def test_noise_keeps_nan_and_checks_parameters():
