@@ -104,3 +104,15 @@ def check_rdms(rdms, name="rdms", min_conditions=3, copy=True):
             f"Got dtype {vectors.dtype} instead.")
     vectors.flags.writeable = False
     return vectors
+
+
+def check_random_state(random_state):
+    """Return a numpy Generator from None, an int >= 0 or a Generator."""
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, numbers.Integral) \
+            and not isinstance(random_state, bool) and random_state >= 0:
+        return np.random.default_rng(int(random_state))
+    raise TypeError(
+        "The 'random_state' parameter must be None, an int >= 0 or a "
+        f"numpy.random.Generator. Got {random_state!r} instead.")

@@ -20,14 +20,14 @@ MNE is imported inside the functions that need it: importing
 :mod:`rsatoolbox_topo` or :mod:`rsatoolbox_topo.bridges` never imports it.
 """
 
-import numbers
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from rsatoolbox.rdm import RDMs
 
-from .._validation import check_int, check_option, check_real
+from .._validation import (check_int, check_option, check_random_state,
+                           check_real)
 from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                            InferenceWarning, TopoWarning)
 from ..models import TopoStatistic, as_statistic
@@ -53,18 +53,6 @@ def _import_mne():
             "rsatoolbox_topo.bridges.mne needs MNE-Python; install it with "
             "pip install 'rsatoolbox-topo[mne]'.") from err
     return mne
-
-
-def _check_random_state(random_state):
-    """An int, a numpy Generator or None -> a numpy Generator."""
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, numbers.Integral) \
-            and not isinstance(random_state, bool) and random_state >= 0:
-        return np.random.default_rng(int(random_state))
-    raise TypeError(
-        "The 'random_state' parameter must be None, an int >= 0 or a "
-        f"numpy.random.Generator. Got {random_state!r} instead.")
 
 
 # ------------------------------------------------------------ conditions
@@ -959,8 +947,11 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     alpha = check_real("alpha", alpha, 0.0, 1.0)
     cluster_threshold = check_real("cluster_threshold", cluster_threshold,
                                    0.0, 1.0)
-    n_jobs = check_int("n_jobs", n_jobs)
-    rng = _check_random_state(random_state)
+    n_jobs = check_int("n_jobs", n_jobs, -1)
+    if n_jobs == 0:
+        raise ValueError("The 'n_jobs' parameter must be a positive integer "
+                         "or -1. Got 0 instead.")
+    rng = check_random_state(random_state)
     statistic = as_statistic(statistic)
     cube, times, subjects = _data_cube(rdms, time_descriptor,
                                        subject_descriptor)
