@@ -35,7 +35,8 @@ from rsatoolbox.model import ModelFixed
 from rsatoolbox_topo import inference, rgtm
 from rsatoolbox_topo.datasets import load_92images
 from rsatoolbox_topo.exceptions import DisconnectedGraphWarning
-from rsatoolbox_topo.models import ModelFixedTopo, ModelThresholds, TopoStatistic
+from rsatoolbox_topo.models import (ModelFixedTopo, ModelThresholds,
+                                    TopoStatistic)
 
 hit = load_92images("hit")
 model_rdms = load_92images("models")

@@ -21,7 +21,8 @@ They return :class:`rsatoolbox.inference.Result` objects, which
 ``Result.summary()``, :func:`rsatoolbox.vis.plot_model_comparison` and
 rsatoolbox's tests accept. Noise ceilings are computed on the transformed
 data (with ``statistic``, or the statistic all models share; untransformed
-where the models' statistics differ, e.g. thresholds fitted per fold). With ``statistic=None`` and the same samples, the numbers equal
+where the models' statistics differ, e.g. thresholds fitted per fold).
+With ``statistic=None`` and the same samples, the numbers equal
 rsatoolbox's.
 
 The package's models (:mod:`rsatoolbox_topo.models`) carry their own
@@ -71,6 +72,55 @@ _METHODS = ("cosine", "spearman", "corr", "kendall", "tau-b", "tau-a",
             "bures_metric")
 _BOOT_TYPES = ("both", "pattern", "rdm")
 _CHUNK = 4  # bootstrap samples per batch of the fast path (cache bound)
+
+
+#: Parameters shared by the inference functions, described once
+#: (the docdict convention of MNE-Python and nilearn).
+_DOCS = {
+    "models": """models : rsatoolbox.model.Model | list of Model
+        The models. rsatoolbox's ``ModelSelect`` and ``ModelWeighted`` given
+        with a ``statistic`` are fitted as their topological counterparts;
+        the package's models carry their own statistic.""",
+    "data": """data : rsatoolbox.rdm.RDMs
+        Data RDMs (not changed).""",
+    "theta": """theta : list | None
+        One parameter vector per model (None: the models' defaults).""",
+    "method": """method : str
+        rsatoolbox comparator ('cosine', 'corr', 'spearman', ...).""",
+    "N": """N : int
+        Number of bootstrap samples (ignored when ``samples`` is given).""",
+    "statistic": """statistic : TopoStatistic | str | callable | None
+        Applied to the data and to each prediction, in every bootstrap
+        sample and fold, after resampling; None compares the RDMs as they
+        are.""",
+    "random_state": """random_state : int | numpy.random.Generator | None
+        Source of the bootstrap samples and fold assignments (numpy's
+        global state is never used).""",
+    "progress": """progress : bool
+        Show a tqdm progress bar.""",
+    "n_jobs": """n_jobs : int
+        joblib workers; the results do not depend on it.""",
+    "fitter": """fitter : callable | list | None
+        Fitters (rsatoolbox's signature); None uses each model's default.""",
+    "boot_noise_ceil": """boot_noise_ceil : bool
+        Compute the noise ceiling in every sample (else once, on all data).""",
+    "n_cv": """n_cv : int
+        Cross-validation runs per bootstrap sample.""",
+    "use_correction": """use_correction : bool
+        Correct the variance for the cross-validation noise (needs
+        ``n_cv > 1``; with ``n_cv=1`` an
+        :class:`~rsatoolbox_topo.exceptions.InferenceWarning` is raised
+        instead of rsatoolbox's bare ``Warning`` exception).""",
+    "pair_samples": """samples : (rdm_samples, pattern_samples) | None
+        The bootstrap samples: descriptor values of shape (n_samples,
+        n_groups) each, None for a dimension that is not resampled.""",
+}
+
+
+def _fill_doc(func):
+    """Fill ``%(name)s`` placeholders of ``func``'s docstring from _DOCS."""
+    func.__doc__ = func.__doc__ % _DOCS
+    return func
 
 
 # ---------------------------------------------------------------- checks
@@ -346,6 +396,7 @@ def _check_samples(samples, N, values, name):
 
 
 # ---------------------------------------------------------------- eval_fixed
+@_fill_doc
 def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
                random_state=None):
     """Evaluate models on data without bootstrap or cross-validation.
@@ -355,18 +406,14 @@ def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
 
     Parameters
     ----------
-    models : rsatoolbox.model.Model | list of Model
-        The models.
-    data : rsatoolbox.rdm.RDMs
-        Data RDMs (one evaluation per data RDM).
-    theta : list | None
-        One parameter vector per model (None: the models' defaults).
-    method : str
-        rsatoolbox comparator ('cosine', 'corr', 'spearman', ...).
-    statistic : TopoStatistic | str | callable | None
-        Applied to both sides; None compares the RDMs as they are.
+    %(models)s
+    %(data)s
+    %(theta)s
+    %(method)s
+    %(statistic)s
     random_state : int | numpy.random.Generator | None
-        Accepted for a uniform signature; nothing is drawn here.
+        Accepted for a signature uniform with the bootstrap functions;
+        nothing random happens here.
 
     Returns
     -------
@@ -380,8 +427,10 @@ def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
     >>> from rsatoolbox_topo.datasets import load_92images
     >>> from rsatoolbox_topo.inference import eval_fixed
     >>> models = load_92images("models")
-    >>> ms = [ModelFixed(n, models.subset("name", n)) for n in ("EVA", "monkeyIT")]
-    >>> res = eval_fixed(ms, load_92images("hit"), method="corr", statistic="rgtm")
+    >>> ms = [ModelFixed(n, models.subset("name", n))
+    ...       for n in ("EVA", "monkeyIT")]
+    >>> res = eval_fixed(ms, load_92images("hit"), method="corr",
+    ...                  statistic="rgtm")
     >>> res.evaluations.shape
     (1, 2, 8)
     """
@@ -456,6 +505,7 @@ def _pattern_task(args):
     return evals, nc
 
 
+@_fill_doc
 def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
                            pattern_descriptor="index", rdm_descriptor="index",
                            boot_noise_ceil=True, *, statistic=None,
@@ -469,33 +519,23 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
 
     Parameters
     ----------
-    models : rsatoolbox.model.Model | list of Model
-        The models.
-    data : rsatoolbox.rdm.RDMs
-        Data RDMs.
-    theta : list | None
-        One parameter vector per model.
-    method : str
-        rsatoolbox comparator.
-    N : int
-        Number of bootstrap samples (ignored when ``samples`` is given).
+    %(models)s
+    %(data)s
+    %(theta)s
+    %(method)s
+    %(N)s
     pattern_descriptor : str
         Conditions with the same value are resampled together.
     rdm_descriptor : str
         Groups of RDMs left out together by the noise ceiling.
-    boot_noise_ceil : bool
-        Compute the noise ceiling in every sample (else once, on all data).
-    statistic : TopoStatistic | str | callable | None
-        Applied to both sides in every sample.
-    random_state : int | numpy.random.Generator | None
-        Source of the bootstrap samples.
+    %(boot_noise_ceil)s
+    %(statistic)s
+    %(random_state)s
     samples : array of shape (n_samples, n_groups) | None
         The bootstrap samples (pattern descriptor values, as rsatoolbox's
         ``bootstrap_sample_pattern`` returns them); see :func:`draw_samples`.
-    progress : bool
-        Show a tqdm progress bar.
-    n_jobs : int
-        joblib workers for the literal resampling path.
+    %(progress)s
+    %(n_jobs)s
     fast : bool
         Use the weighted-ranks fast path where it applies (the rank RDM, the
         rank-based RGTM or no statistic, comparators 'corr' and 'cosine',
@@ -515,7 +555,8 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
     >>> from rsatoolbox_topo.datasets import load_92images
     >>> from rsatoolbox_topo.inference import eval_bootstrap_pattern
     >>> models = load_92images("models")
-    >>> ms = [ModelFixed(n, models.subset("name", n)) for n in ("EVA", "monkeyIT")]
+    >>> ms = [ModelFixed(n, models.subset("name", n))
+    ...       for n in ("EVA", "monkeyIT")]
     >>> res = eval_bootstrap_pattern(ms, load_92images("hit"), method="corr",
     ...                              N=20, statistic="rgtm", random_state=1)
     >>> res.evaluations.shape, res.cv_method
@@ -593,6 +634,7 @@ def _rdm_task(args):
     return evals, nc
 
 
+@_fill_doc
 def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
                        rdm_descriptor="index", boot_noise_ceil=True, *,
                        statistic=None, random_state=None, samples=None,
@@ -604,31 +646,21 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
 
     Parameters
     ----------
-    models : rsatoolbox.model.Model | list of Model
-        The models.
-    data : rsatoolbox.rdm.RDMs
-        Data RDMs.
-    theta : list | None
-        One parameter vector per model.
-    method : str
-        rsatoolbox comparator.
-    N : int
-        Number of bootstrap samples (ignored when ``samples`` is given).
+    %(models)s
+    %(data)s
+    %(theta)s
+    %(method)s
+    %(N)s
     rdm_descriptor : str
         RDMs with the same value are resampled together.
-    boot_noise_ceil : bool
-        Compute the noise ceiling in every sample (else once, on all data).
-    statistic : TopoStatistic | str | callable | None
-        Applied to both sides.
-    random_state : int | numpy.random.Generator | None
-        Source of the bootstrap samples.
+    %(boot_noise_ceil)s
+    %(statistic)s
+    %(random_state)s
     samples : array of shape (n_samples, n_groups) | None
         The bootstrap samples (rdm descriptor values, as rsatoolbox's
         ``bootstrap_sample_rdm`` returns them).
-    progress : bool
-        Show a tqdm progress bar.
-    n_jobs : int
-        joblib workers.
+    %(progress)s
+    %(n_jobs)s
 
     Returns
     -------
@@ -709,7 +741,7 @@ def _fitting_model(model, statistic, fitter_given):
 
 def _fold_noise_ceiling(rdms, ceil_set, test_set, method, pattern_descriptor,
                         statistic):
-    """rsatoolbox's cv_noise_ceiling, with the statistic on the test conditions.
+    """rsatoolbox's cv_noise_ceiling, the statistic on the test conditions.
 
     The statistic is applied after restricting to each fold's test
     conditions (on both the training RDMs that form the ceiling and the
@@ -783,6 +815,7 @@ def _prepare_cv(models, fitter, statistic, data, pattern_descriptor):
     return models, sides, fitters, nc_stat
 
 
+@_fill_doc
 def crossval(models, rdms, train_set, test_set, ceil_set=None,
              method="cosine", fitter=None, pattern_descriptor="index",
              calc_noise_ceil=True, *, statistic=None, random_state=None):
@@ -796,27 +829,23 @@ def crossval(models, rdms, train_set, test_set, ceil_set=None,
 
     Parameters
     ----------
-    models : rsatoolbox.model.Model | list of Model
-        The models. rsatoolbox's ``ModelSelect`` and ``ModelWeighted`` with a
-        ``statistic`` are fitted as their topological counterparts.
+    %(models)s
     rdms : rsatoolbox.rdm.RDMs
         The full data set.
     train_set, test_set : list of (RDMs, pattern_idx)
         The folds, as made by ``rsatoolbox.inference.sets_k_fold``.
     ceil_set : list of (RDMs, pattern_idx) | None
         Training RDMs at the test conditions, for the noise ceiling.
-    method : str
-        rsatoolbox comparator.
-    fitter : callable | list | None
-        Fitters (rsatoolbox's signature); None uses each model's default.
+    %(method)s
+    %(fitter)s
     pattern_descriptor : str
         Descriptor of the conditions in the folds.
     calc_noise_ceil : bool
         Compute the noise ceiling.
-    statistic : TopoStatistic | str | callable | None
-        Applied to both sides in every fold.
+    %(statistic)s
     random_state : int | numpy.random.Generator | None
-        Accepted for a uniform signature; the folds are given.
+        Accepted for a signature uniform with the bootstrap functions;
+        nothing random happens here.
 
     Returns
     -------
@@ -832,7 +861,8 @@ def crossval(models, rdms, train_set, test_set, ceil_set=None,
     >>> hit, models = load_92images("hit"), load_92images("models")
     >>> m = ModelThresholds("monkeyIT", models.subset("name", "monkeyIT"),
     ...                     refine=None)
-    >>> train, test, ceil = sets_k_fold(hit, k_rdm=2, k_pattern=2, random=False)
+    >>> train, test, ceil = sets_k_fold(hit, k_rdm=2, k_pattern=2,
+    ...                                 random=False)
     >>> crossval(m, hit, train, test, ceil, method="corr").evaluations.shape
     (1, 1, 4)
     """
@@ -1068,9 +1098,9 @@ def _bootcv_task(args):
     return evals, nc
 
 
-def _run_bootcv(sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
-                rdm_descriptor, k_pattern, k_rdm, n_cv, method, nc_stat,
-                variants, progress, n_jobs, desc):
+def _run_bootcv(sides, fitters, data, rdm_s, pattern_s, rng,
+                pattern_descriptor, rdm_descriptor, k_pattern, k_rdm, n_cv,
+                method, nc_stat, variants, progress, n_jobs, desc):
     n = len(rdm_s)
     # One child seed per sample, drawn up front: identical for every n_jobs.
     seeds = rng.integers(0, 2 ** 63 - 1, size=n)
@@ -1082,6 +1112,7 @@ def _run_bootcv(sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
             np.concatenate([o[1] for o in out], axis=1))
 
 
+@_fill_doc
 def bootstrap_crossval(models, data, method="cosine", fitter=None,
                        k_pattern=None, k_rdm=None, N=1000, n_cv=2,
                        pattern_descriptor="index", rdm_descriptor="index",
@@ -1098,42 +1129,24 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
 
     Parameters
     ----------
-    models : rsatoolbox.model.Model | list of Model
-        The models (rsatoolbox's ``ModelSelect`` and ``ModelWeighted`` with a
-        ``statistic`` are fitted as their topological counterparts).
-    data : rsatoolbox.rdm.RDMs
-        Data RDMs.
-    method : str
-        rsatoolbox comparator.
-    fitter : callable | list | None
-        Fitters (rsatoolbox's signature); None uses each model's default.
+    %(models)s
+    %(data)s
+    %(method)s
+    %(fitter)s
     k_pattern, k_rdm : int | None
         Folds over conditions and over RDMs (None: rsatoolbox's defaults).
-    N : int
-        Number of bootstrap samples (ignored when ``samples`` is given).
-    n_cv : int
-        Cross-validation runs per bootstrap sample.
+    %(N)s
+    %(n_cv)s
     pattern_descriptor, rdm_descriptor : str
         Descriptors of the condition and RDM groups.
     boot_type : {'both', 'pattern', 'rdm'}
         The dimensions resampled.
-    use_correction : bool
-        Correct the variance for the cross-validation noise (needs
-        ``n_cv > 1``; with ``n_cv=1`` an
-        :class:`~rsatoolbox_topo.exceptions.InferenceWarning` is raised
-        instead of rsatoolbox's bare ``Warning`` exception).
-    statistic : TopoStatistic | str | callable | None
-        Applied to both sides in every fold.
-    random_state : int | numpy.random.Generator | None
-        Source of the bootstrap samples and fold assignments.
-    samples : (rdm_samples, pattern_samples) | None
-        The bootstrap samples (descriptor values, shape (n_samples,
-        n_groups) each; None for a dimension that ``boot_type`` does not
-        resample).
-    progress : bool
-        Show a tqdm progress bar.
-    n_jobs : int
-        joblib workers (results do not depend on it).
+    %(use_correction)s
+    %(statistic)s
+    %(random_state)s
+    %(pair_samples)s
+    %(progress)s
+    %(n_jobs)s
 
     Returns
     -------
@@ -1190,6 +1203,7 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
                   n_rdm=n_rdm, n_pattern=n_cond)
 
 
+@_fill_doc
 def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
                         k_pattern=1, k_rdm=1, N=1000, n_cv=2,
                         pattern_descriptor="index", rdm_descriptor="index",
@@ -1205,34 +1219,22 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
 
     Parameters
     ----------
-    models : rsatoolbox.model.Model | list of Model
-        The models.
-    data : rsatoolbox.rdm.RDMs
-        Data RDMs.
-    method : str
-        rsatoolbox comparator.
-    fitter : callable | list | None
-        Fitters (rsatoolbox's signature); None uses each model's default.
+    %(models)s
+    %(data)s
+    %(method)s
+    %(fitter)s
     k_pattern, k_rdm : int | None
         Folds over conditions and over RDMs (1: no cross-validation).
-    N : int
-        Number of bootstrap samples (ignored when ``samples`` is given).
-    n_cv : int
-        Cross-validation runs per bootstrap sample (1 when both k are 1).
+    %(N)s
+    %(n_cv)s
     pattern_descriptor, rdm_descriptor : str
         Descriptors of the condition and RDM groups.
-    use_correction : bool
-        Correct the variance for the cross-validation noise.
-    statistic : TopoStatistic | str | callable | None
-        Applied to both sides in every sample and fold.
-    random_state : int | numpy.random.Generator | None
-        Source of the bootstrap samples and fold assignments.
-    samples : (rdm_samples, pattern_samples) | None
-        The bootstrap samples (descriptor values).
-    progress : bool
-        Show a tqdm progress bar.
-    n_jobs : int
-        joblib workers (results do not depend on it).
+    %(use_correction)s
+    %(statistic)s
+    %(random_state)s
+    %(pair_samples)s
+    %(progress)s
+    %(n_jobs)s
 
     Returns
     -------
@@ -1433,7 +1435,8 @@ def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
 
     A condition drawn c times turns pair (i, j) into c_i * c_j resampled
     pairs and its pairs with its own copies into NaN. Weighted ranks and
-    quantiles (:class:`_FixedOrder`) give the statistic of the resampled RDM, and weighted inner products give rsatoolbox's 'corr' and
+    quantiles (:class:`_FixedOrder`) give the statistic of the resampled
+    RDM, and weighted inner products give rsatoolbox's 'corr' and
     'cosine' comparisons and its leave-one-out noise ceiling, without
     building the resampled RDMs (hand-written: rsatoolbox has no weighted
     comparators).
@@ -1537,7 +1540,8 @@ def result_from_dict(result_dict):
     >>> from rsatoolbox_topo.datasets import load_92images
     >>> from rsatoolbox_topo.inference import eval_fixed, result_from_dict
     >>> from rsatoolbox_topo.models import ModelFixedTopo
-    >>> m = ModelFixedTopo("EVA", load_92images("models").subset("name", "EVA"))
+    >>> eva = load_92images("models").subset("name", "EVA")
+    >>> m = ModelFixedTopo("EVA", eva)
     >>> res = eval_fixed(m, load_92images("hit"), method="corr")
     >>> result_from_dict(res.to_dict()).models[0].statistic
     TopoStatistic('rgtm')
@@ -1560,7 +1564,7 @@ def _text(value):
 
 
 def load_results(filename, file_type=None):
-    """Load a Result saved with ``Result.save``, this package's models included.
+    """Load a Result saved by ``Result.save``, the package's models included.
 
     rsatoolbox's own ``load_results`` fails for model classes it does not
     know; this one rebuilds the models of :mod:`rsatoolbox_topo.models` and
@@ -1583,7 +1587,8 @@ def load_results(filename, file_type=None):
     >>> from rsatoolbox_topo.datasets import load_92images
     >>> from rsatoolbox_topo.inference import eval_fixed, load_results
     >>> from rsatoolbox_topo.models import ModelFixedTopo
-    >>> m = ModelFixedTopo("EVA", load_92images("models").subset("name", "EVA"))
+    >>> eva = load_92images("models").subset("name", "EVA")
+    >>> m = ModelFixedTopo("EVA", eva)
     >>> res = eval_fixed(m, load_92images("hit"), method="corr")
     >>> path = os.path.join(tempfile.mkdtemp(), "res.h5")
     >>> res.save(path)

@@ -50,6 +50,35 @@ _TRANSFORM_NOTE = (
     "bootstrap sample and fold.")
 
 
+#: Parameters of every fitter, described once (the placeholder's own
+#: indentation is applied to the continuation lines).
+_FIT_PARAMS = """data : rsatoolbox.rdm.RDMs
+    Training data RDMs (transformed by the fitter with the model's
+    statistic, never changed).
+method : str
+    rsatoolbox comparator.
+pattern_idx : list | None
+    Descriptor values of the training conditions (with repeats for a
+    bootstrap sample), used to resample the prediction like the data.
+pattern_descriptor : str | None
+    The descriptor ``pattern_idx`` refers to.
+sigma_k : ndarray | None
+    Pattern covariance for the whitened comparators."""
+
+
+def _fill_fit_doc(func):
+    """Replace the ``%(fit_params)s`` line of a fitter's docstring."""
+    lines = []
+    for line in func.__doc__.split("\n"):
+        if line.strip() == "%(fit_params)s":
+            indent = line[:len(line) - len(line.lstrip())]
+            lines += [indent + text for text in _FIT_PARAMS.split("\n")]
+        else:
+            lines.append(line)
+    func.__doc__ = "\n".join(lines)
+    return func
+
+
 class TopoStatistic:
     """A tRSA statistic with fixed parameters, applied to RDMs.
 
@@ -294,22 +323,14 @@ class _TopoModel(Model):
         """
         return self.predict_rdm(theta).get_vectors()[0]
 
+    @_fill_fit_doc
     def fit(self, data, method="cosine", pattern_idx=None,
             pattern_descriptor=None, sigma_k=None):
         """Fit the parameters with the model's default fitter.
 
         Parameters
         ----------
-        data : rsatoolbox.rdm.RDMs
-            Training data (transformed by the fitter, not here).
-        method : str
-            rsatoolbox comparator.
-        pattern_idx : list | None
-            Descriptor values of the training conditions.
-        pattern_descriptor : str | None
-            The descriptor ``pattern_idx`` refers to.
-        sigma_k : ndarray | None
-            Pattern covariance for the whitened comparators.
+        %(fit_params)s
 
         Returns
         -------
@@ -638,22 +659,14 @@ class ModelThresholds(_TopoModel):
         lower, upper = self._theta(theta)
         return rgtm(rdms, lower, upper, **self.rgtm_params)
 
+    @_fill_fit_doc
     def fit(self, data, method="cosine", pattern_idx=None,
             pattern_descriptor=None, sigma_k=None):
         """Fit the thresholds to ``data`` and store them in ``theta_``.
 
         Parameters
         ----------
-        data : rsatoolbox.rdm.RDMs
-            Training data.
-        method : str
-            rsatoolbox comparator.
-        pattern_idx : list | None
-            Descriptor values of the training conditions.
-        pattern_descriptor : str | None
-            The descriptor ``pattern_idx`` refers to.
-        sigma_k : ndarray | None
-            Pattern covariance for the whitened comparators.
+        %(fit_params)s
 
         Returns
         -------
@@ -698,6 +711,7 @@ def _score(pred_t, data_t, method, sigma_k):
                                  sigma_k=sigma_k)))
 
 
+@_fill_fit_doc
 def fit_select_topo(model, data, method="cosine", pattern_idx=None,
                     pattern_descriptor=None, sigma_k=None):
     """Fit a :class:`ModelSelectTopo`: the RDM best matching the data.
@@ -709,17 +723,7 @@ def fit_select_topo(model, data, method="cosine", pattern_idx=None,
     ----------
     model : ModelSelectTopo
         The model to fit.
-    data : rsatoolbox.rdm.RDMs
-        Training data RDMs.
-    method : str
-        rsatoolbox comparator.
-    pattern_idx : list | None
-        Descriptor values of the training conditions (with repeats for a
-        bootstrap sample), used to resample the prediction like the data.
-    pattern_descriptor : str | None
-        The descriptor ``pattern_idx`` refers to.
-    sigma_k : ndarray | None
-        Pattern covariance for the whitened comparators.
+    %(fit_params)s
 
     Returns
     -------
@@ -747,6 +751,7 @@ def fit_select_topo(model, data, method="cosine", pattern_idx=None,
     return int(np.nanargmax(scores))
 
 
+@_fill_fit_doc
 def fit_weighted_topo(model, data, method="cosine", pattern_idx=None,
                       pattern_descriptor=None, sigma_k=None):
     """Fit the non-negative weights of a :class:`ModelWeightedTopo`.
@@ -762,17 +767,7 @@ def fit_weighted_topo(model, data, method="cosine", pattern_idx=None,
     ----------
     model : ModelWeightedTopo
         The model to fit.
-    data : rsatoolbox.rdm.RDMs
-        Training data RDMs.
-    method : str
-        rsatoolbox comparator.
-    pattern_idx : list | None
-        Descriptor values of the training conditions (with repeats for a
-        bootstrap sample), used to resample the prediction like the data.
-    pattern_descriptor : str | None
-        The descriptor ``pattern_idx`` refers to.
-    sigma_k : ndarray | None
-        Pattern covariance for the whitened comparators.
+    %(fit_params)s
 
     Returns
     -------
@@ -839,6 +834,7 @@ def _threshold_grid(step, low=0.0, high=1.0, center=None, span=None):
     return [(lo, up) for lo in lowers for up in uppers if lo <= up + 1e-12]
 
 
+@_fill_fit_doc
 def fit_thresholds(model, data, method="cosine", pattern_idx=None,
                    pattern_descriptor=None, sigma_k=None):
     """Fit the RGTM thresholds of a :class:`ModelThresholds` to data.
@@ -854,17 +850,7 @@ def fit_thresholds(model, data, method="cosine", pattern_idx=None,
     ----------
     model : ModelThresholds
         The model to fit.
-    data : rsatoolbox.rdm.RDMs
-        Training data RDMs.
-    method : str
-        rsatoolbox comparator.
-    pattern_idx : list | None
-        Descriptor values of the training conditions (with repeats for a
-        bootstrap sample), used to resample the prediction like the data.
-    pattern_descriptor : str | None
-        The descriptor ``pattern_idx`` refers to.
-    sigma_k : ndarray | None
-        Pattern covariance for the whitened comparators.
+    %(fit_params)s
 
     Returns
     -------

@@ -27,21 +27,19 @@ matplotlib.use("Agg")
 NAMES = ["animacy", "monkeyIT", "EVA", "V1"]
 
 
-@pytest.fixture(scope="module")
-def hit():
-    """hIT fMRI subject-session RDMs (real data)."""
-    from rsatoolbox_topo.datasets import load_92images
-    return load_92images("hit")
+@pytest.fixture
+def hit(rdms_92):
+    """hIT fMRI subject-session RDMs (a copy of the shared real data)."""
+    return deepcopy(rdms_92["hit"])
 
 
-@pytest.fixture(scope="module")
-def model_rdms():
-    """The 8 model RDMs of the 92-image data set."""
-    from rsatoolbox_topo.datasets import load_92images
-    return load_92images("models")
+@pytest.fixture
+def model_rdms(rdms_92):
+    """The 8 model RDMs (a copy: rsatoolbox's ModelFixed edits its RDMs)."""
+    return deepcopy(rdms_92["models"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def fixed(model_rdms):
     """rsatoolbox fixed models for four of the model RDMs."""
     return [ModelFixed(n, model_rdms.subset("name", n)) for n in NAMES]

@@ -19,20 +19,6 @@ from rsatoolbox_topo.models import (ModelFixedTopo, ModelSelectTopo,
                                     model_from_dict)
 
 
-@pytest.fixture(scope="module")
-def hit():
-    """hIT fMRI subject-session RDMs (real data)."""
-    from rsatoolbox_topo.datasets import load_92images
-    return load_92images("hit")
-
-
-@pytest.fixture(scope="module")
-def model_rdms():
-    """The 8 model RDMs of the 92-image data set."""
-    from rsatoolbox_topo.datasets import load_92images
-    return load_92images("models")
-
-
 def test_topo_statistic_applies_and_roundtrips():
     """A TopoStatistic equals its function, compares equal, serialises."""
     rdm = RDMs(np.array([[0., 1., 2., 3., 4., 5.]]))
@@ -60,8 +46,9 @@ def test_topo_statistic_bad_input():
         as_statistic(3)
 
 
-def test_fixed_topo_model_predicts_transformed_copy(model_rdms):
+def test_fixed_topo_model_predicts_transformed_copy(rdms_92):
     """The prediction is the statistic of the RDM; the input is untouched."""
+    model_rdms = deepcopy(rdms_92["models"])
     eva = model_rdms.subset("name", "EVA")
     before = deepcopy(eva.pattern_descriptors)
     model = ModelFixedTopo("EVA", eva, TopoStatistic("rgtm", lower=0.1,
@@ -77,8 +64,9 @@ def test_fixed_topo_model_predicts_transformed_copy(model_rdms):
         ModelFixedTopo("none", eva, None)
 
 
-def test_with_rsatoolbox_inference_transform_data_first(hit, model_rdms):
+def test_with_rsatoolbox_inference_transform_data_first(rdms_92):
     """rsatoolbox's eval_fixed on rgtm(data) equals ours on the raw data."""
+    hit, model_rdms = deepcopy(rdms_92["hit"]), deepcopy(rdms_92["models"])
     model = ModelFixedTopo("EVA", model_rdms.subset("name", "EVA"), "rgtm")
     theirs = rsatoolbox.inference.eval_fixed(model, rgtm(hit), method="corr")
     ours = inf.eval_fixed(model, hit, method="corr")
@@ -89,8 +77,9 @@ def test_with_rsatoolbox_inference_transform_data_first(hit, model_rdms):
     np.testing.assert_allclose(plain.evaluations, ours.evaluations)
 
 
-def test_select_topo_finds_planted_candidate(model_rdms, rng):
+def test_select_topo_finds_planted_candidate(rdms_92, rng):
     """fit_select_topo picks the candidate the data were made from."""
+    model_rdms = deepcopy(rdms_92["models"])
     base = model_rdms.subset("name", "HMAX").dissimilarities
     data = RDMs(np.exp(3 * base) + 0.02 * rng.normal(size=(4, base.shape[1])))
     model = ModelSelectTopo("select", model_rdms, "rank_normalize")
@@ -99,8 +88,9 @@ def test_select_topo_finds_planted_candidate(model_rdms, rng):
         model.predict_raw_rdm(9)
 
 
-def test_weighted_topo_recovers_dominant_component(model_rdms, rng):
+def test_weighted_topo_recovers_dominant_component(rdms_92, rng):
     """fit_weighted_topo puts most weight on the component in the data."""
+    model_rdms = deepcopy(rdms_92["models"])
     parts = model_rdms.subset("name", ["EVA", "Silhouette"])
     eva = parts.dissimilarities[0]
     data = RDMs(eva ** 2 + 0.01 * rng.normal(size=(3, eva.size)))
@@ -111,8 +101,9 @@ def test_weighted_topo_recovers_dominant_component(model_rdms, rng):
         model.predict_raw_rdm(np.ones(3))
 
 
-def test_thresholds_model_recovers_planted_thresholds(model_rdms, rng):
+def test_thresholds_model_recovers_planted_thresholds(rdms_92, rng):
     """Data made as rgtm(model, 0.3, 0.6) + noise: the fit finds (0.3, 0.6)."""
+    model_rdms = deepcopy(rdms_92["models"])
     base = model_rdms.subset("name", "HMAX")
     true = rgtm(base, 0.3, 0.6).dissimilarities
     data = RDMs(true + 0.05 * rng.normal(size=(4, true.shape[1])))
@@ -124,8 +115,9 @@ def test_thresholds_model_recovers_planted_thresholds(model_rdms, rng):
                                rgtm(base, *theta).dissimilarities)
 
 
-def test_thresholds_model_errors(model_rdms):
+def test_thresholds_model_errors(rdms_92):
     """Unfitted use, bad theta, bad grid and fixed thresholds raise clearly."""
+    model_rdms = deepcopy(rdms_92["models"])
     base = model_rdms.subset("name", "EVA")
     model = ModelThresholds("EVA", base)
     with pytest.raises(ValueError, match="'EVA' is not fitted"):
@@ -142,8 +134,9 @@ def test_thresholds_model_errors(model_rdms):
 
 
 @pytest.mark.parametrize("suffix", [".h5", ".pkl"])
-def test_result_with_topo_models_roundtrips(hit, model_rdms, tmp_path, suffix):
+def test_result_with_topo_models_roundtrips(rdms_92, tmp_path, suffix):
     """Results holding every model type survive hdf5 and pickle files."""
+    hit, model_rdms = deepcopy(rdms_92["hit"]), deepcopy(rdms_92["models"])
     thresholds = ModelThresholds("thr", model_rdms.subset("name", "EVA"),
                                  refine=None)
     thresholds.fit(hit, method="corr")
@@ -175,8 +168,9 @@ def test_result_with_topo_models_roundtrips(hit, model_rdms, tmp_path, suffix):
     np.testing.assert_allclose(again.evaluations, res.evaluations)
 
 
-def test_model_from_dict_unknown_type(model_rdms):
+def test_model_from_dict_unknown_type(rdms_92):
     """An unknown model type raises a ValueError naming it."""
+    model_rdms = deepcopy(rdms_92["models"])
     spec = ModelFixedTopo("x", model_rdms.subset("name", "EVA")).to_dict()
     spec["type"] = "ModelMystery"
     with pytest.raises(ValueError, match="type 'ModelMystery'"):
