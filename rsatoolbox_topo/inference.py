@@ -464,15 +464,18 @@ def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
 
 
 # ---------------------------------------------------------------- bootstrap
-def _bootstrap_variances(evaluations, noise_min, noise_max, boot_noise_ceil,
-                         nc_full):
+def _bootstrap_variances(evaluations, nc, boot_noise_ceil, nc_stat, data,
+                         method, rdm_descriptor):
+    """Noise ceiling and covariances of a bootstrap, as rsatoolbox has them."""
     eval_ok = np.isfinite(evaluations[:, 0])
     if boot_noise_ceil:
-        noise_ceil = np.array([noise_min, noise_max])
+        noise_ceil = np.array([nc[:, 0], nc[:, 1]])
         variances = np.cov(np.concatenate([evaluations[eval_ok, :].T,
                                            noise_ceil[:, eval_ok]]))
     else:
-        noise_ceil = np.array(nc_full)
+        noise_ceil = np.array(boot_noise_ceiling(
+            _apply(nc_stat, data, "the data"), method=method,
+            rdm_descriptor=rdm_descriptor))
         variances = np.cov(evaluations[eval_ok, :].T)
     return noise_ceil, variances
 
@@ -593,14 +596,9 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
                    "eval_bootstrap_pattern")
         evaluations = np.concatenate([o[0] for o in out])
         nc = np.concatenate([o[1] for o in out])
-    nc_full = None
-    if not boot_noise_ceil:
-        nc_full = boot_noise_ceiling(_apply(nc_stat, data, "the data"),
-                                     method=method,
-                                     rdm_descriptor=rdm_descriptor)
-    noise_ceil, variances = _bootstrap_variances(evaluations, nc[:, 0],
-                                                 nc[:, 1], boot_noise_ceil,
-                                                 nc_full)
+    noise_ceil, variances = _bootstrap_variances(
+        evaluations, nc, boot_noise_ceil, nc_stat, data, method,
+        rdm_descriptor)
     result = Result(models, evaluations, method=method,
                     cv_method="bootstrap_pattern", noise_ceiling=noise_ceil,
                     variances=variances, dof=data.n_cond - 1, n_rdm=None,
@@ -702,14 +700,9 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
     out = _run(_rdm_task, tasks, n_jobs, progress, "eval_bootstrap_rdm")
     evaluations = np.concatenate([o[0] for o in out])
     nc = np.concatenate([o[1] for o in out])
-    nc_full = None
-    if not boot_noise_ceil:
-        nc_full = boot_noise_ceiling(_apply(nc_stat, data, "the data"),
-                                     method=method,
-                                     rdm_descriptor=rdm_descriptor)
-    noise_ceil, variances = _bootstrap_variances(evaluations, nc[:, 0],
-                                                 nc[:, 1], boot_noise_ceil,
-                                                 nc_full)
+    noise_ceil, variances = _bootstrap_variances(
+        evaluations, nc, boot_noise_ceil, nc_stat, data, method,
+        rdm_descriptor)
     result = Result(models, evaluations, method=method,
                     cv_method="bootstrap_rdm", noise_ceiling=noise_ceil,
                     variances=variances, dof=data.n_rdm - 1,

@@ -69,6 +69,21 @@ def test_bootstrap_pattern_equals_rsatoolbox(hit, fixed, method, fast):
     assert ours.cv_method == ref.cv_method and ours.dof == ref.dof
 
 
+def test_fixed_noise_ceiling_equals_rsatoolbox(hit, fixed):
+    """boot_noise_ceil=False: one ceiling on all data, as in rsatoolbox."""
+    np.random.seed(6)
+    ref = rsatoolbox.inference.eval_bootstrap_pattern(
+        fixed, hit, method="cosine", N=5, boot_noise_ceil=False)
+    samples = _pattern_samples(hit, 6, 5)
+    for fast in (True, False):
+        ours = inf.eval_bootstrap_pattern(fixed, hit, method="cosine",
+                                          samples=samples, fast=fast,
+                                          boot_noise_ceil=False)
+        np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling)
+        np.testing.assert_allclose(ours.variances, ref.variances,
+                                   atol=1e-15)
+
+
 def test_bootstrap_pattern_descriptor_groups_equal_rsatoolbox(hit, fixed):
     """Resampling whole categories and leaving out subjects matches too."""
     np.random.seed(5)
