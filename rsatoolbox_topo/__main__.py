@@ -1,4 +1,4 @@
-"""``python -m rsatoolbox_topo``: the same as the ``rsatoolbox-topo`` command."""
+"""``python -m rsatoolbox_topo``: the ``rsatoolbox-topo`` command."""
 
 from .cli import main
 

@@ -258,8 +258,8 @@ def build_parser():
                     "rsatoolbox .hdf5/.pkl file.",
         epilog=_epilog("""
             examples:
-              rsatoolbox-topo identify rdms/ --pattern 'sub-{subject}_{roi}.npy' \\
-                  --by roi --across subject
+              rsatoolbox-topo identify rdms/ \\
+                  --pattern 'sub-{subject}_{roi}.npy' --by roi --across subject
               rsatoolbox-topo identify layers.npz \\
                   --pattern 'seed{seed:d}_layer{layer:d}' --by layer \\
                   --across seed --statistic rank --statistic rgtm:0.5,0.5
@@ -523,6 +523,7 @@ def _identification_section(report, console, rdms, by, across, statistics,
     """Accuracy table, bar chart and confusion matrices in the report."""
     from .report import accuracy_figure
 
+    report.add_heading("Accuracy per statistic", level=3)
     console.say(f"\n{what}: identify {by!r} across {across!r} "
                 f"({len(set(rdms.rdm_descriptors[by]))} classes, "
                 f"{len(set(rdms.rdm_descriptors[across]))} groups, "
@@ -560,6 +561,8 @@ def _map_section(report, console, rdms, by, across, args, name, what):
     """The (lower, upper) accuracy map of the RGTM and its honest estimate."""
     from .identification import nested_threshold_cv, threshold_map
 
+    report.add_heading("Accuracy over the (lower, upper) thresholds",
+                       level=3)
     console.say(f"\n{what}: accuracy over the (lower, upper) thresholds "
                 f"(step {args.map_step:g})")
     tmap = threshold_map(rdms, by, across, step=args.map_step,
@@ -570,7 +573,10 @@ def _map_section(report, console, rdms, by, across, args, name, what):
                               f"at each (lower, upper) on the full data; "
                               f"the diagonal is the binary (topology) end, "
                               f"(0, 1) the rank RDM.")
-    report.add_table(tmap.to_frame(), name=f"{name}_threshold_map")
+    cells = tmap.to_frame().sort_values("accuracy", ascending=False,
+                                        kind="stable")
+    report.add_table(cells, name=f"{name}_threshold_map", max_rows=10,
+                     caption="Cells by accuracy, best first.")
     lower, upper, best = tmap.best
     text = (f"Best cell in sample: (lower, upper) = ({lower:g}, {upper:g}), "
             f"accuracy {best:.3f} (chance {tmap.chance:.3f}); this is the "
@@ -593,6 +599,7 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
     from .identification import compare_regimes
     from .report import accuracy_figure
 
+    report.add_heading("Regimes of the threshold triangle", level=3)
     console.say(f"\n{what}: regimes of the (lower, upper) triangle "
                 f"({args.n_draws} draws each)")
     result = compare_regimes(rdms, by, across, n_draws=args.n_draws,
@@ -622,6 +629,7 @@ def _noise_section(report, console, rdms, statistics, levels, args, name,
     """Identification accuracy as RDM noise grows (the paper's simulation)."""
     from .simulation import run_simulation
 
+    report.add_heading("Robustness to noise", level=3)
     console.say(f"\n{what}: identification as Gaussian noise is added to "
                 f"the RDMs (levels {', '.join(f'{k:g}' for k in levels)})")
     result = run_simulation(
@@ -740,7 +748,8 @@ def _run_identify(args):
     from .io import read_rdms
     from .report import Report
 
-    _check_out(args.out, args.force)  # before the (possibly long) reading and analysis
+    # before the (possibly long) reading and analysis
+    _check_out(args.out, args.force)
     statistics = _statistics(args)
     rdms = read_rdms(args.path, pattern=args.pattern, labels=args.labels,
                      dissimilarity_measure=args.measure)

@@ -4,8 +4,8 @@ Three kinds of input are understood by :func:`read_rdms`:
 
 * a folder of ``.npy`` files, one RDM per file, each either a square
   ``(n, n)`` matrix or a condensed vector of the ``n (n - 1) / 2``
-  upper-triangle entries (the order of :func:`scipy.spatial.distance.squareform`
-  and of rsatoolbox);
+  upper-triangle entries (the order of
+  :func:`scipy.spatial.distance.squareform` and of rsatoolbox);
 * one ``.npz`` archive, one RDM per array, named by its key;
 * an rsatoolbox file (``.hdf5``, ``.h5`` or ``.pkl``, as written by
   :meth:`rsatoolbox.rdm.RDMs.save`), read with :func:`rsatoolbox.rdm.load_rdm`.
@@ -71,7 +71,8 @@ def parse_pattern(pattern, names):
     Examples
     --------
     >>> from rsatoolbox_topo.io import parse_pattern
-    >>> parse_pattern("sub-{subject}_{roi}", ["sub-01_V1.npy", "sub-02_FFA.npy"])
+    >>> parse_pattern("sub-{subject}_{roi}",
+    ...               ["sub-01_V1.npy", "sub-02_FFA.npy"])
     {'subject': ['01', '02'], 'roi': ['V1', 'FFA']}
     >>> parse_pattern("seed{seed:d}_layer{layer:d}", ["seed3_layer10"])
     {'seed': [3], 'layer': [10]}
@@ -101,7 +102,8 @@ def _compile_pattern(pattern):
     if not isinstance(pattern, str):
         raise TypeError(
             f"The 'pattern' parameter must be a str such as "
-            f"'sub-{{subject}}_{{roi}}'. Got {type(pattern).__name__} instead.")
+            f"'sub-{{subject}}_{{roi}}'. Got {type(pattern).__name__} "
+            f"instead.")
     body = _strip_npy(pattern)
     parts, kinds, position = [], {}, 0
     for match in _FIELD.finditer(body):
@@ -132,7 +134,8 @@ def _compile_pattern(pattern):
 def _literal(text, pattern):
     if "{" in text or "}" in text:
         raise ValueError(
-            f"The 'pattern' parameter has an unmatched brace. Got {pattern!r}.")
+            f"The 'pattern' parameter has an unmatched brace. Got "
+            f"{pattern!r}.")
     return re.escape(text)
 
 
@@ -266,7 +269,7 @@ def _read_table(labels):
 
 
 def _labels_by_file(table, names, where):
-    """Columns of ``table`` reordered to ``names`` through its 'file' column."""
+    """Columns of ``table`` in the order of ``names``, by its 'file' column."""
     if "file" not in table.columns:
         raise ValueError(
             f"The 'labels' table must have a 'file' column naming each file "
@@ -317,7 +320,7 @@ def _merge(descriptors, new, what):
 
 
 def read_rdms(path, pattern=None, labels=None, dissimilarity_measure=None):
-    """Read RDMs from a folder of ``.npy`` files, an ``.npz`` or an rsatoolbox file.
+    """Read RDMs from a folder of ``.npy`` files, ``.npz`` or rsatoolbox file.
 
     Parameters
     ----------

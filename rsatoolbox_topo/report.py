@@ -293,7 +293,7 @@ class Report:
         self._parts.append(f"<pre>{html.escape(str(text))}</pre>")
 
     def add_table(self, frame, name=None, caption=None, float_format="{:.3f}",
-                  index=False):
+                  index=False, max_rows=None):
         """Add a pandas table; with ``name`` and ``out_dir`` also a CSV file.
 
         Parameters
@@ -309,6 +309,9 @@ class Report:
             precision).
         index : bool
             Whether to show the index.
+        max_rows : int | None
+            Show at most this many rows in the HTML, with a note saying how
+            many there are (the CSV file has all of them).
         """
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(
@@ -318,6 +321,13 @@ class Report:
             self._write(name, ".csv", frame.to_csv(index=index))
         if caption:
             self._parts.append(f"<p><b>{html.escape(caption)}</b></p>")
+        if max_rows is not None and len(frame) > max_rows:
+            where = (f"; all in {_slug(name)}.csv"
+                     if name is not None and self.out_dir is not None
+                     else "")
+            self._parts.append(
+                f"<p>First {max_rows} of {len(frame)} rows{where}.</p>")
+            frame = frame.iloc[:max_rows]
         self._parts.append(frame.to_html(
             index=index, float_format=float_format.format, border=0,
             na_rep="", escape=True))

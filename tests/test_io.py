@@ -55,7 +55,7 @@ def test_pattern_without_extension_and_text_fields(folder):
 
 
 def test_parse_pattern_splits_on_literal_text():
-    """Fields take as little text as possible; the last field takes the rest."""
+    """Fields take as little text as possible; the last takes the rest."""
     fields = parse_pattern("{a}_{b}", ["x_y_z.npy", "1_2"])
     assert fields == {"a": ["x", "1"], "b": ["y_z", "2"]}
 
@@ -249,7 +249,8 @@ def test_npz_round_trip(tmp_path, rng):
     arrays = {f"seed{s}_layer{l}": _rdm(rng, 5)
               for s in range(2) for l in range(3)}
     np.savez(tmp_path / "net.npz", **arrays)
-    rdms = read_rdms(tmp_path / "net.npz", pattern="seed{seed:d}_layer{layer:d}")
+    rdms = read_rdms(tmp_path / "net.npz",
+                     pattern="seed{seed:d}_layer{layer:d}")
     assert rdms.rdm_descriptors["seed"] == [0, 0, 0, 1, 1, 1]
     assert rdms.rdm_descriptors["layer"] == [0, 1, 2] * 2
     for key, vector in zip(rdms.rdm_descriptors["file"], rdms.get_vectors()):

@@ -59,7 +59,7 @@ def test_report_is_self_contained(tmp_path):
 
 
 def test_tables_round_trip_through_csv(tmp_path):
-    """A named table is written as CSV with full precision and shown as HTML."""
+    """A named table is written as CSV at full precision and as HTML."""
     frame = pd.DataFrame({"statistic": ["rank", "rgtm"],
                           "accuracy": [1 / 3, 0.123456789]})
     report = Report("Test", out_dir=tmp_path)
@@ -161,3 +161,14 @@ def test_grouped_figure_puts_each_bar_in_its_group():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "a"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == \
         ["rank", "rgtm"]
+
+
+def test_long_tables_are_cut_in_html_only(tmp_path):
+    """max_rows shortens the HTML table; the CSV keeps every row."""
+    frame = pd.DataFrame({"cell": range(30)})
+    report = Report("Test", out_dir=tmp_path)
+    report.add_table(frame, name="cells", max_rows=5)
+    text = report.to_html()
+    assert "First 5 of 30 rows; all in cells.csv." in text
+    assert "<td>4</td>" in text and "<td>5</td>" not in text
+    assert len(pd.read_csv(tmp_path / "cells.csv")) == 30
