@@ -347,7 +347,7 @@ def _summary_stats(credit, dist, n_tied, m, method):
 class IdentificationResult(_Saveable):
     """Result of :func:`identify`.
 
-    Attributes
+    Parameters
     ----------
     accuracy : float
         Fraction of held-out RDMs assigned to their own class (tied RDMs
@@ -697,7 +697,7 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
 class BootstrapResult(_Saveable):
     """Result of :func:`bootstrap_identify`.
 
-    Attributes
+    Parameters
     ----------
     accuracy : float
         Point estimate on the full data (as :func:`identify`).
@@ -955,7 +955,7 @@ def _plot_triangle(ax, lowers, uppers, accuracy, best=None, marks=None,
 class ThresholdMap(_Saveable):
     """Result of :func:`threshold_map`.
 
-    Attributes
+    Parameters
     ----------
     lowers, uppers : ndarray
         Grid axes (rows: lower, columns: upper).
@@ -1194,7 +1194,7 @@ def _select_cells(cells, grid, n_bootstrap):
 class NestedCVResult(_Saveable):
     """Result of :func:`nested_threshold_cv`.
 
-    Attributes
+    Parameters
     ----------
     in_sample_accuracy : float
         Accuracy of the best cell chosen on all individuals (optimistic).
@@ -1354,7 +1354,7 @@ def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
 class RegimeComparison(_Saveable):
     """Result of :func:`compare_regimes`.
 
-    Attributes
+    Parameters
     ----------
     names : list of str
         The five regimes (:data:`~rsatoolbox_topo.statistics.REGIMES`) and
@@ -1373,7 +1373,9 @@ class RegimeComparison(_Saveable):
         twice the smaller fraction of samples with a difference <= 0 or
         >= 0, at most 1 (1 for the rank RDM itself).
     draw_lower, draw_upper : ndarray
-        The (lower, upper) pairs drawn; ``draw_regime`` names their regime.
+        The (lower, upper) pairs drawn.
+    draw_regime : list of str
+        The regime of each pair drawn.
     chance, ci_level : float
     method, ties : str
     """
