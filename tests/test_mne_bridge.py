@@ -371,6 +371,30 @@ def test_same_seed_same_result_whatever_n_jobs(rdms):
     assert not np.array_equal(one.bootstrap, other.bootstrap)
 
 
+def test_bootstrap_applies_the_statistic_after_resampling(rdms):
+    """A bootstrap sample = rsatoolbox's subsample_pattern, then statistic."""
+    from rsatoolbox.rdm import compare
+
+    stat = TopoStatistic("rgtm", lower=0.1, upper=0.5)
+    res = model_timecourse(rdms, category_model(), statistic=stat,
+                           n_bootstrap=3, n_permutations=20,
+                           correction="none", random_state=3)
+    # the conditions are drawn first, from the generator of random_state
+    drawn = np.random.default_rng(3).integers(N_COND, size=(3, N_COND))
+    model = category_model()
+    model.pattern_descriptors["index"] = np.arange(N_COND)
+    for b in range(3):
+        data_b = rdms.subsample_pattern("index", drawn[b])
+        model_b = model.subsample_pattern("index", drawn[b])
+        expected = compare(stat(model_b), stat(data_b), method="corr")[0]
+        np.testing.assert_allclose(res.bootstrap[b, 0], expected, atol=1e-12)
+    # transforming before resampling would be another statistic
+    early = compare(stat(model).subsample_pattern("index", drawn[0]),
+                    stat(rdms).subsample_pattern("index", drawn[0]),
+                    method="corr")[0]
+    assert not np.allclose(res.bootstrap[0, 0], early)
+
+
 def test_bootstrap_draws_the_same_conditions_at_every_time(rdms):
     """Two identical time points get identical bootstrap evaluations."""
     vec = rdms.dissimilarities[[30, 30, 5]]
