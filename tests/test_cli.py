@@ -335,3 +335,21 @@ def test_identify_with_map_and_regimes(roi_folder, tmp_path):
     assert "nested cross-validation" in html and external_references(html) \
         == []
     assert html.count("data:image/png;base64,") == 4
+
+
+def test_identify_with_labels_table(roi_folder, tmp_path, capsys):
+    """Labels from a CSV table work like labels from the file names."""
+    files = sorted(p.name for p in roi_folder.iterdir())
+    table = pd.DataFrame({"file": files,
+                          "area": [f.split("_")[1][:-4] for f in files],
+                          "person": [f.split("_")[0] for f in files]})
+    table.to_csv(tmp_path / "labels.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["identify", str(roi_folder), "--labels",
+                 str(tmp_path / "labels.csv"), "--by", "area", "--across",
+                 "person", "--statistic", "rdm", "--no-map", "--no-regimes",
+                 "--n-bootstrap", "2", "--quiet", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "identification_accuracy.csv")
+    assert table["accuracy"].tolist() == [1.0]
+    assignments = pd.read_csv(out / "identification_assignments.csv")
+    assert set(assignments["true_class"]) == set(ROIS)
