@@ -475,6 +475,8 @@ def _accuracy_rows(rdms, by, across, statistics, args):
 
     Returns the table (one row per statistic) and the point results.
     """
+    import pandas as pd
+
     from .identification import bootstrap_identify, identify
 
     rows, points = [], {}
@@ -491,8 +493,6 @@ def _accuracy_rows(rdms, by, across, statistics, args):
                      "chance": boot.chance,
                      "n_ties": points[label].n_ties,
                      "n_bootstrap": len(boot.samples)})
-    import pandas as pd
-
     return pd.DataFrame(rows), points
 
 
@@ -521,6 +521,8 @@ def _confusion_figure(points):
 def _identification_section(report, console, rdms, by, across, statistics,
                             args, name, what):
     """Accuracy table, bar chart and confusion matrices in the report."""
+    import pandas as pd
+
     from .report import accuracy_figure
 
     report.add_heading("Accuracy per statistic", level=3)
@@ -550,8 +552,6 @@ def _identification_section(report, console, rdms, by, across, statistics,
         table = point.to_frame()
         table.insert(0, "statistic", label)
         assignments.append(table)
-    import pandas as pd
-
     pd.concat(assignments).to_csv(args.out / f"{name}_assignments.csv",
                                   index=False)
     return frame
