@@ -321,3 +321,20 @@ def test_no_warning_on_ordinary_real_data(rdms_92):
         rgtm(rdms_92["hit"])
         rgdm(rdms_92["hit"])
         rank_normalize(rdms_92["behaviour"])
+
+
+def test_rgtm_warns_when_a_tied_rdm_becomes_constant(rdms_92):
+    """A two-level model RDM is constant above its share of low pairs."""
+    models = rdms_92["models"]
+    animacy = models.subset("name", "animacy")  # two values: 0 and 1
+    share_low = np.mean(animacy.dissimilarities == animacy.dissimilarities.min())
+    assert 0.3 < share_low < 0.7
+    with pytest.warns(CollapsedStatisticWarning, match="heavily tied"):
+        out = rgtm(animacy, 0.75, 0.75)  # above the share of 0-pairs
+    assert np.ptp(out.dissimilarities) == 0
+    # below that share the binary RGTM keeps the two categories apart
+    below = rgtm(animacy, 0.5 * share_low, 0.5 * share_low)
+    np.testing.assert_array_equal(below.dissimilarities,
+                                  animacy.dissimilarities)
+    # the rank RDM keeps its two levels: no warning
+    assert np.unique(rgtm(animacy, 0, 1).dissimilarities).size == 2
