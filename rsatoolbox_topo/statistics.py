@@ -432,7 +432,7 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
         elif np.any(unreachable):
             geo_vec[unreachable] = disconnected
         if rank:
-            geo_vec = _ranking.sorted_ranks(geo_vec).ranks
+            geo_vec = _ranking.sorted_ranks(_tie_equal_sums(geo_vec)).ranks
         out[rows] = geo_vec
 
     _warn_degenerate(flags[0], "their RGDM cannot separate any pair.")
@@ -530,6 +530,21 @@ def _square_stack(vectors, fill=0.0):
     square[:, iu[0], iu[1]] = vectors
     square[:, iu[1], iu[0]] = vectors
     return square
+
+
+def _tie_equal_sums(geo_vec):
+    """Round geodesics to 1e-12 of each RDM's largest one before ranking.
+
+    Path lengths that are equal in exact arithmetic can differ in the last
+    bits when summed in another order (e.g. after relabelling the
+    conditions); without rounding, the final ranks would depend on that.
+    """
+    finite = np.where(np.isfinite(geo_vec), np.abs(geo_vec), 0.0)
+    scale = np.max(finite, axis=1, keepdims=True)
+    scale = np.where(scale > 0, scale, 1.0) * 1e-12
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(geo_vec),
+                        np.round(geo_vec / scale) * scale, geo_vec)
 
 
 def _zero_fraction(geo_vec):

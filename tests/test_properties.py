@@ -12,7 +12,9 @@ from scipy.spatial.distance import squareform
 from rsatoolbox_topo import rank_normalize, rgdm, rgtm
 from rsatoolbox_topo.exceptions import TopoWarning
 
-SETTINGS = settings(max_examples=40, deadline=None)
+# derandomize: the same examples on every run, so CI cannot fail by chance;
+# run with --hypothesis-seed=N to explore other examples locally.
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 
 
 @st.composite
