@@ -46,8 +46,8 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 from rsatoolbox.inference import Result
-from rsatoolbox.inference.noise_ceiling import (boot_noise_ceiling,
-                                                cv_noise_ceiling)
+from rsatoolbox.inference import sets_leave_one_out_rdm
+from rsatoolbox.inference.noise_ceiling import cv_noise_ceiling
 from rsatoolbox.io.hdf5 import read_dict_hdf5
 from rsatoolbox.io.pkl import read_dict_pkl
 from rsatoolbox.model import Model, ModelFixed, ModelSelect, ModelWeighted
@@ -57,7 +57,7 @@ from rsatoolbox.util.inference_util import (default_k_pattern, default_k_rdm,
 from tqdm.auto import tqdm
 
 from ._validation import check_int, check_option
-from .exceptions import InferenceWarning
+from .exceptions import CollapsedStatisticWarning, InferenceWarning
 from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
                      _TopoModel, as_statistic, model_from_dict)
 
@@ -72,6 +72,8 @@ _METHODS = ("cosine", "spearman", "corr", "kendall", "tau-b", "tau-a",
             "bures_metric")
 _BOOT_TYPES = ("both", "pattern", "rdm")
 _CHUNK = 4  # bootstrap samples per batch of the fast path (cache bound)
+# A pooled RDM this close to constant (z-score units) counts as undefined.
+_POOL_TOL = 1e-9
 
 
 #: Parameters shared by the inference functions, described once
@@ -262,6 +264,29 @@ def _checked(out, rdms, statistic, where):
     return out
 
 
+def _compare(rdms1, rdms2, method):
+    """rsatoolbox's compare, one pair at a time where a vector is constant.
+
+    rsatoolbox 0.3.2's cosine kernel (used by 'cosine', 'corr' and the rank
+    correlations) fills the similarities of the vectors with non-zero norm
+    into the wrong cells as soon as one vector has zero norm (np.putmask
+    cycles its values by flat index). Statistics make constant RDMs common
+    (e.g. an RGTM whose thresholds exclude every pair), so those cases are
+    compared pair by pair, where rsatoolbox's answer (0) is right.
+    """
+    def constant(rdms):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            vec = rdms.dissimilarities
+            return np.any(np.nanmax(vec, axis=1) == np.nanmin(vec, axis=1))
+
+    if not (constant(rdms1) or constant(rdms2)):
+        return compare(rdms1, rdms2, method)
+    return np.array([[compare(rdms1[i], rdms2[k], method)[0, 0]
+                      for k in range(rdms2.n_rdm)]
+                     for i in range(rdms1.n_rdm)])
+
+
 def _nc_statistic(statistic, sides):
     """The statistic of the noise ceiling.
 
@@ -445,11 +470,11 @@ def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
     for k, (side, th) in enumerate(zip(sides, thetas)):
         pred = side.transform(side.raw(th), th, f"model {side.model.name!r}")
         data_t = side.transform(data, th, "the data")
-        evaluations[k] = compare(pred, data_t, method)
+        evaluations[k] = _compare(pred, data_t, method)
     evaluations = evaluations.reshape((1, len(models), data.n_rdm))
     nc_data = _apply(_nc_statistic(statistic, sides), data, "the data")
-    noise_ceil = boot_noise_ceiling(nc_data, method=method,
-                                    rdm_descriptor="index")
+    noise_ceil = _boot_noise_ceiling(nc_data, method, "index")
+    _warn_undefined_ceiling(evaluations[0, :1].T, np.array([noise_ceil]))
     if data.n_rdm > 1:
         variances = np.cov(evaluations[0], ddof=0) / evaluations.shape[-1]
         dof = evaluations.shape[-1] - 1
@@ -473,11 +498,55 @@ def _bootstrap_variances(evaluations, nc, boot_noise_ceil, nc_stat, data,
         variances = np.cov(np.concatenate([evaluations[eval_ok, :].T,
                                            noise_ceil[:, eval_ok]]))
     else:
-        noise_ceil = np.array(boot_noise_ceiling(
-            _apply(nc_stat, data, "the data"), method=method,
-            rdm_descriptor=rdm_descriptor))
+        noise_ceil = np.array(_boot_noise_ceiling(
+            _apply(nc_stat, data, "the data"), method, rdm_descriptor))
         variances = np.cov(evaluations[eval_ok, :].T)
     return noise_ceil, variances
+
+
+def _boot_noise_ceiling(rdms, method, rdm_descriptor):
+    """rsatoolbox's boot_noise_ceiling, NaN where a pooled RDM is undefined.
+
+    The same leave-one-group-out pooling and comparisons as rsatoolbox's
+    (same numbers whenever they are defined). A transformed data RDM
+    without variance (e.g. an RGTM with thresholds (1, 1), all 0), or
+    training RDMs that cancel when pooled, leave no pooled RDM to compare:
+    rsatoolbox then divides by zero and raises an unrelated error about NaN
+    positions, or returns rounding noise; here that bound is NaN.
+    """
+    _, test_set, ceil_set = sets_leave_one_out_rdm(rdms, rdm_descriptor)
+    with warnings.catch_warnings():
+        # the divisions by zero that the NaN results report
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pred_test = pool_rdm(rdms, method=method)
+        low, high = [], []
+        for train, test in zip(ceil_set, test_set):
+            pred_train = pool_rdm(train[0], method=method)
+            low.append(_pooled_similarity(pred_train, test[0], method))
+            high.append(_pooled_similarity(pred_test, test[0], method))
+    return np.mean(low), np.mean(high)
+
+
+def _pooled_similarity(pooled, test, method):
+    """Mean similarity of a pooled RDM with test RDMs; NaN if undefined."""
+    vec = pooled.dissimilarities[0]
+    if not np.array_equal(np.isnan(vec), np.isnan(test.dissimilarities[0])):
+        return np.nan
+    valid = vec[~np.isnan(vec)]
+    spread = np.abs(valid).max() if method == "cosine" else np.ptp(valid)
+    if spread <= _POOL_TOL:
+        return np.nan
+    return np.mean(_compare(pooled, test, method))
+
+
+def _warn_undefined_ceiling(evaluations, nc):
+    bad = np.isfinite(evaluations[:, 0]) & ~np.all(np.isfinite(nc), axis=1)
+    if np.any(bad):
+        warnings.warn(
+            f"The noise ceiling is undefined (NaN) in {bad.sum()} of "
+            f"{len(bad)} bootstrap samples: a transformed data RDM has no "
+            "variance there (check the statistic's thresholds).",
+            InferenceWarning, stacklevel=3)
 
 
 def _pattern_task(args):
@@ -500,11 +569,11 @@ def _pattern_task(args):
                 cache[key] = side.transform(sample, th, "the data, " + where)
             pred_t = side.transform(pred, th,
                                     f"model {side.model.name!r}, {where}")
-            evals[row, j] = np.mean(compare(pred_t, cache[key], method))
+            evals[row, j] = np.mean(_compare(pred_t, cache[key], method))
         if boot_noise_ceil:
-            nc[row] = boot_noise_ceiling(
-                _apply(nc_stat, sample, "the data, " + where), method=method,
-                rdm_descriptor=rdm_descriptor)
+            nc[row] = _boot_noise_ceiling(
+                _apply(nc_stat, sample, "the data, " + where), method,
+                rdm_descriptor)
     return evals, nc
 
 
@@ -583,9 +652,9 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
     spec = _fast_spec(sides, thetas, raws, data, method, nc_stat) \
         if fast else None
     if spec is not None:
-        evaluations, nc = _fast_pattern(spec, raws, data, pattern_descriptor,
-                                        rdm_descriptor, method, samples,
-                                        boot_noise_ceil, progress)
+        evaluations, nc = _fast_pattern(
+            spec, raws, [m.name for m in models], data, pattern_descriptor,
+            rdm_descriptor, method, samples, boot_noise_ceil, progress)
     else:
         size = max(1, int(np.ceil(len(samples) / (4 * max(1, abs(n_jobs))))))
         tasks = [(sides, thetas, raws, data, pattern_descriptor,
@@ -596,6 +665,8 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
                    "eval_bootstrap_pattern")
         evaluations = np.concatenate([o[0] for o in out])
         nc = np.concatenate([o[1] for o in out])
+    if boot_noise_ceil:
+        _warn_undefined_ceiling(evaluations, nc)
     noise_ceil, variances = _bootstrap_variances(
         evaluations, nc, boot_noise_ceil, nc_stat, data, method,
         rdm_descriptor)
@@ -624,11 +695,12 @@ def _rdm_task(args):
             key = side.key(th)
             if key not in cache:
                 cache[key] = side.transform(sample, th, "the data, " + where)
-            evals[row, j] = np.mean(compare(preds[j], cache[key], method))
+            evals[row, j] = np.mean(_compare(preds[j], cache[key],
+                                             method))
         if boot_noise_ceil:
-            nc[row] = boot_noise_ceiling(
-                _apply(nc_stat, sample, "the data, " + where), method=method,
-                rdm_descriptor=rdm_descriptor)
+            nc[row] = _boot_noise_ceiling(
+                _apply(nc_stat, sample, "the data, " + where), method,
+                rdm_descriptor)
     return evals, nc
 
 
@@ -700,6 +772,8 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
     out = _run(_rdm_task, tasks, n_jobs, progress, "eval_bootstrap_rdm")
     evaluations = np.concatenate([o[0] for o in out])
     nc = np.concatenate([o[1] for o in out])
+    if boot_noise_ceil:
+        _warn_undefined_ceiling(evaluations, nc)
     noise_ceil, variances = _bootstrap_variances(
         evaluations, nc, boot_noise_ceil, nc_stat, data, method,
         rdm_descriptor)
@@ -751,10 +825,10 @@ def _fold_noise_ceiling(rdms, ceil_set, test_set, method, pattern_descriptor,
             pattern_descriptor, test[1]), where)
         full = _apply(statistic, rdms.subsample_pattern(
             pattern_descriptor, test[1]), where)
-        noise_min.append(np.mean(compare(pool_rdm(train, method=method),
-                                         test_t, method)))
-        noise_max.append(np.mean(compare(pool_rdm(full, method=method),
-                                         test_t, method)))
+        noise_min.append(np.mean(_compare(pool_rdm(train, method=method),
+                                          test_t, method)))
+        noise_max.append(np.mean(_compare(pool_rdm(full, method=method),
+                                          test_t, method)))
     return np.mean(noise_min), np.mean(noise_max)
 
 
@@ -776,12 +850,12 @@ def _crossval(sides, fitters, rdms, train_set, test_set, ceil_set, method,
                 pred_t = side.transform(
                     pred, th, f"model {side.model.name!r}, {where}")
                 data_t = side.transform(test[0], th, "the test data, " + where)
-                evals[j] = np.mean(compare(pred_t, data_t, method))
+                evals[j] = np.mean(_compare(pred_t, data_t, method))
             if ceil_set is None and calc_noise_ceil:
-                noise_ceil.append(boot_noise_ceiling(
+                noise_ceil.append(_boot_noise_ceiling(
                     _apply(nc_stat, rdms.subsample_pattern(
                         by=pattern_descriptor, value=test[1]),
-                        "the test data, " + where), method=method))
+                        "the test data, " + where), method, "index"))
         evaluations.append(evals)
     evaluations = np.array(evaluations).T.reshape(
         (1, n_models, len(train_set)))
@@ -960,8 +1034,8 @@ def _internal_cv(sides, fitters, sample, pattern_descriptor, rdm_descriptor,
         nc = _fold_noise_ceiling(sample, ceil_set, test_set, method,
                                  pattern_descriptor, nc_stat)
     else:
-        nc = boot_noise_ceiling(_apply(nc_stat, sample, "the sample"),
-                                method=method, rdm_descriptor=rdm_descriptor)
+        nc = _boot_noise_ceiling(_apply(nc_stat, sample, "the sample"),
+                                 method, rdm_descriptor)
     for test_s in test_set:
         test_s[1] = _concat_sampling(pattern_idx, test_s[1])
     for train_s in train_set:
@@ -1370,8 +1444,9 @@ class _FixedOrder:
     def statistic(self, pair_w, kind):
         """The statistic of every row under each sample's pair weights.
 
-        ``pair_w`` has shape (n_samples, n_pairs); returns (n_samples,
-        n_rows, n_pairs) in the original pair order.
+        ``pair_w`` has shape (n_samples, n_pairs); returns the statistic,
+        (n_samples, n_rows, n_pairs) in the original pair order, and which
+        rows came out constant, (n_samples, n_rows).
         """
         n_samples = len(pair_w)
         n_rows, n_cols = self.shape
@@ -1399,12 +1474,18 @@ class _FixedOrder:
             t_up = self._quantile(ranks, cum, kind[2])[..., None]
             width = t_up - t_low
             binary = width <= 0
-            ranks = np.where(binary, (ranks > t_low).astype(float),
-                             np.clip((ranks - t_low) / np.where(
-                                 binary, 1.0, width), 0.0, 1.0))
+            with np.errstate(over="ignore"):  # tiny width: a steep step
+                ranks = np.where(binary, (ranks > t_low).astype(float),
+                                 np.clip((ranks - t_low) / np.where(
+                                     binary, 1.0, width), 0.0, 1.0))
+            # As rgtm: a constant RDM's RGTM is the midpoint, like its ranks.
+            ranks[degenerate] = 0.5
+        low = np.where(valid, ranks, np.inf).min(axis=2)
+        high = np.where(valid, ranks, -np.inf).max(axis=2)
         ranks[~valid] = 0.0
-        return np.take(ranks.reshape(n_samples, -1), self.inverse,
-                       axis=1).reshape(n_samples, n_rows, n_cols)
+        out = np.take(ranks.reshape(n_samples, -1), self.inverse,
+                      axis=1).reshape(n_samples, n_rows, n_cols)
+        return out, high <= low
 
     @staticmethod
     def _quantile(ranks, cum, q):
@@ -1422,8 +1503,8 @@ class _FixedOrder:
         return v_low + frac * (v_high - v_low)
 
 
-def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
-                  method, samples, boot_noise_ceil, progress):
+def _fast_pattern(kind, raws, model_names, data, pattern_descriptor,
+                  rdm_descriptor, method, samples, boot_noise_ceil, progress):
     """eval_bootstrap_pattern by weights on the original pairs.
 
     A condition drawn c times turns pair (i, j) into c_i * c_j resampled
@@ -1447,6 +1528,7 @@ def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
     evaluations = np.full((len(samples), n_rows - n_data), np.nan)
     nc = np.full((len(samples), 2), np.nan)
     fixed = None if kind == "identity" else _FixedOrder(vectors)
+    collapsed = np.zeros(n_rows, dtype=int)
     for idx in tqdm(_chunks(len(samples), _CHUNK), disable=not progress,
                     desc="eval_bootstrap_pattern"):
         chunk = samples[idx]
@@ -1459,8 +1541,10 @@ def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
         if kind == "identity":
             t = np.broadcast_to(vectors, (len(chunk),) + vectors.shape)
         else:
-            t = fixed.statistic(pair_w, kind)
-        total = pair_w.sum(axis=1)[:, None, None]
+            t, constant = fixed.statistic(pair_w, kind)
+            collapsed += (constant & valid[:, None]).sum(axis=0)
+        # (a sample of one condition has no pairs; it is marked invalid)
+        total = np.maximum(pair_w.sum(axis=1), 1.0)[:, None, None]
         if method == "corr":
             mean = np.einsum("brp,bp->br", t, pair_w)[..., None] / total
             t = t - mean
@@ -1478,6 +1562,15 @@ def _fast_pattern(kind, raws, data, pattern_descriptor, rdm_descriptor,
                                            group_ids)
             ceil[~valid] = np.nan
             nc[idx] = ceil
+    if np.any(collapsed):
+        names = ([f"data RDM {i}" for i in range(n_data)]
+                 + [f"model {name!r}" for name in model_names])
+        which = ", ".join(f"{names[r]} ({collapsed[r]})"
+                          for r in np.flatnonzero(collapsed))
+        warnings.warn(
+            f"The statistic is constant (every pair equal) in some bootstrap "
+            f"samples for: {which} samples; those RDMs compare as 0.",
+            CollapsedStatisticWarning, stacklevel=3)
     return evaluations, nc
 
 
@@ -1491,28 +1584,35 @@ def _weighted_noise_ceiling(gram, group_ids):
     the Gram matrix (the common weight total cancels).
     """
     diag = np.sqrt(np.maximum(np.einsum("brr->br", gram), 0.0))
+    undefined = np.any(diag <= 0, axis=1)  # rsatoolbox cannot pool these
     safe = np.where(diag > 0, diag, 1.0)
     unit = gram / safe[:, :, None] / safe[:, None, :]     # <z_i, z_k>
 
     def pooled_vs_tests(train, tests):
         # <pool, x_t> / (||pool|| ||x_t||) = mean_i <z_i, z_t> / ||pool||
-        pool_norm = np.sqrt(np.maximum(
-            unit[:, train][:, :, train].sum(axis=(1, 2)), 0.0)) / len(train)
+        pool_sq = unit[:, train][:, :, train].sum(axis=(1, 2))
+        pool_norm = np.sqrt(np.maximum(pool_sq, 0.0)) / len(train)
         inner = unit[:, train][:, :, tests].mean(axis=1)
-        norm = np.where(pool_norm > 0, pool_norm, 1.0)[:, None]
-        out = np.where(pool_norm[:, None] > 0, inner / norm, 0.0)
+        # Rounding leaves ~1e-16 of units that cancel exactly; the literal
+        # path sees the same case as a constant pooled RDM.
+        defined = pool_sq > _POOL_TOL ** 2 * 1e6
+        norm = np.where(defined, pool_norm, 1.0)[:, None]
+        out = np.where(defined[:, None], inner / norm, np.nan)
         return out.mean(axis=1)
 
     everything = np.concatenate(group_ids)
     if len(group_ids) == 1:
         value = pooled_vs_tests(everything, everything)
-        return np.stack([value, value], axis=1)
-    low, high = [], []
-    for test in group_ids:
-        train = np.setdiff1d(everything, test)
-        low.append(pooled_vs_tests(train, test))
-        high.append(pooled_vs_tests(everything, test))
-    return np.stack([np.mean(low, axis=0), np.mean(high, axis=0)], axis=1)
+        out = np.stack([value, value], axis=1)
+    else:
+        low, high = [], []
+        for test in group_ids:
+            train = np.setdiff1d(everything, test)
+            low.append(pooled_vs_tests(train, test))
+            high.append(pooled_vs_tests(everything, test))
+        out = np.stack([np.mean(low, axis=0), np.mean(high, axis=0)], axis=1)
+    out[undefined] = np.nan
+    return out
 
 
 # ---------------------------------------------------------------- loading

@@ -9,6 +9,8 @@ import matplotlib
 import numpy as np
 import pytest
 import rsatoolbox
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rsatoolbox.inference import (boot_noise_ceiling, bootstrap_sample,
                                   bootstrap_sample_pattern,
                                   bootstrap_sample_rdm, sets_k_fold)
@@ -17,7 +19,9 @@ from rsatoolbox.rdm import RDMs, compare
 
 from rsatoolbox_topo import inference as inf
 from rsatoolbox_topo import rgtm
-from rsatoolbox_topo.exceptions import (DisconnectedGraphWarning,
+from rsatoolbox_topo.exceptions import (CollapsedStatisticWarning,
+                                        DegenerateRDMWarning,
+                                        DisconnectedGraphWarning,
                                         InferenceWarning)
 from rsatoolbox_topo.models import (ModelFixedTopo, ModelThresholds,
                                     TopoStatistic)
@@ -202,11 +206,14 @@ def test_dual_bootstrap_equals_rsatoolbox(hit, fixed):
 def test_fast_path_equals_literal_resampling(hit, fixed, statistic, method):
     """Weighted ranks on original pairs equal the resampled statistic."""
     samples = inf.draw_samples(hit, 6, random_state=3)
-    fast = inf.eval_bootstrap_pattern(fixed, hit, method=method,
-                                      samples=samples, statistic=statistic)
-    slow = inf.eval_bootstrap_pattern(fixed, hit, method=method,
-                                      samples=samples, statistic=statistic,
-                                      fast=False)
+    with warnings.catch_warnings():
+        # The binary animacy model collapses at (0.5, 0.5); both paths say so.
+        warnings.simplefilter("ignore", CollapsedStatisticWarning)
+        fast = inf.eval_bootstrap_pattern(fixed, hit, method=method,
+                                          samples=samples, statistic=statistic)
+        slow = inf.eval_bootstrap_pattern(fixed, hit, method=method,
+                                          samples=samples, statistic=statistic,
+                                          fast=False)
     np.testing.assert_allclose(fast.evaluations, slow.evaluations, atol=1e-10)
     np.testing.assert_allclose(fast.noise_ceiling, slow.noise_ceiling,
                                atol=1e-10)
@@ -379,3 +386,69 @@ def test_selection_model_fitted_on_transformed_data(hit, model_rdms):
     np.testing.assert_allclose(plain.evaluations, topo.evaluations)
     np.testing.assert_allclose(plain.noise_ceiling, topo.noise_ceiling)
     assert plain.models[0].__class__ is ModelSelect  # the user's model
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2 ** 32 - 1), n_cond=st.integers(5, 9),
+       lower=st.floats(0, 1), width=st.floats(0, 1),
+       method=st.sampled_from(["corr", "cosine"]))
+def test_fast_path_property_with_ties(seed, n_cond, lower, width, method):
+    """Fast = literal path on small RDMs full of ties, any thresholds."""
+    gen = np.random.default_rng(seed)
+    n_pairs = n_cond * (n_cond - 1) // 2
+    data = RDMs(np.round(gen.normal(1, 1, (3, n_pairs)), 1),
+                rdm_descriptors={"subject": ["a", "a", "b"]})
+    models = [ModelFixed(f"m{i}", RDMs(gen.integers(0, 3, (1, n_pairs))
+                                       .astype(float)))
+              for i in range(2)]
+    stat = TopoStatistic("rgtm", lower=lower,
+                         upper=min(1.0, lower + width))
+    samples = inf.draw_samples(data, 4, random_state=gen)
+    kwargs = dict(method=method, samples=samples, statistic=stat,
+                  rdm_descriptor="subject")
+    with warnings.catch_warnings():
+        # Constant resampled RDMs are expected here (and reported).
+        warnings.simplefilter("ignore", DegenerateRDMWarning)
+        warnings.simplefilter("ignore", CollapsedStatisticWarning)
+        warnings.simplefilter("ignore", InferenceWarning)
+        fast = inf.eval_bootstrap_pattern(models, data, **kwargs)
+        slow = inf.eval_bootstrap_pattern(models, data, fast=False, **kwargs)
+    np.testing.assert_allclose(fast.evaluations, slow.evaluations,
+                               atol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(fast.noise_ceiling, slow.noise_ceiling,
+                               atol=1e-9, equal_nan=True)
+
+
+def test_constant_rdm_compared_correctly(hit, fixed):
+    """A constant data RDM gets 0; the others keep their own similarity.
+
+    rsatoolbox 0.3.2's compare misplaces the similarities of the other RDMs
+    as soon as one vector has zero norm; the package compares pair by pair.
+    """
+    vectors = hit.dissimilarities.copy()
+    vectors[1] = 0.0
+    data = RDMs(vectors)
+    with pytest.warns(InferenceWarning, match="noise ceiling is undefined"):
+        res = inf.eval_fixed(fixed[:1], data, method="corr")
+    assert np.all(np.isnan(res.noise_ceiling))
+    expected = [compare(fixed[0].predict_rdm(), RDMs(v[None]), "corr")[0, 0]
+                for v in vectors]
+    np.testing.assert_allclose(res.evaluations[0, 0], expected)
+    assert expected[1] == 0.0
+    buggy = compare(fixed[0].predict_rdm(), data, "corr")[0]
+    assert not np.allclose(buggy, expected)
+
+
+def test_fast_path_warns_when_statistic_collapses(hit, fixed):
+    """RGTM (1, 1) is 0 everywhere: both paths warn, both compare as 0."""
+    stat = TopoStatistic("rgtm", lower=1.0, upper=1.0)
+    samples = inf.draw_samples(hit, 2, random_state=0)
+    for fast in (True, False):
+        with pytest.warns(CollapsedStatisticWarning), \
+                pytest.warns(InferenceWarning, match="noise ceiling"):
+            res = inf.eval_bootstrap_pattern(fixed, hit, method="corr",
+                                             samples=samples, statistic=stat,
+                                             fast=fast)
+        np.testing.assert_array_equal(res.evaluations, 0.0)
+        assert np.all(np.isnan(res.noise_ceiling))
