@@ -878,6 +878,8 @@ def _prepare_cv(models, fitter, statistic, data, pattern_descriptor):
                 for f, m in zip(fitting, models)]
     fitters = _check_fitters(fitter, fitting)
     sides = [_Side(f, s) for f, s in zip(fitting, stat_for)]
+    _check_conditions(sides, [_default_theta(s.model) for s in sides], data,
+                      pattern_descriptor)
     nc_stat = _nc_statistic(statistic, sides)
     return models, sides, fitters, nc_stat
 
@@ -946,8 +948,6 @@ def crossval(models, rdms, train_set, test_set, ceil_set=None,
             f"length. Got {len(ceil_set)} and {len(test_set)} instead.")
     models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
                                                   rdms, pattern_descriptor)
-    _check_conditions(sides, [_default_theta(s.model) for s in sides], rdms,
-                      pattern_descriptor)
     evaluations, noise_ceil = _crossval(
         sides, fitters, rdms, train_set, test_set, ceil_set, method,
         pattern_descriptor, calc_noise_ceil, nc_stat)
@@ -1242,8 +1242,6 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
                                    rdm_descriptor, True)
     models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
                                                   data, pattern_descriptor)
-    _check_conditions(sides, [_default_theta(s.model) for s in sides], data,
-                      pattern_descriptor)
     _warn_correction(use_correction, n_cv)
     rdm_s, pattern_s = _resolve_boot_samples(
         samples, boot_type, data, check_int("N", N, 1), rdm_descriptor,
@@ -1332,8 +1330,6 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
         use_correction = False
     models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
                                                   data, pattern_descriptor)
-    _check_conditions(sides, [_default_theta(s.model) for s in sides], data,
-                      pattern_descriptor)
     _warn_correction(use_correction, n_cv)
     rdm_s, pattern_s = _resolve_boot_samples(
         samples, "both", data, check_int("N", N, 1), rdm_descriptor,
