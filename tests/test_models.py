@@ -175,3 +175,13 @@ def test_model_from_dict_unknown_type(rdms_92):
     spec["type"] = "ModelMystery"
     with pytest.raises(ValueError, match="type 'ModelMystery'"):
         model_from_dict(spec)
+
+
+def test_custom_statistic_model_cannot_be_saved(rdms_92):
+    """A model with a plain callable works but says why it cannot be saved."""
+    eva = deepcopy(rdms_92["models"]).subset("name", "EVA")
+    model = ModelFixedTopo("cube", eva, lambda rdms: RDMs(
+        rdms.dissimilarities ** 3, pattern_descriptors=rdms.pattern_descriptors))
+    np.testing.assert_allclose(model.predict(), eva.dissimilarities[0] ** 3)
+    with pytest.raises(TypeError, match="custom statistic callable"):
+        model.to_dict()
