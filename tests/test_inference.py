@@ -105,6 +105,15 @@ def test_bootstrap_pattern_descriptor_groups_equal_rsatoolbox(hit, fixed):
                                    atol=1e-12, equal_nan=True)
         np.testing.assert_allclose(ours.noise_ceiling, ref.noise_ceiling,
                                    atol=1e-12, equal_nan=True)
+    # With a statistic, both paths still agree on grouped resampling.
+    kwargs = dict(method="corr", samples=samples, statistic="rgtm",
+                  pattern_descriptor="category", rdm_descriptor="subject")
+    fast = inf.eval_bootstrap_pattern(fixed[1:], hit, **kwargs)
+    slow = inf.eval_bootstrap_pattern(fixed[1:], hit, fast=False, **kwargs)
+    np.testing.assert_allclose(fast.evaluations, slow.evaluations,
+                               atol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(fast.noise_ceiling, slow.noise_ceiling,
+                               atol=1e-10, equal_nan=True)
 
 
 def test_bootstrap_rdm_equals_rsatoolbox(hit, fixed):
