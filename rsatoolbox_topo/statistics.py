@@ -275,15 +275,6 @@ def rgtm(rdms, lower=0.2, upper=0.8, *, normalize="rank",
         degenerate[rows] = data.degenerate
     if thresholds == "quantile":
         _warn_degenerate(degenerate, "their RGTM is 0.5 everywhere.")
-    constant = (_spread(out) == 0) & ~degenerate
-    if np.any(constant):
-        idx = np.flatnonzero(constant)
-        warnings.warn(
-            f"The RGTM of {len(idx)} RDM(s) (index {_short_list(idx)}) is "
-            f"constant at lower={lower:g}, upper={upper:g}: their "
-            "dissimilarities are so heavily tied (e.g. a categorical model "
-            "RDM) that every pair falls on the same side of the thresholds.",
-            CollapsedStatisticWarning, stacklevel=2)
     label = (f"rgtm(lower={lower:g}, upper={upper:g}, normalize='{normalize}', "
              f"thresholds='{thresholds}', shape='{shape}')")
     return _new_rdms(rdms, out, label)
