@@ -29,11 +29,11 @@ accuracy silently depends on which RDM had gaps.
 import functools
 import inspect
 import json
-import math
+import os
 import pathlib
 import warnings
 from copy import deepcopy
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -670,7 +670,7 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
 
     n = len(mult)
     n_workers = 1 if n_jobs == 1 else (n_jobs if n_jobs > 0 else
-                                       max(1, __import__("os").cpu_count()))
+                                       max(1, os.cpu_count() or 1))
     n_chunks = min(n, max(1, n_workers * 8) if n_workers > 1 else
                    min(n, 50))
     bounds = np.linspace(0, n, n_chunks + 1).astype(int)
