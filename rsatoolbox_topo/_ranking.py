@@ -211,7 +211,12 @@ def sorted_ranks(values, weights=None):
     span = last - first
     degenerate = (span[:, 0] <= 0) | (n_valid < 2)
     scale = 1.0 / np.where(degenerate[:, None], 1.0, span)
-    sranks = ((avg - first) * scale).astype(out_dtype, copy=False)
+    if avg.strides[0] == 0:  # no ties, no weights: first == 0
+        sranks = np.multiply(positions.astype(out_dtype), scale.astype(
+            out_dtype))
+    else:
+        sranks = np.subtract(avg, first, dtype=out_dtype)
+        sranks *= scale.astype(out_dtype)
     if np.any(degenerate):
         sranks[degenerate] = 0.5
     if np.any(n_valid < n_cols):

@@ -261,7 +261,20 @@ def _checked(out, rdms, statistic, where):
             f"The statistic {statistic!r} returned only NaN for RDM(s) "
             f"{rows.tolist()} of {where}; it must return numbers where the "
             "input has them.")
+    collapsed = _constant_rows(out.dissimilarities) & \
+        ~_constant_rows(rdms.dissimilarities)
+    if np.any(collapsed):
+        warnings.warn(
+            f"The statistic {statistic!r} is constant (every pair equal) for "
+            f"RDM(s) {np.flatnonzero(collapsed).tolist()} of {where}; they "
+            "compare as 0.", CollapsedStatisticWarning, stacklevel=4)
     return out
+
+
+def _constant_rows(vectors):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmax(vectors, axis=1) == np.nanmin(vectors, axis=1)
 
 
 def _compare(rdms1, rdms2, method):
@@ -275,10 +288,7 @@ def _compare(rdms1, rdms2, method):
     compared pair by pair, where rsatoolbox's answer (0) is right.
     """
     def constant(rdms):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            vec = rdms.dissimilarities
-            return np.any(np.nanmax(vec, axis=1) == np.nanmin(vec, axis=1))
+        return np.any(_constant_rows(rdms.dissimilarities))
 
     if not (constant(rdms1) or constant(rdms2)):
         return compare(rdms1, rdms2, method)

@@ -139,7 +139,9 @@ def _gt_from_normalized(data, lower, upper, thresholds, shape):
     binary = width <= 0
     safe = np.where(binary, 1.0, width).astype(values.dtype)
     with np.errstate(over="ignore"):  # a tiny width is a steep step
-        out = np.clip((values - t_low) / safe, 0.0, 1.0)
+        out = np.subtract(values, t_low)
+        out *= 1.0 / safe
+        np.clip(out, 0.0, 1.0, out=out)
     if np.any(binary):
         rows = binary[:, 0]
         step = (values[rows] > t_low[rows]).astype(values.dtype)
