@@ -973,7 +973,11 @@ class ThresholdMap(_Saveable):
     chance, ci_level : float
     method, ties : str
     collapsed : ndarray | None
-        RGDM only: cells where the statistic collapsed for some RDM.
+        Cells where the statistic is constant (collapsed) for some RDM:
+        for the RGTM the cell ``lower = 1`` and, for heavily tied RDMs,
+        cells whose lower threshold reaches the largest rank; for the RGDM
+        mostly cells with ``lower > 0``. Collapsed RDMs are equally far from
+        all centroids and score chance through the tie rule.
     """
 
     lowers: np.ndarray
@@ -1105,11 +1109,23 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
     if statistic == "rgtm":
         if cells is not None:
             raise ValueError("The 'cells' parameter is only used with "
-                             "statistic='rgdm'. Got cells={cells!r}.")
+                             f"statistic='rgdm'. Got cells={cells!r}.")
         m = np.ones(data.n_ind)
         accuracy[i, j] = _accuracy(
             _cell_credit(data, m, lowers, uppers, method, ties), m,
             data.n_class)
+        collapsed = np.zeros(shape, dtype=bool)
+        collapsed[i, j] = _constant_rgtm(data, lowers)
+        odd = collapsed & (grid[:, None] < 1)
+        if np.any(odd):
+            k = np.argwhere(odd)[0]
+            warnings.warn(
+                f"The RGTM is constant for some RDMs in {int(odd.sum())} "
+                f"cells with lower < 1 (e.g. lower={grid[k[0]]:g}, "
+                f"upper={grid[k[1]]:g}): their dissimilarities are so "
+                "heavily tied (e.g. categorical RDMs) that every pair falls "
+                "on one side of the thresholds. See ThresholdMap.collapsed.",
+                CollapsedStatisticWarning, stacklevel=2)
         boot_idx = np.arange(len(lowers))
         statistics = None
     else:
@@ -1164,6 +1180,23 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
                         samples=samples, statistic=statistic,
                         chance=1.0 / data.n_class, ci_level=ci,
                         method=method, ties=ties, collapsed=collapsed)
+
+
+def _constant_rgtm(data, lowers):
+    """Cells whose RGTM is constant for some RDM (full data).
+
+    Ranks are min-max scaled, so the RGTM of an RDM is constant exactly when
+    its lower threshold reaches its largest rank (then no pair is above
+    it), or when the RDM itself has no two distinct values. The cell
+    ``lower = 1`` is such a cell for every RDM.
+    """
+    from . import _ranking
+
+    flat = data.raw.reshape(-1, data.raw.shape[-1])
+    sr = _ranking.sorted_ranks(flat, data.valid.astype(np.float64))
+    t_low = _fast.weighted_quantiles(sr, lowers)
+    constant = (t_low >= 1.0) | sr.degenerate[:, None]
+    return constant.any(axis=0)
 
 
 def _select_cells(cells, grid, n_bootstrap):

@@ -687,3 +687,34 @@ def test_progress_bar_and_collapsed_cell_shortcut(rng, capsys):
     # lower = upper = 1: no pair is above the largest one, all RDMs are 0.
     np.testing.assert_array_equal(boot.samples, np.full(4, 0.25))
     assert boot.accuracy == 0.25
+
+
+def test_rgtm_map_flags_collapsed_cells_of_tied_rdms(rng):
+    """Two-level (categorical) RDMs collapse once lower passes their low share."""
+    cats = [rng.integers(0, 2, 9) for _ in range(3)]
+    vectors, cls, ind = [], [], []
+    for c, labels in enumerate(cats):
+        proto = pdist(labels[:, None].astype(float)) > 0   # 0 within, 1 between
+        for s in range(3):
+            v = proto.astype(float)
+            vectors.append(v)
+            cls.append(c)
+            ind.append(s)
+    rdms = RDMs(np.array(vectors), rdm_descriptors={"cls": cls, "ind": ind})
+    with pytest.warns(CollapsedStatisticWarning, match="heavily tied"):
+        tmap = threshold_map(rdms, "cls", "ind", step=0.25)
+    assert tmap.collapsed[-1, -1]                  # lower = 1: always
+    assert not tmap.collapsed[0, -1]               # the rank RDM
+    assert tmap.collapsed[1:, 1:][np.triu_indices(4)].any()
+    frame = tmap.to_frame()
+    assert frame.loc[(frame.lower == 1) & (frame.upper == 1),
+                     "collapsed"].item()
+
+
+def test_rgtm_map_of_continuous_rdms_collapses_only_at_lower_1(rng):
+    """Untied RDMs: only the lower = 1 cell is constant, and no warning."""
+    tmap = threshold_map(planted(rng), "cls", "ind", step=0.25)
+    expected = np.zeros((5, 5), dtype=bool)
+    expected[-1, -1] = True
+    np.testing.assert_array_equal(tmap.collapsed, expected)
+    assert tmap.accuracy[-1, -1] == 0.25          # all ties: 1/4 credit
