@@ -256,20 +256,25 @@ def cells_credit(raw, m, w, lowers, uppers, ties="split"):
     n_ties : ndarray, shape (n_cells,)
         Held-out RDMs (copies counted) with a tie between centroids.
     """
-    n_ind, n_class, n_pairs = raw.shape
+    n_ind, n_class, _ = raw.shape
     used = np.flatnonzero(m > 0)
     n_used = len(used)
     mu = m[used].astype(np.float64)
     total = mu.sum()
     w = np.asarray(w, dtype=np.float64)
-    sr = _ranking.sorted_ranks(raw[used].reshape(-1, n_pairs), w)
+    # Pairs of weight 0 (a condition not drawn, or missing) take no part in
+    # ranks, quantiles or distances: drop them first (most of the pairs of
+    # a bootstrap sample over conditions).
+    keep = np.flatnonzero(w > 0)
+    w = w[keep]
+    sr = _ranking.sorted_ranks(
+        raw[used][:, :, keep].reshape(n_used * n_class, -1), w)
     qs, q_index = np.unique(np.concatenate([lowers, uppers]),
                             return_inverse=True)
     q_all = weighted_quantiles(sr, qs)
     # Column blocks small enough to stay in the CPU cache through all the
     # passes of one cell (transform, centring, products).
-    keep = np.flatnonzero(w > 0)
-    blocks = [keep[a:a + _BLOCK] for a in range(0, len(keep), _BLOCK)]
+    blocks = [slice(a, a + _BLOCK) for a in range(0, len(keep), _BLOCK)]
     ranks = [np.ascontiguousarray(sr.ranks[:, b], dtype=np.float32)
              for b in blocks]
     sqrtw = [np.sqrt(w[b]).astype(np.float32) for b in blocks]
