@@ -21,6 +21,7 @@ import warnings
 from copy import deepcopy
 
 import numpy as np
+from joblib import Parallel, delayed
 from rsatoolbox.rdm import RDMs
 
 from . import _ranking
@@ -284,7 +285,7 @@ def rgtm(rdms, lower=0.2, upper=0.8, *, normalize="rank",
 
 def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
          weights="rgtm", zero_edges="keep", disconnected="max", rank=True,
-         normalize="rank"):
+         normalize="rank", n_jobs=1):
     """Representational geodesic distance matrices (RGDM) of RDMs.
 
     The conditions of each RDM are the nodes of a weighted neighbourhood
@@ -352,6 +353,9 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
     normalize : {'rank', 'minmax', 'none'}
         Normalisation of the dissimilarities before the graph is built,
         as in :func:`rgtm`.
+    n_jobs : int
+        Number of threads working on blocks of RDMs (joblib; -1 for all
+        cores). The result does not depend on it.
 
     Returns
     -------
@@ -379,6 +383,8 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
                         f"Got {rank!r} instead.")
     _check_graph_params(graph, lower, upper, p, k, weights)
     disconnected = _check_disconnected(disconnected)
+    if n_jobs != -1:
+        check_int("n_jobs", n_jobs, 1)
     vectors = _float_vectors(rdms)
     n_cond = rdms.n_cond
     if graph == "two-step":
@@ -409,7 +415,9 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
     out = np.empty(vectors.shape, dtype=vectors.dtype)
     flags = np.zeros((3, len(vectors)), dtype=bool)
     zero_frac = np.zeros(len(vectors))
-    for rows in _row_chunks(vectors):
+
+    def chunk(rows):
+        # Writes disjoint rows of the outputs: safe in threads.
         geo_vec, degenerate = _geodesic_vectors(vectors[rows], n_cond,
                                                 **params)
         flags[0, rows] = degenerate
@@ -427,6 +435,16 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
         if rank:
             geo_vec = _ranking.sorted_ranks(_tie_equal_sums(geo_vec)).ranks
         out[rows] = geo_vec
+
+    chunks = _row_chunks(vectors)
+    if n_jobs == 1 or len(chunks) == 1:
+        for rows in chunks:
+            chunk(rows)
+    else:
+        # numpy releases the GIL in its loops: threads share the arrays
+        # without copies and give the same numbers as one job.
+        Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(chunk)(rows) for rows in chunks)
 
     _warn_degenerate(flags[0], "their RGDM cannot separate any pair.")
     _warn_collapse(flags[1] & ~flags[0],

@@ -341,3 +341,16 @@ def test_rgtm_of_a_tied_rdm_is_constant_above_its_low_share(rdms_92):
                                   animacy.dissimilarities)
     # the rank RDM keeps its two levels: no warning
     assert np.unique(rgtm(animacy, 0, 1).dissimilarities).size == 2
+
+
+def test_rgdm_threads_give_identical_results(rdms_92):
+    """n_jobs=2 splits the stack over threads without changing a number."""
+    from rsatoolbox.rdm import concat
+
+    many = concat([rdms_92["hit"]] * 20)  # 160 RDMs: more than one block
+    one = rgdm(many, 0.0, 0.6).dissimilarities
+    two = rgdm(many, 0.0, 0.6, n_jobs=2).dissimilarities
+    np.testing.assert_array_equal(one, two)
+    with pytest.raises(ValueError, match="'n_jobs' parameter must be an "
+                                         "integer >= 1. Got 0"):
+        rgdm(many, n_jobs=0)
