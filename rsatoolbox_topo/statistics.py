@@ -141,7 +141,7 @@ def _gt_from_normalized(data, lower, upper, thresholds, shape):
     safe = np.where(binary, 1.0, width).astype(values.dtype)
     with np.errstate(over="ignore"):  # a tiny width is a steep step
         out = np.subtract(values, t_low)
-        out *= 1.0 / safe
+        out /= safe  # not * (1 / safe): 1 / a subnormal width is inf
         np.clip(out, 0.0, 1.0, out=out)
     if np.any(binary):
         rows = binary[:, 0]

@@ -354,3 +354,10 @@ def test_rgdm_threads_give_identical_results(rdms_92):
     with pytest.raises(ValueError, match="'n_jobs' parameter must be an "
                                          "integer >= 1. Got 0"):
         rgdm(many, n_jobs=0)
+
+
+def test_subnormal_threshold_width_is_a_step_not_nan():
+    """A subnormal gap between the thresholds is a step, with no NaN."""
+    d = np.arange(6.0)
+    out = rgtm(_rdms(d), 0.0, 5e-323).dissimilarities
+    np.testing.assert_array_equal(out, [[0, 1, 1, 1, 1, 1]])
