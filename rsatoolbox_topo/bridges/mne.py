@@ -1220,11 +1220,15 @@ class TimecourseResult:
         ax.axhline(0, color="0.6", linewidth=0.8)
         ax.axvline(0, color="0.6", linewidth=0.8, linestyle=":")
         ax.set_xlabel("Time (s)")
-        measure = self.method if self.statistic == "none" else \
-            f"{self.method} ({self.statistic})"
-        ax.set_ylabel(f"Model evaluation [{measure}]")
+        ax.set_ylabel(f"Model evaluation ({self.method})")
+        title = "" if self.statistic == "none" else \
+            f"Statistic: {self.statistic}"
         if show_significance:
-            ax.set_title(f"Bars: significant (p < {self.alpha:g}, "
-                         f"{self.correction} correction)", fontsize="small")
+            title += ("\n" if title else "") + (
+                f"Bars: significant (p < {self.alpha:g}, "
+                f"{self.correction} correction)")
+        if title:
+            ax.set_title(title, fontsize="small")
+        ax.figure.tight_layout()
         ax.legend(loc="upper left", fontsize="small", frameon=False)
         return ax
