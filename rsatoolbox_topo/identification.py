@@ -42,6 +42,7 @@ from rsatoolbox.rdm import compare as _rsa_compare
 
 from . import _fast_identification as _fast
 from ._validation import check_int, check_option, check_rdms, check_real
+from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
 from .statistics import REGIMES, rank_normalize, regime, rgdm, rgtm
@@ -213,17 +214,6 @@ def _check_common(method, ties=None):
     check_option("method", method, _METHODS)
     if ties is not None:
         check_option("ties", ties, _TIES)
-
-
-def _rng(random_state):
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, (int, np.integer)) and \
-            not isinstance(random_state, bool) and random_state >= 0:
-        return np.random.default_rng(int(random_state))
-    raise TypeError(
-        "The 'random_state' parameter must be None, a non-negative int or a "
-        f"numpy Generator. Got {random_state!r} instead.")
 
 
 def _check_run(n_bootstrap, n_jobs, progress, low=1):

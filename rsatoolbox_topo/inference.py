@@ -40,7 +40,6 @@ for comparators 'corr' and 'cosine'); it is equal to the literal
 resampling, which is used for every other statistic and comparator.
 """
 
-import numbers
 import warnings
 
 import numpy as np
@@ -57,6 +56,7 @@ from rsatoolbox.util.inference_util import (default_k_pattern, default_k_rdm,
 from tqdm.auto import tqdm
 
 from ._validation import check_int, check_option
+from ._validation import check_random_state as _rng
 from .exceptions import CollapsedStatisticWarning, InferenceWarning
 from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
                      _TopoModel, as_statistic, model_from_dict)
@@ -177,17 +177,6 @@ def _check_fitters(fitter, models):
             f"({len(models)}). Got {len(fitter)} instead.")
     return [f if f is not None else m.default_fitter
             for f, m in zip(fitter, models)]
-
-
-def _rng(random_state):
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, numbers.Integral) \
-            and not isinstance(random_state, bool):
-        return np.random.default_rng(int(random_state))
-    raise TypeError(
-        "The 'random_state' parameter must be None, an int or a "
-        f"numpy.random.Generator. Got {type(random_state).__name__} instead.")
 
 
 def _descriptor_values(data, descriptor, kind):
