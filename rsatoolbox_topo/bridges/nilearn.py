@@ -770,8 +770,9 @@ def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
     rsatoolbox.rdm.RDMs
         One RDM per sphere centre, in the dataset's channel order, with
         rdm_descriptors 'voxel' (channel index of the centre) and
-        'n_voxels' (sphere size). All of them are held in memory: for a whole brain with many
-        conditions, use :func:`searchlight`, which keeps one chunk at a time.
+        'n_voxels' (sphere size). All of them are held in memory: for a
+        whole brain with many conditions, use :func:`searchlight`, which
+        keeps one chunk at a time.
 
     Examples
     --------
