@@ -116,3 +116,15 @@ def check_random_state(random_state):
     raise TypeError(
         "The 'random_state' parameter must be None, an int >= 0 or a "
         f"numpy.random.Generator. Got {random_state!r} instead.")
+
+
+def plain_value(value):
+    """numpy scalars, 0-d arrays and bytes (as read back from hdf5) -> Python
+    values; anything else unchanged."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
