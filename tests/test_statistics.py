@@ -361,3 +361,46 @@ def test_subnormal_threshold_width_is_a_step_not_nan():
     d = np.arange(6.0)
     out = rgtm(_rdms(d), 0.0, 5e-323).dissimilarities
     np.testing.assert_array_equal(out, [[0, 1, 1, 1, 1, 1]])
+
+
+NEGATIVE = np.array([[-0.5, 2, 1, 3, 1.5, 0.7]])  # 4 conditions
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(graph="p-shortest", p=0.5),
+    dict(graph="k-nearest", k=2),
+    dict(graph="p-nearest", p=0.5),
+    dict(graph="two-step", weights="rank"),
+])
+def test_rgdm_refuses_negative_edge_weights(kwargs):
+    """Negative dissimilarities as edge weights raise before any path runs."""
+    with pytest.raises(ValueError, match="negative edge weights.*"
+                       "normalize='none'.*normalize='rank'"):
+        rgdm(RDMs(NEGATIVE), normalize="none", rank=False, **kwargs)
+
+
+def test_rgdm_allows_negative_dissimilarities_with_nonnegative_weights():
+    """Negative values stay allowed where the graph's weights are >= 0."""
+    ranked = rgdm(RDMs(NEGATIVE), graph="p-shortest", p=0.5, rank=False)
+    # Rank-normalised weights: the negative pair is the closest (rank 0).
+    assert ranked.dissimilarities.min() == 0.0
+    assert np.all(ranked.dissimilarities >= 0)
+    two_step = rgdm(RDMs(NEGATIVE), normalize="none", rank=False)
+    assert np.all(two_step.dissimilarities >= 0)
+
+
+def test_geodesic_distances_refuses_negative_edges():
+    """The array-level shortest paths name the bad graph."""
+    from rsatoolbox_topo.graphs import geodesic_distances
+
+    good = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]])
+    bad = good.copy()
+    bad[0, 1] = bad[1, 0] = -1.0
+    with pytest.raises(ValueError, match=r"negative edge weights in 1 "
+                       r"graph\(s\) \(index \[1\]\)"):
+        geodesic_distances(np.stack([good, bad]))
+    # A negative diagonal is ignored (the diagonal is not an edge).
+    diag = good.copy()
+    diag[0, 0] = -3.0
+    assert np.array_equal(geodesic_distances(diag[None])[0],
+                          geodesic_distances(good[None])[0])
