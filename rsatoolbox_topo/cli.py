@@ -498,7 +498,7 @@ DEMO_NOISE_STATISTICS = ("rdm", "rank", "rgtm:0.5,0.5")
 # the paper's levels (k = 0..4) and beyond, until the RDM's accuracy falls
 # on the shipped networks
 DEMO_NOISE_LEVELS = [0, 2, 4, 10, 30, 100]
-SIMULATE_NOISE_LEVELS = [0, 1, 2, 3, 4, 10, 20, 30, 50, 100, 200]
+SIMULATE_NOISE_LEVELS = [0, 1, 2, 3, 4, 10, 20, 30, 50, 100]
 
 
 def _statistics(args):
@@ -798,10 +798,11 @@ def _model_section(report, console, data, model_rdms, statistics, args,
     console.say(f"\n{what}: {len(models)} models compared with each "
                 f"statistic applied to data and models (Pearson r, "
                 f"bootstrap of the images)")
+    from ._resampling import confidence_interval
+
     samples = inference.draw_samples(data, N=args.n_bootstrap,
                                      random_state=args.seed)
-    tail = 50 * (1 - args.ci)
-    method = "percentile"  # computed here, below
+    method = "percentile"
     rows = []
     for label, spec in console.bar(statistics, what, "statistic"):
         function = _statistic_function(spec)
@@ -817,7 +818,8 @@ def _model_section(report, console, data, model_rdms, statistics, args,
         evaluations = np.asarray(result.evaluations, dtype=float)
         evaluations = evaluations.reshape(len(evaluations), len(models), -1)
         evaluations = np.nanmean(evaluations, axis=2)
-        low, high = np.nanpercentile(evaluations, [tail, 100 - tail], axis=0)
+        low, high = confidence_interval(evaluations, result.get_means(),
+                                        level=args.ci, method=method)
         ceiling = np.nanmean(np.asarray(result.noise_ceiling, dtype=float)
                              .reshape(2, -1), axis=1)
         for k, model in enumerate(names):

@@ -102,6 +102,17 @@ def format_number(value, decimals=3):
 def format_interval(low, high, decimals=3):
     """An interval as ``[low, high]`` in the number format of the tables.
 
+    Parameters
+    ----------
+    low, high : float
+        The bounds ('' if either is missing).
+    decimals : int
+        Digits after the point.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> from rsatoolbox_topo.report import format_interval
@@ -124,6 +135,10 @@ def interval_header(level, method):
     method : str
         How the interval was computed, as the result records it (e.g.
         ``'percentile'``, ``'bca'``).
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -238,7 +253,12 @@ class Note:
     count: int = 1
 
     def line(self):
-        """The note as one line of terminal output."""
+        """The note as one line of terminal output.
+
+        Returns
+        -------
+        str
+        """
         where = self.analysis + (f", {self.statistic}" if self.statistic
                                  else "")
         times = f" (x{self.count})" if self.count > 1 else ""
@@ -251,6 +271,20 @@ _MODEL_NAME = re.compile(r"model '([^']+)'")
 
 def describe_rdm(rdms, index, skip=("index",)):
     """Name one RDM of an RDMs object by its descriptors.
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs
+        The RDMs.
+    index : int
+        Which RDM.
+    skip : sequence of str
+        Descriptors left out.
+
+    Returns
+    -------
+    str
+        ``'name value, name value'`` over the RDM descriptors.
 
     Examples
     --------
@@ -308,11 +342,16 @@ class Notes:
             The RDMs a statistic is applied to in the block, so that
             warnings carrying RDM indices name them; None inside resampling
             loops, where indices refer to resampled sets.
+
+        Yields
+        ------
+        Notes
+            This object.
         """
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             yield self
-        skipped = {}
+        skipped = {}  # per-sample warnings of resampled sets, by class
         for item in caught:
             indices = getattr(item.message, "indices", None)
             if indices is not None and rdms is None:
@@ -331,6 +370,19 @@ class Notes:
     def add(self, analysis, statistic, category, text, rdms=None,
             indices=None):
         """Add one note (or count a repeat of the same one).
+
+        Parameters
+        ----------
+        analysis, statistic : str
+            Where it arose (``statistic`` may be None).
+        category : str
+            The warning class name.
+        text : str
+            The warning's text.
+        rdms : rsatoolbox.rdm.RDMs | None
+            The RDMs that ``indices`` refer to.
+        indices : list of int | None
+            The RDMs the warning concerns.
 
         Returns
         -------
@@ -381,6 +433,10 @@ class Notes:
         item : str | None
             A row's item (e.g. a model name): only notes naming it, or
             naming nothing.
+
+        Returns
+        -------
+        list of int
         """
         return [n.number for n in self.items
                 if n.analysis == analysis and n.statistic == statistic
@@ -389,7 +445,12 @@ class Notes:
                             or f" {item}" in r for r in n.rdms))]
 
     def lines(self):
-        """All notes, one line each, for the terminal."""
+        """All notes, one line each, for the terminal.
+
+        Returns
+        -------
+        list of str
+        """
         return [note.line() for note in self.items]
 
 

@@ -34,6 +34,7 @@ import functools
 import hashlib
 import json
 import os
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import resources
@@ -43,12 +44,13 @@ from rsatoolbox.rdm import RDMs
 
 from ._validation import check_int, check_option, check_rdms, check_real
 from .bridges.torch import _import_torch
+from .exceptions import TopoWarning
 from .statistics import rank_normalize, rgdm, rgtm
 
 __all__ = ["LAYERS", "load_simulation_rdms", "digit_stimuli",
            "make_network", "train_network", "simulate_layer_rdms",
            "add_rdm_noise", "default_cache_dir", "default_statistics",
-           "run_simulation", "SimulationResult"]
+           "run_simulation", "SimulationResult", "NOISE_LEVELS"]
 
 #: Names of the recorded layers of :func:`make_network`, input to output.
 LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "conv7",
@@ -725,7 +727,17 @@ class SimulationResult:
         return ax
 
 
-def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
+#: Noise levels of :func:`run_simulation`: the paper's k = 0..4 and beyond,
+#: until the layer RDMs' accuracy falls (around k = 10-100 on the shipped
+#: networks with the pooled SD).
+NOISE_LEVELS = (0, 1, 2, 3, 4, 10, 20, 30, 50, 100)
+
+#: Interval methods of :func:`run_simulation` (they need only the samples
+#: and the estimate, which the noise draws pool).
+_SIMULATION_INTERVALS = ("percentile", "basic", "bc")
+
+
+def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
                    n_bootstrap=100, random_state=None, n_jobs=1,
                    progress=False, *, fraction=0.1, reference="all", ci=0.95,
                    by="layer", across="seed", n_noise_draws=20,
@@ -747,7 +759,8 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
         Layer RDMs with RDM descriptors ``by`` and ``across``. None uses the
         shipped RDMs (:func:`load_simulation_rdms`).
     noise_levels : sequence of float
-        Noise levels k >= 0 (0-4 in the paper).
+        Noise levels k >= 0; default :data:`NOISE_LEVELS` (the paper's
+        0-4 and beyond, until the accuracy falls).
     statistics : dict of str to callable or None | None
         Statistics to compare, by name; None uses
         :func:`default_statistics` (RDM, rank RDM, one RGTM per regime,
@@ -776,8 +789,12 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
         Independent noise draws per level (at least 20 for a curve whose
         points are not dominated by the noise of one draw). Level 0 is
         computed once.
-    ci_method : {'percentile'}
-        Interval method, recorded in the result.
+    ci_method : {'percentile', 'basic', 'bc'}
+        Interval method of
+        :func:`rsatoolbox_topo._resampling.confidence_interval` over the
+        bootstrap samples pooled across noise draws, with the mean over
+        draws as the estimate (methods that need jackknife or unit values
+        do not apply to pooled draws); recorded in the result.
 
     Returns
     -------
@@ -801,8 +818,9 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
     """
     from tqdm.auto import tqdm
 
+    from ._resampling import confidence_interval, derive_seeds
     from ._validation import check_random_state
-    from .identification import _percentile_ci, bootstrap_identify
+    from .identification import bootstrap_identify
 
     if rdms is None:
         rdms = load_simulation_rdms()
@@ -815,10 +833,11 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
     statistics = _check_statistics(statistics)
     n_draws = check_int("n_noise_draws", n_noise_draws, low=1)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=1)
-    check_option("ci_method", ci_method, ("percentile",))
+    check_option("ci_method", ci_method, _SIMULATION_INTERVALS)
     rng = check_random_state(random_state)
-    noise_seeds = rng.integers(0, 2**63, size=(len(levels), n_draws))
-    boot_seeds = rng.integers(0, 2**63, size=n_draws)
+    noise_seeds = derive_seeds(rng, len(levels) * n_draws).reshape(
+        len(levels), n_draws)
+    boot_seeds = derive_seeds(rng, n_draws)
     # bootstrap samples per draw, in blocks: draw d gets sizes[d] of them
     sizes = np.diff(np.linspace(0, n_bootstrap, n_draws + 1).astype(int))
     names = list(statistics)
@@ -826,6 +845,7 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
     draw_acc = np.empty(shape + (n_draws,))
     samples = np.empty(shape + (n_bootstrap,))
     chance, noisy = None, None
+    warned = {}  # statistic -> [runs with package warnings, first text]
     bar = tqdm(total=len(levels) * n_draws, disable=not progress,
                desc="simulation", unit="draw")
     for i, level in enumerate(levels):
@@ -845,21 +865,44 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
                                             statistics[name])
                     draw_acc[i, j, d], chance = point.accuracy, point.chance
                     continue
-                boot = bootstrap_identify(
-                    noisy, by, across, statistics[name],
-                    n_bootstrap=int(sizes[d]), ci=ci,
-                    random_state=int(boot_seeds[d]), n_jobs=n_jobs)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", TopoWarning)
+                    boot = bootstrap_identify(
+                        noisy, by, across, statistics[name],
+                        n_bootstrap=int(sizes[d]), ci=ci,
+                        random_state=int(boot_seeds[d]), n_jobs=n_jobs)
+                _pass_on(caught, warned, name)
                 draw_acc[i, j, d], chance = boot.accuracy, boot.chance
                 samples[i, j, start:start + sizes[d]] = boot.samples
             bar.update(1)
     bar.close()
-    low, high = _percentile_ci(np.moveaxis(samples, -1, 0), ci)
+    for name, (count, text) in warned.items():
+        warnings.warn(
+            f"{name}: package warnings in {count} of "
+            f"{len(levels) * n_draws} (noise level, draw) runs of the "
+            f"bootstrap, e.g. {text}", TopoWarning, stacklevel=2)
+    accuracy = draw_acc.mean(axis=-1)
+    low, high = confidence_interval(np.moveaxis(samples, -1, 0), accuracy,
+                                    level=ci, method=ci_method)
     return SimulationResult(
         noise_levels=levels, statistics=names,
-        accuracy=draw_acc.mean(axis=-1), ci_low=low, ci_high=high,
+        accuracy=accuracy, ci_low=low, ci_high=high,
         samples=samples, chance=float(chance), ci_level=float(ci),
         fraction=float(fraction), draw_accuracy=draw_acc,
         reference=reference, ci_method=ci_method)
+
+
+def _pass_on(caught, warned, name):
+    """Count package warnings per statistic (one summary at the end);
+    re-issue any other warning."""
+    package = [w for w in caught if issubclass(w.category, TopoWarning)]
+    for w in caught:
+        if not issubclass(w.category, TopoWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename,
+                                   w.lineno)
+    if package:
+        count, text = warned.get(name, (0, str(package[0].message)))
+        warned[name] = (count + 1, text)
 
 
 def _identify_point(rdms, by, across, statistic):
