@@ -363,7 +363,8 @@ def cells_credit(raw, m, w, lowers, uppers, ties="split"):
         tl = q_all[:, q_index[k]]
         tu = q_all[:, q_index[n_cells + k]]
         width = tu - tl
-        binary = np.flatnonzero(width <= 0)
+        # RDMs without order (degenerate) are 0.5 whatever the cell.
+        binary = np.flatnonzero((width <= 0) & ~sr.degenerate)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             inv = 1.0 / np.where(width <= 0, 1.0, width)
             inv32 = inv.astype(np.float32)[:, None]
@@ -406,12 +407,11 @@ def cells_credit(raw, m, w, lowers, uppers, ties="split"):
     return credit, n_ties
 
 
-# Unit roundoff of float32 and float64.
+# Unit roundoff of float32.
 _U32 = 2.0 ** -24
-_U64 = 2.0 ** -53
 # Per-entry error of a binary cell's float32 value over sqrt(w): only the
-# product by the rounded sqrt(w) (see _float32_decisions).
-_ETA_BINARY = 2.01 * _U32 * 0.5
+# product of +-1/2 by the rounded sqrt(w) (see _float32_decisions).
+_ETA_BINARY = 1.01 * _U32
 # Margin, relative and in units of sqrt(total weight), beyond the proven
 # float32 error: covers identify's own float64 rounding and its 1e-12
 # relative tie tolerance (see _float32_decisions).
@@ -429,7 +429,8 @@ def _transform32(ranks32, inv32, off32, binary, degenerate, sqrtw, out):
 
     The same transform as :func:`rsatoolbox_topo.statistics.rgtm` (linear
     between the thresholds, 0.5 for RDMs without order information),
-    shifted by 0.5. Rows of binary cells are overwritten by the caller.
+    shifted by 0.5. Rows of binary cells (``binary``, never degenerate)
+    are overwritten by the caller.
     """
     np.multiply(ranks32, inv32, out=out)
     np.subtract(out, off32, out=out)
