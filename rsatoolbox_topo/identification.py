@@ -27,9 +27,7 @@ accuracy silently depends on which RDM had gaps.
 """
 
 import functools
-import inspect
 import json
-import os
 import pathlib
 import warnings
 from copy import deepcopy
@@ -41,11 +39,15 @@ from rsatoolbox.rdm import RDMs
 from rsatoolbox.rdm import compare as _rsa_compare
 
 from . import _fast_identification as _fast
-from ._validation import check_int, check_option, check_rdms, check_real
+from . import _resampling
+from ._parallel import chunk_bounds, limit_blas_threads, run_tasks
+from ._validation import check_int, check_n_jobs, check_option, check_progress
+from ._validation import check_rdms, check_real
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
-from .statistics import REGIMES, rank_normalize, regime, rgdm, rgtm
+from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
+                         rgtm)
 
 __all__ = ["identify", "bootstrap_identify", "threshold_map",
            "nested_threshold_cv", "compare_regimes", "IdentificationResult",
@@ -155,14 +157,13 @@ def _new_rdms(rdms, vectors):
 
 
 def _check_statistic(statistic):
-    if statistic is not None and not callable(statistic):
-        raise TypeError(
-            "The 'statistic' parameter must be None or a callable mapping "
-            f"RDMs to RDMs (e.g. rgtm). Got {statistic!r} instead.")
+    """The one statistic type (see :func:`statistics.as_statistic`)."""
+    return as_statistic(statistic)
 
 
 def _apply_statistic(rdms, vectors, statistic):
     """Apply ``statistic`` to a copy of ``rdms`` carrying ``vectors``."""
+    statistic = as_statistic(statistic)
     if statistic is None:
         return vectors
     if not vectors.flags.writeable:
@@ -181,8 +182,11 @@ def _apply_statistic(rdms, vectors, statistic):
 
 
 def _statistic_label(statistic):
+    statistic = as_statistic(statistic)
     if statistic is None:
         return "none"
+    if isinstance(statistic, TopoStatistic):
+        return statistic.label
     if isinstance(statistic, functools.partial):
         args = [repr(a) for a in statistic.args]
         args += [f"{k}={v!r}" for k, v in statistic.keywords.items()]
@@ -192,24 +196,7 @@ def _statistic_label(statistic):
 
 def _rgtm_cell(statistic):
     """(lower, upper) when ``statistic`` is a plain rank/quantile RGTM."""
-    if statistic is rank_normalize:
-        return 0.0, 1.0
-    if statistic is rgtm:
-        return 0.2, 0.8
-    if not isinstance(statistic, functools.partial) or statistic.func is not \
-            rgtm:
-        return None
-    try:
-        bound = inspect.signature(rgtm).bind(None, *statistic.args,
-                                             **statistic.keywords)
-    except TypeError:
-        return None
-    bound.apply_defaults()
-    params = bound.arguments
-    if (params["normalize"], params["thresholds"], params["shape"]) != \
-            ("rank", "quantile", "linear"):
-        return None
-    return float(params["lower"]), float(params["upper"])
+    return getattr(as_statistic(statistic), "rgtm_cell", None)
 
 
 def _compare(a, b, method):
@@ -224,14 +211,8 @@ def _check_common(method, ties=None):
 
 def _check_run(n_bootstrap, n_jobs, progress, low=1):
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, low)
-    n_jobs = check_int("n_jobs", n_jobs)
-    if n_jobs == 0 or n_jobs < -1:
-        raise ValueError("The 'n_jobs' parameter must be a positive integer "
-                         f"or -1. Got {n_jobs!r} instead.")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError("The 'progress' parameter must be True or False. "
-                        f"Got {progress!r} instead.")
-    return n_bootstrap, n_jobs
+    check_progress(progress)
+    return n_bootstrap, check_n_jobs(n_jobs)
 
 
 # ------------------------------------------------------------ saving
@@ -509,7 +490,7 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     >>> result.chance
     0.25
     """
-    _check_statistic(statistic)
+    statistic = _check_statistic(statistic)
     _check_common(method, ties)
     vectors, classes, individuals, grid = _prepare(rdms, by, across)
     vectors, valid = _drop_missing(vectors)
@@ -536,15 +517,6 @@ def _identify_arrays(T, w, classes, individuals, method, ties, label):
 
 
 # ------------------------------------------------------------ bootstrap
-def _percentile_ci(samples, ci, axis=0):
-    alpha = (1.0 - ci) / 2.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low = np.nanpercentile(samples, 100 * alpha, axis=axis)
-        high = np.nanpercentile(samples, 100 * (1 - alpha), axis=axis)
-    return low, high
-
-
 class _Data:
     """Validated arrays shared by the bootstrap functions.
 
@@ -577,24 +549,11 @@ def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties):
     """Accuracies (n_samples, n_cells) of RGTM cells on bootstrap samples."""
     out = np.empty((len(mult), len(lowers)))
     n_cond = draws.shape[1]
-    with _one_blas_thread():
+    with limit_blas_threads():
         for b, (m, d) in enumerate(zip(mult, draws)):
             w = _fast.pair_weights(np.bincount(d, minlength=n_cond)) * valid
             out[b] = _cells_accuracy(raw, m, w, lowers, uppers, ties)
     return out
-
-
-def _one_blas_thread():
-    """Limit BLAS to one thread: the products of the fast engine are small,
-    and several BLAS threads per process only wait for each other (about 3x
-    the CPU time on a shared machine). Parallelism comes from ``n_jobs``."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
@@ -668,33 +627,13 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
     """Run ``function(mult_chunk, draws_chunk)`` over chunks of samples.
 
     The samples are drawn before (in the parent), so the result is the same
-    whatever ``n_jobs`` is.
+    whatever ``n_jobs`` or the joblib backend is.
     """
-    from tqdm.auto import tqdm
-
-    n = len(mult)
-    n_workers = 1 if n_jobs == 1 else (n_jobs if n_jobs > 0 else
-                                       max(1, os.cpu_count() or 1))
-    n_chunks = min(n, max(1, n_workers * 8) if n_workers > 1 else
-                   min(n, 50))
-    bounds = np.linspace(0, n, n_chunks + 1).astype(int)
-    chunks = [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    bar = tqdm(total=n, desc=desc, disable=not progress, unit="sample")
-    results = []
-    if n_workers == 1:
-        for a, b in chunks:
-            results.append(function(mult[a:b], draws[a:b]))
-            bar.update(b - a)
-    else:
-        from joblib import Parallel, delayed
-
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-        for (a, b), res in zip(chunks, parallel(
-                delayed(function)(mult[a:b], draws[a:b]) for a, b in chunks)):
-            results.append(res)
-            bar.update(b - a)
-    bar.close()
-    return np.concatenate(results, axis=0)
+    bounds = chunk_bounds(len(mult), n_jobs, min_chunks=min(len(mult), 50))
+    out = run_tasks(function, [(mult[a:b], draws[a:b]) for a, b in bounds],
+                    n_jobs=n_jobs, progress=progress, desc=desc,
+                    unit="sample", sizes=[b - a for a, b in bounds])
+    return np.concatenate(out, axis=0)
 
 
 @dataclass(eq=False)
@@ -763,8 +702,8 @@ class BootstrapResult(_Saveable):
 
 
 def _draw(data, n_bootstrap, random_state):
-    return _fast.draw_samples(_rng(random_state), data.n_ind, data.n_cond,
-                              n_bootstrap)
+    return _resampling.draw_two_factor(_rng(random_state), data.n_ind,
+                                       data.n_cond, n_bootstrap)
 
 
 def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
@@ -818,7 +757,7 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     >>> len(boot.samples)
     20
     """
-    _check_statistic(statistic)
+    statistic = _check_statistic(statistic)
     _check_common(method, ties)
     ci = check_real("ci", ci, 0.0, 1.0)
     if not 0 < ci < 1:
@@ -841,7 +780,7 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     samples = out[:, 0]
     if out.shape[1] > 1:
         _warn_samples(out[:, -1], n_bootstrap)
-    low, high = _percentile_ci(samples, ci)
+    low, high = _resampling.confidence_interval(samples, level=ci)
     return BootstrapResult(
         accuracy=point.accuracy, samples=samples, ci=(float(low), float(high)),
         ci_level=ci, chance=point.chance, individual_counts=mult,
@@ -875,7 +814,7 @@ def _cell_credit(data, m, lowers, uppers, method, ties):
     """
     w = data.valid.astype(np.float64)
     if method == "euclidean":
-        with _one_blas_thread():
+        with limit_blas_threads():
             return _fast.cells_credit(data.raw, m, w, lowers, uppers,
                                       ties)[0]
     from . import _ranking
@@ -1176,7 +1115,7 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
         samples = np.full((n_bootstrap,) + shape, np.nan)
         samples[:, i[boot_idx], j[boot_idx]] = acc
         ci_low, ci_high = np.full(shape, np.nan), np.full(shape, np.nan)
-        low, high = _percentile_ci(acc, ci)
+        low, high = _resampling.confidence_interval(acc, level=ci)
         ci_low[i[boot_idx], j[boot_idx]] = low
         ci_high[i[boot_idx], j[boot_idx]] = high
     return ThresholdMap(lowers=grid.copy(), uppers=grid.copy(),
@@ -1559,9 +1498,9 @@ def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
     cells = _bootstrap_cells(data, lowers, uppers, method, ties, n_bootstrap,
                              rng, n_jobs, progress)
     samples = cells @ member.T
-    low, high = _percentile_ci(samples, ci)
+    low, high = _resampling.confidence_interval(samples, level=ci)
     diff_samples = samples - samples[:, -1:]
-    d_low, d_high = _percentile_ci(diff_samples, ci)
+    d_low, d_high = _resampling.confidence_interval(diff_samples, level=ci)
     return RegimeComparison(
         names=names, accuracy=point, samples=samples, ci_low=low,
         ci_high=high, diff=point - point[-1], diff_ci_low=d_low,
