@@ -27,7 +27,6 @@ accuracy silently depends on which RDM had gaps.
 """
 
 import functools
-import inspect
 import json
 import pathlib
 import warnings
@@ -47,7 +46,8 @@ from ._validation import check_rdms, check_real
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
-from .statistics import REGIMES, rank_normalize, regime, rgdm, rgtm
+from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
+                         rgtm)
 
 __all__ = ["identify", "bootstrap_identify", "threshold_map",
            "nested_threshold_cv", "compare_regimes", "compare_statistics",
@@ -155,14 +155,13 @@ def _new_rdms(rdms, vectors):
 
 
 def _check_statistic(statistic):
-    if statistic is not None and not callable(statistic):
-        raise TypeError(
-            "The 'statistic' parameter must be None or a callable mapping "
-            f"RDMs to RDMs (e.g. rgtm). Got {statistic!r} instead.")
+    """The one statistic type (see :func:`statistics.as_statistic`)."""
+    return as_statistic(statistic)
 
 
 def _apply_statistic(rdms, vectors, statistic):
     """Apply ``statistic`` to a copy of ``rdms`` carrying ``vectors``."""
+    statistic = as_statistic(statistic)
     if statistic is None:
         return vectors
     out = statistic(_new_rdms(rdms, vectors))
@@ -177,8 +176,11 @@ def _apply_statistic(rdms, vectors, statistic):
 
 
 def _statistic_label(statistic):
+    statistic = as_statistic(statistic)
     if statistic is None:
         return "none"
+    if isinstance(statistic, TopoStatistic):
+        return statistic.label
     if isinstance(statistic, functools.partial):
         args = [repr(a) for a in statistic.args]
         args += [f"{k}={v!r}" for k, v in statistic.keywords.items()]
@@ -188,24 +190,7 @@ def _statistic_label(statistic):
 
 def _rgtm_cell(statistic):
     """(lower, upper) when ``statistic`` is a plain rank/quantile RGTM."""
-    if statistic is rank_normalize:
-        return 0.0, 1.0
-    if statistic is rgtm:
-        return 0.2, 0.8
-    if not isinstance(statistic, functools.partial) or statistic.func is not \
-            rgtm:
-        return None
-    try:
-        bound = inspect.signature(rgtm).bind(None, *statistic.args,
-                                             **statistic.keywords)
-    except TypeError:
-        return None
-    bound.apply_defaults()
-    params = bound.arguments
-    if (params["normalize"], params["thresholds"], params["shape"]) != \
-            ("rank", "quantile", "linear"):
-        return None
-    return float(params["lower"]), float(params["upper"])
+    return getattr(as_statistic(statistic), "rgtm_cell", None)
 
 
 def _compare(a, b, method):
@@ -493,7 +478,7 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     >>> result.chance
     0.25
     """
-    _check_statistic(statistic)
+    statistic = _check_statistic(statistic)
     _check_common(method, ties)
     vectors, classes, individuals, grid = _prepare(rdms, by, across)
     vectors, valid = _drop_missing(vectors)
@@ -1031,7 +1016,7 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     >>> len(boot.samples), boot.ci_method
     (20, 'percentile')
     """
-    _check_statistic(statistic)
+    statistic = _check_statistic(statistic)
     _check_common(method, ties)
     ci = _check_ci(ci, ci_method)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
