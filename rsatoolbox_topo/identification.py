@@ -89,7 +89,9 @@ def _prepare(rdms, by, across):
     Raises for fewer than 2 classes or individuals, a class missing in an
     individual, or a (class, individual) pair given twice.
     """
-    vectors = check_rdms(rdms).astype(np.float64)
+    # A read-only view where the dissimilarities are float64 already: no
+    # copy of a large stack, and nothing can write into the caller's data.
+    vectors = np.asarray(check_rdms(rdms, copy=False), dtype=np.float64)
     _check_descriptor(rdms, "by", by)
     _check_descriptor(rdms, "across", across)
     if by == across:
@@ -164,6 +166,10 @@ def _apply_statistic(rdms, vectors, statistic):
     statistic = as_statistic(statistic)
     if statistic is None:
         return vectors
+    if not vectors.flags.writeable:
+        # The statistic gets its own copy: one that works in place (as
+        # rsatoolbox's transforms do) must not reach the caller's data.
+        vectors = np.array(vectors)
     out = statistic(_new_rdms(rdms, vectors))
     if not isinstance(out, RDMs) or out.n_rdm != len(vectors):
         raise TypeError(
@@ -466,6 +472,12 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     Pairs of conditions missing (NaN) in any RDM are left out of all RDMs,
     before the statistic, with a :class:`MissingPairsWarning`.
 
+    The values are scaled by a power of two before any square (exact in
+    floating point), so the result does not depend on a common scale of
+    the RDMs within the float range. Besides its input (and the
+    statistic's output), ``identify`` holds one stack of class centroids
+    and a few arrays of that size at a time.
+
     Examples
     --------
     Which subject does each session's human-IT RDM come from, given the
@@ -483,10 +495,12 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     vectors, classes, individuals, grid = _prepare(rdms, by, across)
     vectors, valid = _drop_missing(vectors)
     values = _apply_statistic(rdms, vectors, statistic)
+    del vectors
     values, valid = _drop_missing(values, "output of the 'statistic'")
-    return _identify_arrays(values[grid], valid.astype(np.float64), classes,
-                            individuals, method, ties,
-                            _statistic_label(statistic))
+    # The (individual, class, pair) stack is read row by row, not copied.
+    return _identify_arrays(_fast.RowStack(values, grid),
+                            valid.astype(np.float64), classes, individuals,
+                            method, ties, _statistic_label(statistic))
 
 
 def _identify_arrays(T, w, classes, individuals, method, ties, label):

@@ -54,7 +54,8 @@ def literal_accuracy(rdms, by, across, mult, draws, lower, upper):
     Copies individuals as drawn, builds each resampled RDM from the square
     matrix (pairs of one condition drawn twice dropped), applies rgtm and
     runs leave-one-individual-out with sklearn's NearestCentroid, removing
-    all copies of the held-out individual from the training set.
+    all copies of the held-out individual from the training set; a held-out
+    RDM equally near k centroids (within 1e-12) counts 1/k.
     """
     cls = np.array(rdms.rdm_descriptors[by])
     ind = np.array(rdms.rdm_descriptors[across])
@@ -79,7 +80,12 @@ def literal_accuracy(rdms, by, across, mult, draws, lower, upper):
         if not test.any():
             continue
         model = NearestCentroid().fit(X[~test], y[~test])
-        hits.extend(model.predict(X[test]) == y[test])
+        # sklearn breaks ties by class order; identification splits them.
+        d = np.sqrt(((X[test][:, None] - model.centroids_[None]) ** 2)
+                    .sum(axis=2))
+        tied = d <= d.min(axis=1, keepdims=True) * (1 + 1e-12)
+        own = model.classes_[None, :] == y[test][:, None]
+        hits.extend((tied & own).sum(axis=1) / tied.sum(axis=1))
     return np.mean(hits)
 
 
