@@ -118,6 +118,18 @@ def check_random_state(random_state):
         f"numpy.random.Generator. Got {random_state!r} instead.")
 
 
+def plain_value(value):
+    """numpy scalars, 0-d arrays and bytes (as read back from hdf5) -> Python
+    values; anything else unchanged."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def check_n_jobs(n_jobs, *, allow_none=False):
     """Return ``n_jobs`` if it is a positive int or -1 (all cores).
 

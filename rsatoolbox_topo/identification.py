@@ -27,7 +27,6 @@ accuracy silently depends on which RDM had gaps.
 """
 
 import functools
-import inspect
 import json
 import pathlib
 import warnings
@@ -48,7 +47,8 @@ from ._validation import check_rdms, check_real
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
-from .statistics import REGIMES, rank_normalize, regime, rgdm, rgtm
+from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
+                         rgtm)
 
 __all__ = ["identify", "bootstrap_identify", "threshold_map",
            "nested_threshold_cv", "compare_regimes", "IdentificationResult",
@@ -94,7 +94,9 @@ def _prepare(rdms, by, across):
     Raises for fewer than 2 classes or individuals, a class missing in an
     individual, or a (class, individual) pair given twice.
     """
-    vectors = check_rdms(rdms).astype(np.float64)
+    # A read-only view where the dissimilarities are float64 already: no
+    # copy of a large stack, and nothing can write into the caller's data.
+    vectors = np.asarray(check_rdms(rdms, copy=False), dtype=np.float64)
     _check_descriptor(rdms, "by", by)
     _check_descriptor(rdms, "across", across)
     if by == across:
@@ -160,16 +162,19 @@ def _new_rdms(rdms, vectors):
 
 
 def _check_statistic(statistic):
-    if statistic is not None and not callable(statistic):
-        raise TypeError(
-            "The 'statistic' parameter must be None or a callable mapping "
-            f"RDMs to RDMs (e.g. rgtm). Got {statistic!r} instead.")
+    """The one statistic type (see :func:`statistics.as_statistic`)."""
+    return as_statistic(statistic)
 
 
 def _apply_statistic(rdms, vectors, statistic):
     """Apply ``statistic`` to a copy of ``rdms`` carrying ``vectors``."""
+    statistic = as_statistic(statistic)
     if statistic is None:
         return vectors
+    if not vectors.flags.writeable:
+        # The statistic gets its own copy: one that works in place (as
+        # rsatoolbox's transforms do) must not reach the caller's data.
+        vectors = np.array(vectors)
     out = statistic(_new_rdms(rdms, vectors))
     if not isinstance(out, RDMs) or out.n_rdm != len(vectors):
         raise TypeError(
@@ -182,8 +187,11 @@ def _apply_statistic(rdms, vectors, statistic):
 
 
 def _statistic_label(statistic):
+    statistic = as_statistic(statistic)
     if statistic is None:
         return "none"
+    if isinstance(statistic, TopoStatistic):
+        return statistic.label
     if isinstance(statistic, functools.partial):
         args = [repr(a) for a in statistic.args]
         args += [f"{k}={v!r}" for k, v in statistic.keywords.items()]
@@ -193,24 +201,7 @@ def _statistic_label(statistic):
 
 def _rgtm_cell(statistic):
     """(lower, upper) when ``statistic`` is a plain rank/quantile RGTM."""
-    if statistic is rank_normalize:
-        return 0.0, 1.0
-    if statistic is rgtm:
-        return 0.2, 0.8
-    if not isinstance(statistic, functools.partial) or statistic.func is not \
-            rgtm:
-        return None
-    try:
-        bound = inspect.signature(rgtm).bind(None, *statistic.args,
-                                             **statistic.keywords)
-    except TypeError:
-        return None
-    bound.apply_defaults()
-    params = bound.arguments
-    if (params["normalize"], params["thresholds"], params["shape"]) != \
-            ("rank", "quantile", "linear"):
-        return None
-    return float(params["lower"]), float(params["upper"])
+    return getattr(as_statistic(statistic), "rgtm_cell", None)
 
 
 def _compare(a, b, method):
@@ -514,6 +505,12 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     Pairs of conditions missing (NaN) in any RDM are left out of all RDMs,
     before the statistic, with a :class:`MissingPairsWarning`.
 
+    The values are scaled by a power of two before any square (exact in
+    floating point), so the result does not depend on a common scale of
+    the RDMs within the float range. Besides its input (and the
+    statistic's output), ``identify`` holds one stack of class centroids
+    and a few arrays of that size at a time.
+
     Examples
     --------
     Which subject does each session's human-IT RDM come from, given the
@@ -526,16 +523,17 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     >>> result.chance
     0.25
     """
-    _check_statistic(statistic)
     _check_common(method, ties, topology=True)
-    statistic = _topology_statistic(statistic, method)
+    statistic = _check_statistic(_topology_statistic(statistic, method))
     vectors, classes, individuals, grid = _prepare(rdms, by, across)
     vectors, valid = _drop_missing(vectors)
     values = _apply_statistic(rdms, vectors, statistic)
+    del vectors
     values, valid = _drop_missing(values, "output of the 'statistic'")
-    return _identify_arrays(values[grid], valid.astype(np.float64), classes,
-                            individuals, method, ties,
-                            _statistic_label(statistic))
+    # The (individual, class, pair) stack is read row by row, not copied.
+    return _identify_arrays(_fast.RowStack(values, grid),
+                            valid.astype(np.float64), classes, individuals,
+                            method, ties, _statistic_label(statistic))
 
 
 def _identify_arrays(T, w, classes, individuals, method, ties, label):
@@ -795,9 +793,8 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     >>> len(boot.samples)
     20
     """
-    _check_statistic(statistic)
     _check_common(method, ties, topology=True)
-    statistic = _topology_statistic(statistic, method)
+    statistic = _check_statistic(_topology_statistic(statistic, method))
     if n_bootstrap is None:
         n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if method in _topology.METHODS \
             else _N_BOOTSTRAP

@@ -1385,18 +1385,11 @@ def _fast_kind(statistic):
     """'identity', 'rank' or ('rgtm', lower, upper); None if not fast."""
     if statistic is None:
         return "identity"
-    if not isinstance(statistic, TopoStatistic):
+    if not isinstance(statistic, TopoStatistic) or statistic.rgtm_cell is None:
         return None
     if statistic.name == "rank_normalize":
         return "rank"
-    if statistic.name != "rgtm":
-        return None
-    p = statistic.params
-    if p.get("normalize", "rank") != "rank" \
-            or p.get("thresholds", "quantile") != "quantile" \
-            or p.get("shape", "linear") != "linear":
-        return None
-    return ("rgtm", float(p.get("lower", 0.2)), float(p.get("upper", 0.8)))
+    return ("rgtm",) + statistic.rgtm_cell
 
 
 def _fast_spec(sides, thetas, raws, data, method, nc_stat):
