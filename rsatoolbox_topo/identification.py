@@ -227,7 +227,7 @@ def _check_common(method, ties=None, topology=False):
 def _topology_statistic(statistic, method):
     """Topological comparators use rank-normalised RDMs by default."""
     if statistic is None and method in _topology.METHODS:
-        return rank_normalize
+        return "rank_normalize"
     return statistic
 
 
