@@ -30,7 +30,8 @@ import numpy as np
 
 import rsatoolbox_topo
 from rsatoolbox_topo import _fast_identification as new_engine
-from rsatoolbox_topo.identification import _Data, _one_blas_thread
+from rsatoolbox_topo._parallel import limit_blas_threads
+from rsatoolbox_topo.identification import _Data
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_identification import N_COND, N_IND, make_rdms  # noqa: E402
@@ -77,7 +78,7 @@ def main(argv=None):
           f"load average before {os.getloadavg()}")
     times = {"old": [], "new": []}
     differ = 0
-    with _one_blas_thread():
+    with limit_blas_threads():
         for b in range(args.n_bootstrap):
             w = new_engine.pair_weights(
                 np.bincount(draws[b], minlength=N_COND)) * data.valid
