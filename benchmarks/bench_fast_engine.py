@@ -31,6 +31,7 @@ import numpy as np
 import rsatoolbox_topo
 from rsatoolbox_topo import _fast_identification as new_engine
 from rsatoolbox_topo._parallel import limit_blas_threads
+from rsatoolbox_topo._resampling import draw_two_factor
 from rsatoolbox_topo.identification import _Data
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -71,8 +72,8 @@ def main(argv=None):
     data = _Data(make_rdms(args.seed), "layer", "seed")
     i, j = np.triu_indices(21)
     lowers, uppers = i / 20, j / 20
-    mult, draws = new_engine.draw_samples(np.random.default_rng(args.seed),
-                                          N_IND, N_COND, args.n_bootstrap)
+    mult, draws = draw_two_factor(np.random.default_rng(args.seed), N_IND,
+                                  N_COND, args.n_bootstrap)
     print(f"{rsatoolbox_topo.__file__}; old engine from {args.old}; "
           f"{args.n_bootstrap} samples x {len(lowers)} cells; "
           f"load average before {os.getloadavg()}")
