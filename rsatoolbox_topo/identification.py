@@ -40,6 +40,7 @@ from rsatoolbox.rdm import compare as _rsa_compare
 
 from . import _fast_identification as _fast
 from . import _resampling
+from . import topology as _topology
 from ._parallel import chunk_bounds, limit_blas_threads, run_tasks
 from ._validation import check_int, check_n_jobs, check_option, check_progress
 from ._validation import check_rdms, check_real
@@ -55,7 +56,11 @@ __all__ = ["identify", "bootstrap_identify", "threshold_map",
            "NestedCVResult", "RegimeComparison", "StatisticsComparison"]
 
 _METHODS = ("euclidean", "cosine", "corr", "rho-a", "tau-a", "corr_cov",
-            "cosine_cov")
+            "cosine_cov") + _topology.METHODS
+# Bootstrap samples by default: persistent homology costs about 1000 times
+# the Euclidean comparison, so the topological comparators default to 100.
+_N_BOOTSTRAP = 1000
+_N_BOOTSTRAP_TOPOLOGY = 100
 _TIES = ("split", "report")
 _MAP_STATISTICS = ("rgtm", "rgdm")
 RANK_RDM = "rank RDM"
@@ -200,13 +205,30 @@ def _rgtm_cell(statistic):
 
 
 def _compare(a, b, method):
+    if method in _topology.METHODS:
+        # similarity = -RTD (or -label-free distance): higher is closer
+        return -_topology._distance_matrix(a, b, method)
     return _rsa_compare(RDMs(a), RDMs(b), method=method)
 
 
-def _check_common(method, ties=None):
+def _check_common(method, ties=None, topology=False):
     check_option("method", method, _METHODS)
+    if method in _topology.METHODS and not topology:
+        raise ValueError(
+            f"The 'method' parameter {method!r} (persistent homology) is "
+            "available in identify and bootstrap_identify only: a map or "
+            "regime comparison repeats one identification per (lower, "
+            "upper) cell, about 231 times the cost of identify. Got "
+            f"method={method!r} here.")
     if ties is not None:
         check_option("ties", ties, _TIES)
+
+
+def _topology_statistic(statistic, method):
+    """Topological comparators use rank-normalised RDMs by default."""
+    if statistic is None and method in _topology.METHODS:
+        return "rank_normalize"
+    return statistic
 
 
 def _check_run(n_bootstrap, n_jobs, progress, low=1):
@@ -308,7 +330,9 @@ def _summary_stats(credit, dist, n_tied, m, method):
     false_alarm = confusion.sum(axis=0) - np.diagonal(confusion)
     specificity = 1.0 - false_alarm / (total * (n_class - 1))
     dist = dist[m > 0]
-    if method != "euclidean":
+    if method in _topology.METHODS:
+        dist = -dist
+    elif method != "euclidean":
         dist = 1.0 - dist
     eye = np.eye(n_class, dtype=bool)
     within = np.nanmean(dist[:, eye])
@@ -451,10 +475,19 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
         lower=0.4, upper=0.6)``; it must act on each RDM separately. None
         uses the dissimilarities as they are.
     method : {'euclidean', 'cosine', 'corr', 'rho-a', 'tau-a', 'corr_cov', \
-'cosine_cov'}
+'cosine_cov', 'rtd', 'rtd-h2', 'labelfree-bottleneck', \
+'labelfree-wasserstein'}
         'euclidean' (the authors' choice) assigns to the nearest centroid;
-        the others are rsatoolbox comparators and assign to the most
-        similar centroid.
+        the rsatoolbox comparators assign to the most similar centroid.
+        'rtd' and 'rtd-h2' assign to the centroid at the smallest
+        Representation Topology Divergence (H1 or H2, symmetric,
+        rank-normalised; :func:`~rsatoolbox_topo.topology.rtd`), the
+        'labelfree-*' baselines to the centroid whose H1 persistence
+        diagram is nearest (:func:`~rsatoolbox_topo.topology.
+        labelfree_distance`); all four need the ``topology`` extra, and
+        with ``statistic=None`` the centroids are class means of the
+        rank-normalised RDMs. Their ``distances`` are similarities
+        ``-RTD`` (or minus the diagram distance).
     ties : {'split', 'report'}
         A held-out RDM equally close to ``k`` centroids (up to rounding,
         e.g. when a statistic collapses all RDMs to the same values):
@@ -490,8 +523,8 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     >>> result.chance
     0.25
     """
-    statistic = _check_statistic(statistic)
-    _check_common(method, ties)
+    _check_common(method, ties, topology=True)
+    statistic = _check_statistic(_topology_statistic(statistic, method))
     vectors, classes, individuals, grid = _prepare(rdms, by, across)
     vectors, valid = _drop_missing(vectors)
     values = _apply_statistic(rdms, vectors, statistic)
@@ -966,7 +999,7 @@ class BootstrapResult(_Saveable, _Intervals):
 
 
 def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
-                       n_bootstrap=1000, ci=0.95, random_state=None,
+                       n_bootstrap=None, ci=0.95, random_state=None,
                        n_jobs=1, progress=False, ties="split", *,
                        ci_method="percentile"):
     """Two-factor bootstrap of the identification accuracy.
@@ -982,8 +1015,11 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     ----------
     rdms, by, across, statistic, method, ties
         As in :func:`identify`.
-    n_bootstrap : int
-        Number of bootstrap samples.
+    n_bootstrap : int | None
+        Number of bootstrap samples; None: 1000, or 100 for the
+        topological methods ('rtd', 'rtd-h2', 'labelfree-*'), whose
+        identification of 100 RDMs of 100 conditions costs about 30 s per
+        sample on one core.
     ci : float
         Level of the interval, in (0, 1).
     random_state : int | numpy.random.Generator | None
@@ -1030,8 +1066,11 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     >>> len(boot.samples), boot.ci_method
     (20, 'percentile')
     """
-    statistic = _check_statistic(statistic)
-    _check_common(method, ties)
+    _check_common(method, ties, topology=True)
+    statistic = _check_statistic(_topology_statistic(statistic, method))
+    if n_bootstrap is None:
+        n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if method in _topology.METHODS \
+            else _N_BOOTSTRAP
     ci = _check_ci(ci, ci_method)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
     point = identify(rdms, by, across, statistic, method, ties)
@@ -1795,9 +1834,10 @@ one_factor_individuals, one_factor_conditions : ndarray | None
 
 def _named_statistics(statistics):
     if isinstance(statistics, dict):
-        names, values = list(statistics), list(statistics.values())
+        names = list(statistics)
+        values = [_check_statistic(v) for v in statistics.values()]
     elif isinstance(statistics, (list, tuple)):
-        values = list(statistics)
+        values = [_check_statistic(v) for v in statistics]
         names = [_statistic_label(v) for v in values]
     else:
         raise TypeError(
@@ -1807,8 +1847,6 @@ def _named_statistics(statistics):
         raise ValueError(
             "The 'statistics' parameter must hold at least 2 statistics with "
             f"distinct names (use a dict to name them). Got {names!r}.")
-    for value in values:
-        _check_statistic(value)
     return [str(n) for n in names], values
 
 
