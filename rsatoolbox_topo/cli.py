@@ -132,11 +132,15 @@ def _common(parser, default_out, default_bootstrap):
         "--n-jobs", type=_n_jobs, default=1, metavar="N",
         help="parallel worker processes, -1 for all cores (default 1); "
              "results do not depend on it, e.g. --n-jobs 2")
+    from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
+
+    default_text = default_bootstrap or \
+        f"{_N_BOOTSTRAP}, or {_N_BOOTSTRAP_TOPOLOGY} with a topological --method"
     group.add_argument(
         "--n-bootstrap", type=_positive_int, default=default_bootstrap,
         metavar="N",
         help=f"bootstrap samples (of individuals and conditions) for the "
-             f"confidence intervals (default {default_bootstrap}), e.g. "
+             f"confidence intervals (default {default_text}), e.g. "
              f"--n-bootstrap 1000")
     group.add_argument(
         "--ci", type=_fraction, default=0.95, metavar="LEVEL",
@@ -299,6 +303,19 @@ def build_parser():
         "--across", required=True, metavar="LABEL",
         help="label of the groups left out in turn, e.g. --across subject")
     _statistic_option(analysis)
+    from .identification import _METHODS as _IDENTIFY_METHODS
+
+    analysis.add_argument(
+        "--method", default="euclidean", metavar="METHOD",
+        type=_argument_type(str, lambda v: v in _IDENTIFY_METHODS,
+                            "be one of " + ", ".join(_IDENTIFY_METHODS)),
+        help="how a held-out RDM is compared with the class centroids: "
+             "'euclidean' (default, the authors' choice), an rsatoolbox "
+             "comparator ('corr', 'cosine', ...), 'rtd' or 'rtd-h2' "
+             "(Representation Topology Divergence, needs the topology "
+             "extra) or the label-free baselines 'labelfree-bottleneck' "
+             "and 'labelfree-wasserstein'; a topological method skips the "
+             "map and the regimes, e.g. --method rtd")
     _map_options(analysis, n_draws=10)
     analysis.add_argument(
         "--no-map", action="store_true",
@@ -306,7 +323,7 @@ def build_parser():
     analysis.add_argument(
         "--no-regimes", action="store_true",
         help="skip the regime comparison")
-    _common(identify, "trsa-identify", 1000)
+    _common(identify, "trsa-identify", None)
     identify.set_defaults(handler=_run_identify)
 
     simulate = commands.add_parser(
@@ -539,25 +556,27 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
 
     from .identification import bootstrap_identify, identify
 
-    rows, points, method = [], {}, None
+    rows, points, ci_method = [], {}, None
+    method = getattr(args, "method", "euclidean")
     for label, spec in console.bar(statistics, what, "statistic"):
         function = _statistic_function(spec)
         if function is not None:
             with console.notes.collect(what, label, rdms=rdms):
                 function(rdms)
         with console.notes.collect(what, label):
-            points[label] = identify(rdms, by, across, statistic=function)
+            points[label] = identify(rdms, by, across, statistic=function,
+                                     method=method)
             boot = bootstrap_identify(
-                rdms, by, across, statistic=function,
+                rdms, by, across, statistic=function, method=method,
                 n_bootstrap=args.n_bootstrap, ci=args.ci,
                 random_state=args.seed, n_jobs=args.n_jobs, progress=False)
-        method = _ci_method(boot)
+        ci_method = _ci_method(boot)
         rows.append({"statistic": label, "accuracy": boot.accuracy,
                      "ci_low": boot.ci[0], "ci_high": boot.ci[1],
                      "chance": boot.chance,
                      "n_ties": points[label].n_ties,
                      "n_bootstrap": len(boot.samples)})
-    return pd.DataFrame(rows), points, method
+    return pd.DataFrame(rows), points, ci_method
 
 
 def _shown(frame, args, method, drop=("n_bootstrap",), parameters=("n_ties",)):
@@ -909,11 +928,24 @@ def _run_identify(args):
         f"centroid ({args.by}) built from the other groups ({args.across}), "
         f"leaving one group out at a time (the protocol of Lin & "
         f"Kriegeskorte 2024, PNAS).")
+    from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
+    from .topology import METHODS
+
     what = f"{args.by} across {args.across}"
     name = "identification"
+    topological = args.method in METHODS
+    if args.n_bootstrap is None:
+        args.n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if topological \
+            else _N_BOOTSTRAP
+    if args.method != "euclidean":
+        report.add_text(f"Comparator: {args.method} (--method).")
     found = {"accuracy": (f"{name}_accuracy", _identification_section(
         report, console, rdms, args.by, args.across, statistics, args,
         name, what))}
+    if topological and not (args.no_map and args.no_regimes):
+        console.say(f"--method {args.method}: the (lower, upper) map and the "
+                    "regimes are skipped (one identification per cell).")
+        args.no_map = args.no_regimes = True
     if not args.no_map:
         found["thresholds"] = (f"{name}_threshold_map", _map_section(
             report, console, rdms, args.by, args.across, args, name, what))
