@@ -706,16 +706,16 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
     if "baseline" in inspect.signature(compare_regimes).parameters:
         baselines = ["rdm", "rank"]
     frames, result = [], None
-    for baseline in baselines:
+    for baseline in console.bar(baselines, what, "baseline"):
         extra = {} if baseline is None else {"baseline": baseline}
         with console.notes.collect(what, "regimes"):
             result = compare_regimes(
                 rdms, by, across, n_draws=args.n_draws,
                 n_bootstrap=args.n_bootstrap, ci=args.ci,
                 random_state=args.seed, n_jobs=args.n_jobs,
-                progress=console.progress, **extra)
+                progress=console.progress and baseline is None, **extra)
         frame = result.to_frame()
-        base_name = result.names[-1]
+        base_name = getattr(result, "baseline", result.names[-1])
         frame = frame.rename(columns={c: c.replace(
             c[len("diff_vs_"):], "baseline") for c in frame.columns
             if c.startswith("diff_vs_")})

@@ -619,9 +619,9 @@ class SimulationResult:
         Level of the intervals.
     fraction : float
         Noise SD per unit of level (0.1 in the paper).
-    draw_accuracy : ndarray, shape (n_levels, n_statistics, n_noise_draws) |
-    None
-        Full-data accuracy of each noise draw.
+    draw_accuracy : ndarray | None
+        Full-data accuracy of each noise draw, shape (n_levels,
+        n_statistics, n_noise_draws).
     reference : str
         Whose SD scales the noise (:func:`add_rdm_noise`).
     ci_method : str
@@ -719,10 +719,10 @@ class SimulationResult:
                       [f"{k:g}" for k in self.noise_levels])
         ax.legend(fontsize="small", loc="upper left",
                   bbox_to_anchor=(1.01, 1), frameon=False)
-        draws = (f"mean of {self.n_noise_draws} noise draws; "
+        draws = (f"mean of {self.n_noise_draws} noise draws\n"
                  if self.n_noise_draws > 1 else "")
         ax.set_title(f"{draws}{100 * self.ci_level:g}% {self.ci_method} "
-                     "bootstrap intervals over seeds, stimuli and noise",
+                     "bootstrap intervals (seeds, stimuli, noise)",
                      fontsize="medium")
         return ax
 
