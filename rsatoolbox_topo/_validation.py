@@ -58,6 +58,49 @@ def check_int(name, value, low=None, high=None):
     return value
 
 
+def is_real_dtype(dtype):
+    """True for integer and float dtypes (not bool, complex, str, object)."""
+    return np.dtype(dtype).kind in "iuf"
+
+
+def check_fraction(name, value):
+    """Return ``value`` as a float strictly between 0 and 1.
+
+    For probabilities and levels where both ends are meaningless: a
+    confidence level of 1, a significance level of 0.
+    """
+    value = check_real(name, value, 0.0, 1.0)
+    if not 0.0 < value < 1.0:
+        raise ValueError(
+            f"The '{name}' parameter must be a float in (0, 1), both ends "
+            f"excluded. Got {value!r} instead.")
+    return value
+
+
+def check_bool(name, value):
+    """Return ``value`` as a bool if it is True or False (numpy's too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"The '{name}' parameter must be True or False. Got {value!r} "
+            f"instead.")
+    return bool(value)
+
+
+# joblib passes n_jobs to C as an int; far more workers than any machine
+# has cores is a typo, not a request.
+_MAX_JOBS = 4096
+
+
+def check_n_jobs(n_jobs):
+    """Return ``n_jobs`` if it is a positive integer or -1 (all cores)."""
+    n_jobs = check_int("n_jobs", n_jobs)
+    if n_jobs == 0 or n_jobs < -1 or n_jobs > _MAX_JOBS:
+        raise ValueError(
+            f"The 'n_jobs' parameter must be a positive integer (at most "
+            f"{_MAX_JOBS}) or -1 (all cores). Got {n_jobs!r} instead.")
+    return n_jobs
+
+
 def _range_text(low, high):
     if low is not None and high is not None:
         return f" in [{low}, {high}]"
@@ -90,6 +133,11 @@ def check_rdms(rdms, name="rdms", min_conditions=3, copy=True):
     vectors = np.asarray(rdms.dissimilarities)
     if vectors.ndim == 1:
         vectors = vectors[np.newaxis]
+    if np.issubdtype(vectors.dtype, np.complexfloating):
+        raise TypeError(
+            f"The '{name}' parameter must hold real dissimilarities. Got "
+            f"dtype {vectors.dtype} instead; dropping the imaginary part "
+            f"is for the caller to decide.")
     if np.issubdtype(vectors.dtype, np.floating):
         if copy:
             return np.array(vectors, copy=True)

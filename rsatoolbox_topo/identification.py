@@ -41,10 +41,12 @@ from rsatoolbox.rdm import RDMs
 from rsatoolbox.rdm import compare as _rsa_compare
 
 from . import _fast_identification as _fast
-from ._validation import check_int, check_option, check_rdms, check_real
+from ._validation import (check_bool, check_int, check_n_jobs,
+                          check_option, check_rdms, check_real)
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
+from .io import _load_npz
 from .statistics import REGIMES, rank_normalize, regime, rgdm, rgtm
 
 __all__ = ["identify", "bootstrap_identify", "threshold_map",
@@ -218,13 +220,8 @@ def _check_common(method, ties=None):
 
 def _check_run(n_bootstrap, n_jobs, progress, low=1):
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, low)
-    n_jobs = check_int("n_jobs", n_jobs)
-    if n_jobs == 0 or n_jobs < -1:
-        raise ValueError("The 'n_jobs' parameter must be a positive integer "
-                         f"or -1. Got {n_jobs!r} instead.")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError("The 'progress' parameter must be True or False. "
-                        f"Got {progress!r} instead.")
+    n_jobs = check_n_jobs(n_jobs)
+    check_bool("progress", progress)
     return n_bootstrap, n_jobs
 
 
@@ -281,24 +278,39 @@ class _Saveable:
         """
         path = pathlib.Path(path)
         check_option("path suffix", path.suffix, (".npz", ".json"))
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as npz:
-                header = json.loads(str(npz["__header__"]))
-                arrays = {k: npz[k] for k in npz.files if k != "__header__"}
-        else:
-            header = json.loads(path.read_text())
-            arrays = {
-                k: np.array(v["data"], dtype=np.dtype(v["dtype"])).reshape(
-                    v["shape"]) for k, v in header["arrays"].items()}
-        if header["type"] != cls.__name__:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file.")
+        try:
+            if path.suffix == ".npz":
+                arrays = _load_npz(path)  # checked headers, no unpickling
+                header = json.loads(str(arrays.pop("__header__")))
+            else:
+                header = json.loads(path.read_text())
+                arrays = {
+                    k: np.array(v["data"], dtype=np.dtype(v["dtype"]))
+                    .reshape(v["shape"])
+                    for k, v in header["arrays"].items()}
+            kind, meta = header["type"], header["meta"]
+        except (KeyError, TypeError, AttributeError, ValueError,
+                UnicodeDecodeError) as exc:
+            if str(exc).startswith(str(path)):
+                raise
             raise ValueError(
-                f"The file {str(path)!r} holds a {header['type']}, not a "
+                f"{path}: is not a result written by save() "
+                f"({type(exc).__name__}: {exc}).") from exc
+        if kind != cls.__name__:
+            raise ValueError(
+                f"The file {str(path)!r} holds a {kind}, not a "
                 f"{cls.__name__}.")
-        meta = header["meta"]
         for name in cls._tuples:
             if meta.get(name) is not None:
                 meta[name] = tuple(meta[name])
-        return cls(**meta, **arrays)
+        try:
+            return cls(**meta, **arrays)
+        except TypeError as exc:
+            raise ValueError(
+                f"{path}: its fields do not fit a {cls.__name__} "
+                f"({exc}).") from exc
 
 
 # ------------------------------------------------------------ results
