@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from rsatoolbox.rdm import RDMs
 
-from .._validation import (check_int, check_option, check_random_state,
+from .._validation import (check_bool, check_fraction, check_int,
+                           check_n_jobs, check_option, check_random_state,
                            check_real)
 from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                            InferenceWarning, TopoWarning)
@@ -942,15 +943,11 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     check_option("correction", correction, _CORRECTIONS)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, 0)
     n_permutations = check_int("n_permutations", n_permutations, 1)
-    confidence_level = check_real("confidence_level", confidence_level,
-                                  0.0, 1.0)
-    alpha = check_real("alpha", alpha, 0.0, 1.0)
-    cluster_threshold = check_real("cluster_threshold", cluster_threshold,
-                                   0.0, 1.0)
-    n_jobs = check_int("n_jobs", n_jobs, -1)
-    if n_jobs == 0:
-        raise ValueError("The 'n_jobs' parameter must be a positive integer "
-                         "or -1. Got 0 instead.")
+    confidence_level = check_fraction("confidence_level", confidence_level)
+    alpha = check_fraction("alpha", alpha)
+    cluster_threshold = check_fraction("cluster_threshold", cluster_threshold)
+    n_jobs = check_n_jobs(n_jobs)
+    check_bool("progress", progress)
     rng = check_random_state(random_state)
     statistic = as_statistic(statistic)
     cube, times, subjects = _data_cube(rdms, time_descriptor,
