@@ -17,9 +17,10 @@ import importlib
 __version__ = "0.1.0"
 
 __all__ = ["rank_normalize", "rgtm", "rgdm", "regime", "REGIMES",
-           "__version__"]
+           "TopoStatistic", "as_statistic", "__version__"]
 
-_FROM_STATISTICS = ("rank_normalize", "rgtm", "rgdm", "regime", "REGIMES")
+_FROM_STATISTICS = ("rank_normalize", "rgtm", "rgdm", "regime", "REGIMES",
+                    "TopoStatistic", "as_statistic")
 
 
 def __getattr__(name):

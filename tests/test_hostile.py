@@ -405,7 +405,7 @@ def hit_and_models():
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"n_jobs": 0}, ValueError, "'n_jobs' parameter must be a positive"),
     ({"n_jobs": -3}, ValueError, "'n_jobs' parameter must be a positive"),
-    ({"n_jobs": 1.5}, TypeError, "'n_jobs' parameter must be an integer"),
+    ({"n_jobs": 1.5}, TypeError, "'n_jobs' parameter must be a positive"),
     ({"progress": "no"}, TypeError, "'progress' parameter must be True or"),
     ({"fast": "yes"}, TypeError, "'fast' parameter must be True or False"),
     ({"fast": None}, TypeError, "'fast' parameter must be True or False"),
@@ -506,7 +506,7 @@ def test_absurd_n_jobs_is_a_named_error(rng):
     rdms = RDMs(rng.random((6, 10)), rdm_descriptors={
         "c": [0, 1, 2] * 2, "g": [0, 0, 0, 1, 1, 1]})
     with pytest.raises(ValueError, match=r"'n_jobs' parameter must be a "
-                       r"positive integer \(at most 4096\) or -1"):
+                       r"positive integer up to 4096, or -1"):
         bootstrap_identify(rdms, "c", "g", n_bootstrap=2, n_jobs=10 ** 20)
 
 

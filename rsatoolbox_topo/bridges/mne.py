@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from rsatoolbox.rdm import RDMs
 
-from .._validation import (check_bool, check_fraction, check_int,
-                           check_n_jobs, check_option, check_random_state,
+from .._validation import (check_fraction, check_int, check_n_jobs,
+                           check_option, check_progress, check_random_state,
                            check_real)
 from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                            InferenceWarning, TopoWarning)
@@ -947,7 +947,7 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     alpha = check_fraction("alpha", alpha)
     cluster_threshold = check_fraction("cluster_threshold", cluster_threshold)
     n_jobs = check_n_jobs(n_jobs)
-    check_bool("progress", progress)
+    check_progress(progress)
     rng = check_random_state(random_state)
     statistic = as_statistic(statistic)
     cube, times, subjects = _data_cube(rdms, time_descriptor,
