@@ -54,7 +54,8 @@ def _import_mne():
     except ImportError as err:  # pragma: no cover - mne is a test dependency
         raise ImportError(
             "rsatoolbox_topo.bridges.mne needs MNE-Python; install it with "
-            "pip install 'rsatoolbox-topo[mne]'.") from err
+            "pip install mne or, in the rsatoolbox_topo folder, "
+            "pip install '.[mne]'.") from err
     return mne
 
 

@@ -25,7 +25,7 @@ rsatoolbox's :func:`rsatoolbox.rdm.calc_rdm` on each sphere (tested).
 
 nilearn and nibabel are imported when a function of this module is called,
 never when the module or the package is imported; install them with
-``pip install rsatoolbox-topo[nilearn]``.
+``pip install ".[nilearn]"`` in the rsatoolbox_topo folder.
 """
 
 import warnings
@@ -62,7 +62,8 @@ def _import_nilearn():
     except ImportError as err:  # pragma: no cover - nilearn is a test dependency
         raise ImportError(
             "rsatoolbox_topo.bridges.nilearn needs nilearn and nibabel. "
-            "Install them with 'pip install rsatoolbox-topo[nilearn]'."
+            "Install them with 'pip install nilearn nibabel' or, in the "
+            "rsatoolbox_topo folder, 'pip install \".[nilearn]\"'."
         ) from err
     return nibabel, nilearn
 
