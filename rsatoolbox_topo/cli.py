@@ -556,11 +556,6 @@ def _check_labels(rdms, by, across, source):
                 f"with --pattern or --labels).")
 
 
-def _ci_method(result):
-    """The interval method a result records (older results: percentile)."""
-    return getattr(result, "ci_method", None) or "percentile"
-
-
 def _accuracy_rows(rdms, by, across, statistics, args, console, what):
     """Bootstrap identification per statistic, on shared samples (one seed).
 
@@ -589,7 +584,7 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
                 rdms, by, across, statistic=function, method=method,
                 n_bootstrap=args.n_bootstrap, ci=args.ci,
                 random_state=args.seed, n_jobs=args.n_jobs, progress=False)
-        ci_method = _ci_method(boot)
+        ci_method = boot.ci_method
         rows.append({"statistic": label, "accuracy": boot.accuracy,
                      "ci_low": boot.ci[0], "ci_high": boot.ci[1],
                      "chance": boot.chance,
@@ -710,8 +705,6 @@ def _map_section(report, console, rdms, by, across, args, name, what):
 
 def _regime_section(report, console, rdms, by, across, args, name, what):
     """Regimes of the threshold triangle against the baselines, paired."""
-    import inspect
-
     import pandas as pd
 
     from .identification import compare_regimes
@@ -721,31 +714,30 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
                        level=3)
     console.say(f"\n{what}: regimes of the (lower, upper) triangle "
                 f"({args.n_draws} random draws each)")
-    baselines = [None]
-    if "baseline" in inspect.signature(compare_regimes).parameters:
-        baselines = ["rdm", "rank"]
     frames, result = [], None
-    for baseline in console.bar(baselines, what, "baseline"):
-        extra = {} if baseline is None else {"baseline": baseline}
+    # the authors compare with the RDM itself; the rank RDM is the other end
+    # of the threshold triangle
+    for baseline in console.bar(("rdm", "rank"), what, "baseline"):
         with console.notes.collect(what, "regimes"):
             result = compare_regimes(
                 rdms, by, across, n_draws=args.n_draws,
                 n_bootstrap=args.n_bootstrap, ci=args.ci,
                 random_state=args.seed, n_jobs=args.n_jobs,
-                progress=console.progress and baseline is None, **extra)
+                progress=False, baseline=baseline)
         frame = result.to_frame()
-        base_name = getattr(result, "baseline", result.names[-1])
+        base_name = result.baseline
         frame = frame.rename(columns={c: c.replace(
             c[len("diff_vs_"):], "baseline") for c in frame.columns
             if c.startswith("diff_vs_")})
         frame.insert(1, "baseline", base_name)
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True)
-    method = _ci_method(result)
+    method = result.ci_method
     shown = display_table(
         frame, {"accuracy": ("ci_low", "ci_high"),
                 "diff_vs_baseline": ("diff_ci_low", "diff_ci_high")},
-        level=args.ci, method=method, parameters=("n_draws",))
+        level=args.ci, method=method, parameters=("n_draws",),
+        drop=("ci_method", "n_bootstrap"))
     console.table(f"{what}: regimes (difference to the baseline, paired "
                   f"bootstrap p-value)", shown)
     report.add_table(

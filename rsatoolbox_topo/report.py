@@ -534,10 +534,12 @@ def conclusions(accuracy=None, noise=None, thresholds=None, regimes=None,
         acc or None}``. Rule 3: the in-sample best cell is *optimistic* by
         best minus nested accuracy when that is positive.
     regimes : (str, pandas.DataFrame) | None
-        Regime comparison (``regime``, ``diff_vs_...``, its interval
-        columns ``diff_ci_low``/``diff_ci_high`` and a ``baseline``
-        column): a regime differs from the baseline when the paired
-        interval of the difference excludes 0.
+        Regime comparison (``regime``, ``baseline``, the paired interval
+        of the difference ``diff_ci_low``/``diff_ci_high`` and, if given,
+        its bootstrap ``p_value``): a regime differs from the baseline when
+        the interval excludes 0 and the p-value is below 0.05 (the two are
+        computed differently and can disagree; then no difference is
+        claimed).
     models : (str, pandas.DataFrame) | None
         Model comparison (``statistic``, ``model``, ``r``, ``ci_low``,
         ``ci_high``, ``ceiling_low``): the best model per statistic, and
@@ -723,17 +725,20 @@ def _threshold_findings(name, values):
     return [Finding(text, name)]
 
 
-def _regime_findings(name, frame):
+def _regime_findings(name, frame, alpha=0.05):
     findings = []
     for baseline, part in frame.groupby("baseline", sort=False):
         part = part[part["regime"] != baseline]
-        better = part[part["diff_ci_low"] > 0]
-        worse = part[part["diff_ci_high"] < 0]
+        sure = part["p_value"] < alpha if "p_value" in part else True
+        better = part[(part["diff_ci_low"] > 0) & sure]
+        worse = part[(part["diff_ci_high"] < 0) & sure]
         if len(better) == 0 and len(worse) == 0:
             text = (f"No regime of the threshold triangle differs from the "
-                    f"{baseline} by more than its paired interval.")
+                    f"{baseline} (paired interval excluding 0 and p < "
+                    f"{alpha:g}).")
         else:
-            text = f"Against the {baseline} (paired intervals): " + "; ".join(
+            text = (f"Against the {baseline} (paired interval excluding 0 "
+                    f"and p < {alpha:g}): ") + "; ".join(
                 f"{_names(rows['regime'])} {word}"
                 for rows, word in ((better, "better"), (worse, "worse"))
                 if len(rows)) + "; the other regimes do not differ."

@@ -304,8 +304,13 @@ def test_conclusions_thresholds_regimes_models_individuality():
         "baseline": "rank RDM", "diff_ci_low": [-0.2, -0.05, 0.0],
         "diff_ci_high": [-0.01, 0.05, 0.0]})
     (reg,) = conclusions(regimes=("reg", regimes))
-    assert reg.text == ("Against the rank RDM (paired intervals): local "
-                        "extractor worse; the other regimes do not differ.")
+    assert reg.text == ("Against the rank RDM (paired interval excluding 0 "
+                        "and p < 0.05): local extractor worse; the other "
+                        "regimes do not differ.")
+    regimes["p_value"] = [0.2, 0.9, 1.0]  # the p-value disagrees: no claim
+    (reg,) = conclusions(regimes=("reg", regimes))
+    assert reg.text.startswith("No regime of the threshold triangle differs "
+                               "from the rank RDM")
     models = pd.DataFrame({"statistic": ["rdm", "rdm", "rank", "rank"],
                            "model": ["a", "b", "a", "b"],
                            "r": [0.3, 0.2, 0.1, 0.2], "ceiling_low": 0.25})
