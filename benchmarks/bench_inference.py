@@ -30,7 +30,7 @@ from rsatoolbox.model import ModelFixed
 
 from rsatoolbox_topo import inference
 from rsatoolbox_topo.datasets import load_92images
-from rsatoolbox_topo.models import TopoStatistic
+from rsatoolbox_topo import TopoStatistic
 
 
 def main():

@@ -32,7 +32,7 @@ from rsatoolbox.rdm import RDMs
 from rsatoolbox_topo import rank_normalize
 from rsatoolbox_topo.bridges.mne import (epochs_to_dataset, model_timecourse,
                                          time_resolved_rdms)
-from rsatoolbox_topo.models import TopoStatistic
+from rsatoolbox_topo import TopoStatistic
 
 rng = np.random.default_rng(2024)
 categories = ["face", "body", "object"]

@@ -10,9 +10,10 @@ those libraries live in :mod:`rsatoolbox_topo.bridges` and import them when
 used.
 """
 
-from .statistics import REGIMES, rank_normalize, regime, rgdm, rgtm
+from .statistics import (REGIMES, TopoStatistic, as_statistic, rank_normalize,
+                         regime, rgdm, rgtm)
 
 __version__ = "0.1.0"
 
 __all__ = ["rank_normalize", "rgtm", "rgdm", "regime", "REGIMES",
-           "__version__"]
+           "TopoStatistic", "as_statistic", "__version__"]

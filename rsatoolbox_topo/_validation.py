@@ -116,3 +116,42 @@ def check_random_state(random_state):
     raise TypeError(
         "The 'random_state' parameter must be None, an int >= 0 or a "
         f"numpy.random.Generator. Got {random_state!r} instead.")
+
+
+def plain_value(value):
+    """numpy scalars, 0-d arrays and bytes (as read back from hdf5) -> Python
+    values; anything else unchanged."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def check_n_jobs(n_jobs, *, allow_none=False):
+    """Return ``n_jobs`` if it is a positive int or -1 (all cores).
+
+    ``None`` (with ``allow_none``) leaves the choice to an active
+    :func:`joblib.parallel_config` (1 without one).
+    """
+    if n_jobs is None and allow_none:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(
+            "The 'n_jobs' parameter must be a positive integer or -1. "
+            f"Got {n_jobs!r} instead.")
+    if n_jobs == 0 or n_jobs < -1:
+        raise ValueError(
+            "The 'n_jobs' parameter must be a positive integer or -1. "
+            f"Got {n_jobs!r} instead.")
+    return int(n_jobs)
+
+
+def check_progress(progress):
+    """Return ``progress`` as a bool if it is True or False."""
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError("The 'progress' parameter must be True or False. "
+                        f"Got {progress!r} instead.")
+    return bool(progress)

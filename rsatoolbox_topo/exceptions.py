@@ -15,6 +15,7 @@ __all__ = [
     "DisconnectedGraphWarning",
     "RDMFileWarning",
     "MissingPairsWarning",
+    "InferenceWarning",
 ]
 
 

@@ -59,6 +59,13 @@ def geodesic_distances(weights):
         Symmetric edge weights >= 0, ``np.inf`` where there is no edge. The
         diagonal is ignored.
 
+    Raises
+    ------
+    ValueError
+        If an edge has a negative weight: shortest paths are then undefined
+        (a negative edge is a negative cycle in an undirected graph), so
+        this is checked before any path is computed.
+
     Returns
     -------
     geodesics : ndarray, shape (n_graphs, n, n), float64
@@ -67,6 +74,16 @@ def geodesic_distances(weights):
     """
     weights = np.asarray(weights, dtype=np.float64)
     n_graphs, n, _ = weights.shape
+    off_diagonal = ~np.eye(n, dtype=bool)
+    negative = np.any(weights[:, off_diagonal] < 0, axis=-1)
+    if np.any(negative):
+        raise ValueError(
+            "The 'weights' parameter has negative edge weights in "
+            f"{int(negative.sum())} graph(s) (index "
+            f"{np.flatnonzero(negative)[:5].tolist()}); shortest paths are "
+            "undefined with negative edges (walking such an edge back and "
+            "forth shortens any path without end). Use weights >= 0, "
+            "np.inf for a missing edge.")
     out = np.empty_like(weights)
     if n <= _BATCH_MAX_CONDITIONS:
         block = max(1, _BATCH_ENTRIES // (n * n))

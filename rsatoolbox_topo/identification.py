@@ -27,9 +27,7 @@ accuracy silently depends on which RDM had gaps.
 """
 
 import functools
-import inspect
 import json
-import os
 import pathlib
 import warnings
 from copy import deepcopy
@@ -41,11 +39,16 @@ from rsatoolbox.rdm import RDMs
 from rsatoolbox.rdm import compare as _rsa_compare
 
 from . import _fast_identification as _fast
-from ._validation import check_int, check_option, check_rdms, check_real
+from . import _resampling
+from . import topology as _topology
+from ._parallel import chunk_bounds, limit_blas_threads, run_tasks
+from ._validation import check_int, check_n_jobs, check_option, check_progress
+from ._validation import check_rdms, check_real
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
-from .statistics import REGIMES, rank_normalize, regime, rgdm, rgtm
+from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
+                         rgtm)
 
 __all__ = ["identify", "bootstrap_identify", "threshold_map",
            "nested_threshold_cv", "compare_regimes", "IdentificationResult",
@@ -53,7 +56,11 @@ __all__ = ["identify", "bootstrap_identify", "threshold_map",
            "RegimeComparison"]
 
 _METHODS = ("euclidean", "cosine", "corr", "rho-a", "tau-a", "corr_cov",
-            "cosine_cov")
+            "cosine_cov") + _topology.METHODS
+# Bootstrap samples by default: persistent homology costs about 1000 times
+# the Euclidean comparison, so the topological comparators default to 100.
+_N_BOOTSTRAP = 1000
+_N_BOOTSTRAP_TOPOLOGY = 100
 _TIES = ("split", "report")
 _MAP_STATISTICS = ("rgtm", "rgdm")
 RANK_RDM = "rank RDM"
@@ -87,7 +94,9 @@ def _prepare(rdms, by, across):
     Raises for fewer than 2 classes or individuals, a class missing in an
     individual, or a (class, individual) pair given twice.
     """
-    vectors = check_rdms(rdms).astype(np.float64)
+    # A read-only view where the dissimilarities are float64 already: no
+    # copy of a large stack, and nothing can write into the caller's data.
+    vectors = np.asarray(check_rdms(rdms, copy=False), dtype=np.float64)
     _check_descriptor(rdms, "by", by)
     _check_descriptor(rdms, "across", across)
     if by == across:
@@ -153,16 +162,19 @@ def _new_rdms(rdms, vectors):
 
 
 def _check_statistic(statistic):
-    if statistic is not None and not callable(statistic):
-        raise TypeError(
-            "The 'statistic' parameter must be None or a callable mapping "
-            f"RDMs to RDMs (e.g. rgtm). Got {statistic!r} instead.")
+    """The one statistic type (see :func:`statistics.as_statistic`)."""
+    return as_statistic(statistic)
 
 
 def _apply_statistic(rdms, vectors, statistic):
     """Apply ``statistic`` to a copy of ``rdms`` carrying ``vectors``."""
+    statistic = as_statistic(statistic)
     if statistic is None:
         return vectors
+    if not vectors.flags.writeable:
+        # The statistic gets its own copy: one that works in place (as
+        # rsatoolbox's transforms do) must not reach the caller's data.
+        vectors = np.array(vectors)
     out = statistic(_new_rdms(rdms, vectors))
     if not isinstance(out, RDMs) or out.n_rdm != len(vectors):
         raise TypeError(
@@ -175,8 +187,11 @@ def _apply_statistic(rdms, vectors, statistic):
 
 
 def _statistic_label(statistic):
+    statistic = as_statistic(statistic)
     if statistic is None:
         return "none"
+    if isinstance(statistic, TopoStatistic):
+        return statistic.label
     if isinstance(statistic, functools.partial):
         args = [repr(a) for a in statistic.args]
         args += [f"{k}={v!r}" for k, v in statistic.keywords.items()]
@@ -186,46 +201,40 @@ def _statistic_label(statistic):
 
 def _rgtm_cell(statistic):
     """(lower, upper) when ``statistic`` is a plain rank/quantile RGTM."""
-    if statistic is rank_normalize:
-        return 0.0, 1.0
-    if statistic is rgtm:
-        return 0.2, 0.8
-    if not isinstance(statistic, functools.partial) or statistic.func is not \
-            rgtm:
-        return None
-    try:
-        bound = inspect.signature(rgtm).bind(None, *statistic.args,
-                                             **statistic.keywords)
-    except TypeError:
-        return None
-    bound.apply_defaults()
-    params = bound.arguments
-    if (params["normalize"], params["thresholds"], params["shape"]) != \
-            ("rank", "quantile", "linear"):
-        return None
-    return float(params["lower"]), float(params["upper"])
+    return getattr(as_statistic(statistic), "rgtm_cell", None)
 
 
 def _compare(a, b, method):
+    if method in _topology.METHODS:
+        # similarity = -RTD (or -label-free distance): higher is closer
+        return -_topology._distance_matrix(a, b, method)
     return _rsa_compare(RDMs(a), RDMs(b), method=method)
 
 
-def _check_common(method, ties=None):
+def _check_common(method, ties=None, topology=False):
     check_option("method", method, _METHODS)
+    if method in _topology.METHODS and not topology:
+        raise ValueError(
+            f"The 'method' parameter {method!r} (persistent homology) is "
+            "available in identify and bootstrap_identify only: a map or "
+            "regime comparison repeats one identification per (lower, "
+            "upper) cell, about 231 times the cost of identify. Got "
+            f"method={method!r} here.")
     if ties is not None:
         check_option("ties", ties, _TIES)
 
 
+def _topology_statistic(statistic, method):
+    """Topological comparators use rank-normalised RDMs by default."""
+    if statistic is None and method in _topology.METHODS:
+        return "rank_normalize"
+    return statistic
+
+
 def _check_run(n_bootstrap, n_jobs, progress, low=1):
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, low)
-    n_jobs = check_int("n_jobs", n_jobs)
-    if n_jobs == 0 or n_jobs < -1:
-        raise ValueError("The 'n_jobs' parameter must be a positive integer "
-                         f"or -1. Got {n_jobs!r} instead.")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError("The 'progress' parameter must be True or False. "
-                        f"Got {progress!r} instead.")
-    return n_bootstrap, n_jobs
+    check_progress(progress)
+    return n_bootstrap, check_n_jobs(n_jobs)
 
 
 # ------------------------------------------------------------ saving
@@ -321,7 +330,9 @@ def _summary_stats(credit, dist, n_tied, m, method):
     false_alarm = confusion.sum(axis=0) - np.diagonal(confusion)
     specificity = 1.0 - false_alarm / (total * (n_class - 1))
     dist = dist[m > 0]
-    if method != "euclidean":
+    if method in _topology.METHODS:
+        dist = -dist
+    elif method != "euclidean":
         dist = 1.0 - dist
     eye = np.eye(n_class, dtype=bool)
     within = np.nanmean(dist[:, eye])
@@ -464,10 +475,19 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
         lower=0.4, upper=0.6)``; it must act on each RDM separately. None
         uses the dissimilarities as they are.
     method : {'euclidean', 'cosine', 'corr', 'rho-a', 'tau-a', 'corr_cov', \
-'cosine_cov'}
+'cosine_cov', 'rtd', 'rtd-h2', 'labelfree-bottleneck', \
+'labelfree-wasserstein'}
         'euclidean' (the authors' choice) assigns to the nearest centroid;
-        the others are rsatoolbox comparators and assign to the most
-        similar centroid.
+        the rsatoolbox comparators assign to the most similar centroid.
+        'rtd' and 'rtd-h2' assign to the centroid at the smallest
+        Representation Topology Divergence (H1 or H2, symmetric,
+        rank-normalised; :func:`~rsatoolbox_topo.topology.rtd`), the
+        'labelfree-*' baselines to the centroid whose H1 persistence
+        diagram is nearest (:func:`~rsatoolbox_topo.topology.
+        labelfree_distance`); all four need the ``topology`` extra, and
+        with ``statistic=None`` the centroids are class means of the
+        rank-normalised RDMs. Their ``distances`` are similarities
+        ``-RTD`` (or minus the diagram distance).
     ties : {'split', 'report'}
         A held-out RDM equally close to ``k`` centroids (up to rounding,
         e.g. when a statistic collapses all RDMs to the same values):
@@ -485,6 +505,12 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     Pairs of conditions missing (NaN) in any RDM are left out of all RDMs,
     before the statistic, with a :class:`MissingPairsWarning`.
 
+    The values are scaled by a power of two before any square (exact in
+    floating point), so the result does not depend on a common scale of
+    the RDMs within the float range. Besides its input (and the
+    statistic's output), ``identify`` holds one stack of class centroids
+    and a few arrays of that size at a time.
+
     Examples
     --------
     Which subject does each session's human-IT RDM come from, given the
@@ -497,15 +523,17 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     >>> result.chance
     0.25
     """
-    _check_statistic(statistic)
-    _check_common(method, ties)
+    _check_common(method, ties, topology=True)
+    statistic = _check_statistic(_topology_statistic(statistic, method))
     vectors, classes, individuals, grid = _prepare(rdms, by, across)
     vectors, valid = _drop_missing(vectors)
     values = _apply_statistic(rdms, vectors, statistic)
+    del vectors
     values, valid = _drop_missing(values, "output of the 'statistic'")
-    return _identify_arrays(values[grid], valid.astype(np.float64), classes,
-                            individuals, method, ties,
-                            _statistic_label(statistic))
+    # The (individual, class, pair) stack is read row by row, not copied.
+    return _identify_arrays(_fast.RowStack(values, grid),
+                            valid.astype(np.float64), classes, individuals,
+                            method, ties, _statistic_label(statistic))
 
 
 def _identify_arrays(T, w, classes, individuals, method, ties, label):
@@ -522,15 +550,6 @@ def _identify_arrays(T, w, classes, individuals, method, ties, label):
 
 
 # ------------------------------------------------------------ bootstrap
-def _percentile_ci(samples, ci, axis=0):
-    alpha = (1.0 - ci) / 2.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low = np.nanpercentile(samples, 100 * alpha, axis=axis)
-        high = np.nanpercentile(samples, 100 * (1 - alpha), axis=axis)
-    return low, high
-
-
 class _Data:
     """Validated arrays shared by the bootstrap functions.
 
@@ -563,24 +582,11 @@ def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties):
     """Accuracies (n_samples, n_cells) of RGTM cells on bootstrap samples."""
     out = np.empty((len(mult), len(lowers)))
     n_cond = draws.shape[1]
-    with _one_blas_thread():
+    with limit_blas_threads():
         for b, (m, d) in enumerate(zip(mult, draws)):
             w = _fast.pair_weights(np.bincount(d, minlength=n_cond)) * valid
             out[b] = _cells_accuracy(raw, m, w, lowers, uppers, ties)
     return out
-
-
-def _one_blas_thread():
-    """Limit BLAS to one thread: the products of the fast engine are small,
-    and several BLAS threads per process only wait for each other (about 3x
-    the CPU time on a shared machine). Parallelism comes from ``n_jobs``."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
@@ -654,33 +660,13 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
     """Run ``function(mult_chunk, draws_chunk)`` over chunks of samples.
 
     The samples are drawn before (in the parent), so the result is the same
-    whatever ``n_jobs`` is.
+    whatever ``n_jobs`` or the joblib backend is.
     """
-    from tqdm.auto import tqdm
-
-    n = len(mult)
-    n_workers = 1 if n_jobs == 1 else (n_jobs if n_jobs > 0 else
-                                       max(1, os.cpu_count() or 1))
-    n_chunks = min(n, max(1, n_workers * 8) if n_workers > 1 else
-                   min(n, 50))
-    bounds = np.linspace(0, n, n_chunks + 1).astype(int)
-    chunks = [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    bar = tqdm(total=n, desc=desc, disable=not progress, unit="sample")
-    results = []
-    if n_workers == 1:
-        for a, b in chunks:
-            results.append(function(mult[a:b], draws[a:b]))
-            bar.update(b - a)
-    else:
-        from joblib import Parallel, delayed
-
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-        for (a, b), res in zip(chunks, parallel(
-                delayed(function)(mult[a:b], draws[a:b]) for a, b in chunks)):
-            results.append(res)
-            bar.update(b - a)
-    bar.close()
-    return np.concatenate(results, axis=0)
+    bounds = chunk_bounds(len(mult), n_jobs, min_chunks=min(len(mult), 50))
+    out = run_tasks(function, [(mult[a:b], draws[a:b]) for a, b in bounds],
+                    n_jobs=n_jobs, progress=progress, desc=desc,
+                    unit="sample", sizes=[b - a for a, b in bounds])
+    return np.concatenate(out, axis=0)
 
 
 @dataclass(eq=False)
@@ -749,12 +735,12 @@ class BootstrapResult(_Saveable):
 
 
 def _draw(data, n_bootstrap, random_state):
-    return _fast.draw_samples(_rng(random_state), data.n_ind, data.n_cond,
-                              n_bootstrap)
+    return _resampling.draw_two_factor(_rng(random_state), data.n_ind,
+                                       data.n_cond, n_bootstrap)
 
 
 def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
-                       n_bootstrap=1000, ci=0.95, random_state=None,
+                       n_bootstrap=None, ci=0.95, random_state=None,
                        n_jobs=1, progress=False, ties="split"):
     """Two-factor bootstrap of the identification accuracy.
 
@@ -769,8 +755,11 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     ----------
     rdms, by, across, statistic, method, ties
         As in :func:`identify`.
-    n_bootstrap : int
-        Number of bootstrap samples.
+    n_bootstrap : int | None
+        Number of bootstrap samples; None: 1000, or 100 for the
+        topological methods ('rtd', 'rtd-h2', 'labelfree-*'), whose
+        identification of 100 RDMs of 100 conditions costs about 30 s per
+        sample on one core.
     ci : float
         Level of the percentile interval, in (0, 1).
     random_state : int | numpy.random.Generator | None
@@ -804,8 +793,11 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     >>> len(boot.samples)
     20
     """
-    _check_statistic(statistic)
-    _check_common(method, ties)
+    _check_common(method, ties, topology=True)
+    statistic = _check_statistic(_topology_statistic(statistic, method))
+    if n_bootstrap is None:
+        n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if method in _topology.METHODS \
+            else _N_BOOTSTRAP
     ci = check_real("ci", ci, 0.0, 1.0)
     if not 0 < ci < 1:
         raise ValueError(f"The 'ci' parameter must be a float in (0, 1). "
@@ -827,7 +819,7 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     samples = out[:, 0]
     if out.shape[1] > 1:
         _warn_samples(out[:, -1], n_bootstrap)
-    low, high = _percentile_ci(samples, ci)
+    low, high = _resampling.confidence_interval(samples, level=ci)
     return BootstrapResult(
         accuracy=point.accuracy, samples=samples, ci=(float(low), float(high)),
         ci_level=ci, chance=point.chance, individual_counts=mult,
@@ -861,7 +853,7 @@ def _cell_credit(data, m, lowers, uppers, method, ties):
     """
     w = data.valid.astype(np.float64)
     if method == "euclidean":
-        with _one_blas_thread():
+        with limit_blas_threads():
             return _fast.cells_credit(data.raw, m, w, lowers, uppers,
                                       ties)[0]
     from . import _ranking
@@ -1162,7 +1154,7 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
         samples = np.full((n_bootstrap,) + shape, np.nan)
         samples[:, i[boot_idx], j[boot_idx]] = acc
         ci_low, ci_high = np.full(shape, np.nan), np.full(shape, np.nan)
-        low, high = _percentile_ci(acc, ci)
+        low, high = _resampling.confidence_interval(acc, level=ci)
         ci_low[i[boot_idx], j[boot_idx]] = low
         ci_high[i[boot_idx], j[boot_idx]] = high
     return ThresholdMap(lowers=grid.copy(), uppers=grid.copy(),
@@ -1545,9 +1537,9 @@ def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
     cells = _bootstrap_cells(data, lowers, uppers, method, ties, n_bootstrap,
                              rng, n_jobs, progress)
     samples = cells @ member.T
-    low, high = _percentile_ci(samples, ci)
+    low, high = _resampling.confidence_interval(samples, level=ci)
     diff_samples = samples - samples[:, -1:]
-    d_low, d_high = _percentile_ci(diff_samples, ci)
+    d_low, d_high = _resampling.confidence_interval(diff_samples, level=ci)
     return RegimeComparison(
         names=names, accuracy=point, samples=samples, ci_low=low,
         ci_high=high, diff=point - point[-1], diff_ci_low=d_low,

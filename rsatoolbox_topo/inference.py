@@ -55,6 +55,7 @@ from rsatoolbox.util.inference_util import (default_k_pattern, default_k_rdm,
                                             pool_rdm)
 from tqdm.auto import tqdm
 
+from . import topology as _topology
 from ._validation import check_int, check_option
 from ._validation import check_random_state as _rng
 from .exceptions import CollapsedStatisticWarning, InferenceWarning
@@ -69,7 +70,7 @@ _FAST_METHODS = ("corr", "cosine")
 # rsatoolbox 0.3.2's comparators (rsatoolbox.rdm.compare).
 _METHODS = ("cosine", "spearman", "corr", "kendall", "tau-b", "tau-a",
             "rho-a", "corr_cov", "cosine_cov", "neg_riem_dist", "bures",
-            "bures_metric")
+            "bures_metric") + _topology.METHODS
 _BOOT_TYPES = ("both", "pattern", "rdm")
 _CHUNK = 4  # bootstrap samples per batch of the fast path (cache bound)
 # A pooled RDM this close to constant (z-score units) counts as undefined.
@@ -88,7 +89,15 @@ _DOCS = {
     "theta": """theta : list | None
         One parameter vector per model (None: the models' defaults).""",
     "method": """method : str
-        rsatoolbox comparator ('cosine', 'corr', 'spearman', ...).""",
+        rsatoolbox comparator ('cosine', 'corr', 'spearman', ...), or a
+        persistent-homology comparator of
+        :mod:`rsatoolbox_topo.topology` (``topology`` extra): 'rtd',
+        'rtd-h2' (Representation Topology Divergence, H1 or H2, symmetric,
+        rank-normalised) or the label-free baselines
+        'labelfree-bottleneck' and 'labelfree-wasserstein'. Their
+        evaluations are similarities ``-RTD`` (minus the distance; 0 is a
+        perfect match); noise ceilings pool the data RDMs by their ranks
+        (rsatoolbox's 'spearman' pooling).""",
     "N": """N : int
         Number of bootstrap samples (ignored when ``samples`` is given).""",
     "statistic": """statistic : TopoStatistic | str | callable | None
@@ -276,6 +285,10 @@ def _compare(rdms1, rdms2, method):
     (e.g. an RGTM whose thresholds exclude every pair), so those cases are
     compared pair by pair, where rsatoolbox's answer (0) is right.
     """
+    if method in _topology.METHODS:
+        return -_topology._distance_matrix(rdms1.dissimilarities,
+                                          rdms2.dissimilarities, method)
+
     def constant(rdms):
         return np.any(_constant_rows(rdms.dissimilarities))
 
@@ -284,6 +297,12 @@ def _compare(rdms1, rdms2, method):
     return np.array([[compare(rdms1[i], rdms2[k], method)[0, 0]
                       for k in range(rdms2.n_rdm)]
                      for i in range(rdms1.n_rdm)])
+
+
+def _pool(rdms, method):
+    """rsatoolbox's pool_rdm; rank pooling for the topological methods."""
+    return pool_rdm(rdms, method="spearman" if method in _topology.METHODS
+                    else method)
 
 
 def _nc_statistic(statistic, sides):
@@ -517,10 +536,10 @@ def _boot_noise_ceiling(rdms, method, rdm_descriptor):
     with warnings.catch_warnings():
         # the divisions by zero that the NaN results report
         warnings.simplefilter("ignore", RuntimeWarning)
-        pred_test = pool_rdm(rdms, method=method)
+        pred_test = _pool(rdms, method)
         low, high = [], []
         for train, test in zip(ceil_set, test_set):
-            pred_train = pool_rdm(train[0], method=method)
+            pred_train = _pool(train[0], method)
             low.append(_pooled_similarity(pred_train, test[0], method))
             high.append(_pooled_similarity(pred_test, test[0], method))
     return np.mean(low), np.mean(high)
@@ -813,7 +832,7 @@ def _fold_noise_ceiling(rdms, ceil_set, test_set, method, pattern_descriptor,
     conditions (on both the training RDMs that form the ceiling and the
     test RDMs); without a statistic rsatoolbox's own function is used.
     """
-    if statistic is None:
+    if statistic is None and method not in _topology.METHODS:
         return cv_noise_ceiling(rdms, ceil_set, test_set, method=method,
                                 pattern_descriptor=pattern_descriptor)
     noise_min, noise_max = [], []
@@ -824,9 +843,9 @@ def _fold_noise_ceiling(rdms, ceil_set, test_set, method, pattern_descriptor,
             pattern_descriptor, test[1]), where)
         full = _apply(statistic, rdms.subsample_pattern(
             pattern_descriptor, test[1]), where)
-        noise_min.append(np.mean(_compare(pool_rdm(train, method=method),
+        noise_min.append(np.mean(_compare(_pool(train, method),
                                           test_t, method)))
-        noise_max.append(np.mean(_compare(pool_rdm(full, method=method),
+        noise_max.append(np.mean(_compare(_pool(full, method),
                                           test_t, method)))
     return np.mean(noise_min), np.mean(noise_max)
 
@@ -1366,18 +1385,11 @@ def _fast_kind(statistic):
     """'identity', 'rank' or ('rgtm', lower, upper); None if not fast."""
     if statistic is None:
         return "identity"
-    if not isinstance(statistic, TopoStatistic):
+    if not isinstance(statistic, TopoStatistic) or statistic.rgtm_cell is None:
         return None
     if statistic.name == "rank_normalize":
         return "rank"
-    if statistic.name != "rgtm":
-        return None
-    p = statistic.params
-    if p.get("normalize", "rank") != "rank" \
-            or p.get("thresholds", "quantile") != "quantile" \
-            or p.get("shape", "linear") != "linear":
-        return None
-    return ("rgtm", float(p.get("lower", 0.2)), float(p.get("upper", 0.8)))
+    return ("rgtm",) + statistic.rgtm_cell
 
 
 def _fast_spec(sides, thetas, raws, data, method, nc_stat):

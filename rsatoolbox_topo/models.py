@@ -2,10 +2,10 @@
 
 The rule of topological RSA: the statistic (rank RDM, RGTM, RGDM) is applied
 to *both* sides of a comparison, the data and the model prediction, on the
-same conditions. This module provides
+same conditions. The statistic is the package's one statistic type,
+:class:`~rsatoolbox_topo.statistics.TopoStatistic` (any spelling accepted by
+:func:`~rsatoolbox_topo.statistics.as_statistic`). This module provides
 
-* :class:`TopoStatistic`: a named statistic with its parameters, callable on
-  RDMs, comparable and serialisable (so that models can be saved);
 * topological counterparts of rsatoolbox's fixed, selection and weighted
   models (:class:`ModelFixedTopo`, :class:`ModelSelectTopo`,
   :class:`ModelWeightedTopo`) and a model whose RGTM thresholds
@@ -22,7 +22,6 @@ own inference functions a model can only transform its *prediction*: transform
 the data the same way first (see the user guide, "Inference").
 """
 
-import inspect
 import warnings
 from copy import deepcopy
 
@@ -33,15 +32,14 @@ from rsatoolbox.rdm import RDMs, compare, rdms_from_dict
 from scipy import optimize
 
 from . import _ranking
-from ._validation import check_option, check_rdms, check_real
-from .statistics import _gt_from_normalized, rank_normalize, rgdm, rgtm
+from ._validation import check_rdms, check_real
+from ._validation import plain_value as _plain
+from .statistics import TopoStatistic, _gt_from_normalized, as_statistic, rgtm
 
-__all__ = ["TopoStatistic", "as_statistic", "ModelFixedTopo",
+__all__ = ["ModelFixedTopo",
            "ModelSelectTopo", "ModelWeightedTopo", "ModelThresholds",
            "fit_select_topo", "fit_weighted_topo", "fit_thresholds",
            "model_from_dict"]
-
-_FUNCTIONS = {"rank_normalize": rank_normalize, "rgtm": rgtm, "rgdm": rgdm}
 
 _TRANSFORM_NOTE = (
     "rsatoolbox's own inference functions can only transform the model's "
@@ -77,154 +75,6 @@ def _fill_fit_doc(func):
             lines.append(line)
     func.__doc__ = "\n".join(lines)
     return func
-
-
-class TopoStatistic:
-    """A tRSA statistic with fixed parameters, applied to RDMs.
-
-    Parameters
-    ----------
-    name : {'rgtm', 'rank_normalize', 'rgdm'}
-        The statistic of :mod:`rsatoolbox_topo.statistics`.
-    **params
-        Its keyword arguments (e.g. ``lower=0.2, upper=0.8``), checked now:
-        an unknown name or an invalid value raises at construction.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from rsatoolbox.rdm import RDMs
-    >>> from rsatoolbox_topo.models import TopoStatistic
-    >>> stat = TopoStatistic("rgtm", lower=0.2, upper=0.8)
-    >>> stat
-    TopoStatistic('rgtm', lower=0.2, upper=0.8)
-    >>> stat(RDMs(np.array([[0., 1., 2., 3., 4., 5.]]))).dissimilarities.round(3)
-    array([[0.   , 0.   , 0.333, 0.667, 1.   , 1.   ]])
-    """
-
-    def __init__(self, name="rgtm", **params):
-        check_option("name", name, tuple(_FUNCTIONS))
-        func = _FUNCTIONS[name]
-        try:
-            inspect.signature(func).bind(None, **params)
-        except TypeError:
-            allowed = [p for p in inspect.signature(func).parameters][1:]
-            unknown = sorted(set(params) - set(allowed))
-            raise ValueError(
-                f"Invalid parameter(s) {unknown} for the statistic {name!r}. "
-                f"Allowed parameters are {allowed}.") from None
-        # Apply once to a small RDM so that out-of-range values fail now,
-        # with the statistic's own message, not inside a bootstrap.
-        probe = RDMs(np.arange(1.0, 11.0)[np.newaxis])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            func(probe, **params)
-        self.name = name
-        self.params = dict(params)
-
-    def __call__(self, rdms):
-        """Apply the statistic to every RDM of ``rdms``.
-
-        Parameters
-        ----------
-        rdms : rsatoolbox.rdm.RDMs
-            The RDMs (not changed).
-
-        Returns
-        -------
-        rsatoolbox.rdm.RDMs
-            New RDMs.
-        """
-        return _FUNCTIONS[self.name](rdms, **self.params)
-
-    def __repr__(self):
-        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return f"TopoStatistic({self.name!r}{args})"
-
-    def __eq__(self, other):
-        return (isinstance(other, TopoStatistic) and self.name == other.name
-                and self.params == other.params)
-
-    def __hash__(self):
-        return hash((self.name, tuple(sorted(self.params.items()))))
-
-    def to_dict(self):
-        """The statistic as a dict of strings and numbers.
-
-        Returns
-        -------
-        dict
-            ``{'name': ..., 'params': {...}}``, writable to hdf5 and pickle.
-        """
-        return {"name": self.name, "params": dict(self.params)}
-
-    @classmethod
-    def from_dict(cls, spec):
-        """Rebuild a statistic from :meth:`to_dict` output.
-
-        Parameters
-        ----------
-        spec : dict
-            ``{'name': ..., 'params': {...}}`` (values read back from hdf5
-            are accepted).
-
-        Returns
-        -------
-        TopoStatistic
-        """
-        params = {k: _plain(v) for k, v in dict(spec.get("params") or {}).items()}
-        return cls(str(spec["name"]), **params)
-
-
-def _plain(value):
-    """numpy scalars and bytes read back from hdf5 -> Python values."""
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def as_statistic(statistic):
-    """Turn ``statistic`` into a :class:`TopoStatistic` or a callable.
-
-    Accepts a :class:`TopoStatistic`, one of the names 'rgtm',
-    'rank_normalize', 'rgdm' (default parameters), the functions
-    :func:`~rsatoolbox_topo.rgtm`, :func:`~rsatoolbox_topo.rank_normalize`,
-    :func:`~rsatoolbox_topo.rgdm` themselves (default parameters), or any
-    other callable mapping RDMs to RDMs (returned unchanged). None stays None.
-
-    Parameters
-    ----------
-    statistic : TopoStatistic | str | callable | None
-        The statistic.
-
-    Returns
-    -------
-    TopoStatistic | callable | None
-
-    Examples
-    --------
-    >>> from rsatoolbox_topo.models import as_statistic
-    >>> as_statistic("rank_normalize")
-    TopoStatistic('rank_normalize')
-    """
-    if statistic is None or isinstance(statistic, TopoStatistic):
-        return statistic
-    if isinstance(statistic, str):
-        check_option("statistic", statistic, tuple(_FUNCTIONS))
-        return TopoStatistic(statistic)
-    for name, func in _FUNCTIONS.items():
-        if statistic is func:
-            return TopoStatistic(name)
-    if callable(statistic):
-        return statistic
-    raise TypeError(
-        "The 'statistic' parameter must be None, a TopoStatistic, one of "
-        f"{list(_FUNCTIONS)} or a callable mapping RDMs to RDMs. Got "
-        f"{type(statistic).__name__} instead.")
 
 
 def _model_rdms(rdm, name="rdm"):

@@ -378,7 +378,8 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
     The defaults are the shipped simulation (:func:`load_simulation_rdms`):
     10 seeds x 10 layers, about 4 s of training per network on one CPU
     core (cached afterwards). The paper used 10 All-CNN-C networks
-    on CIFAR-10 with 10 layers; here the networks are smaller and see real
+    with 10 layers (reportedly trained on CIFAR-10; not verified here); here
+    the networks are smaller and see real
     8 x 8 digits, so that everything runs on a CPU.
 
     Parameters

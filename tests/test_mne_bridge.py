@@ -36,7 +36,7 @@ from rsatoolbox_topo.bridges.mne import (TimecourseResult,  # noqa: E402
                                          time_resolved_rdms)
 from rsatoolbox_topo.exceptions import (CollapsedStatisticWarning,  # noqa: E402
                                         InferenceWarning)
-from rsatoolbox_topo.models import TopoStatistic  # noqa: E402
+from rsatoolbox_topo import TopoStatistic  # noqa: E402
 
 SFREQ = 100.0
 TMIN = -0.1

@@ -292,6 +292,11 @@ def test_statistic_is_applied_to_every_sphere_rdm(slice_ds):
                                   RGTM(raw).dissimilarities)
     np.testing.assert_array_equal(topo.rdm_descriptors["n_voxels"],
                                   raw.rdm_descriptors["n_voxels"])
+    # Every spelling of the statistic is the same statistic.
+    for spelling in ("rgtm", {"name": "rgtm", "params": {}}):
+        same = searchlight_rdms(slice_ds, radius=6.0, statistic=spelling)
+        np.testing.assert_array_equal(
+            same.dissimilarities, rgtm(raw).dissimilarities)
 
 
 def test_smoothing_is_nilearn_smoothing_before_masking(attributes, bold):
@@ -533,7 +538,9 @@ def test_bad_parameters_are_named(slice_ds, category_model):
                        r"integer in \[1, 6\]. Got 7"):
         region_rdms(slice_ds, by=None, n_splits=7)
     with pytest.raises(TypeError, match="'statistic' parameter must be None"):
-        searchlight(slice_ds, category_model, statistic="rgtm")
+        searchlight(slice_ds, category_model, statistic=3)
+    with pytest.raises(ValueError, match="'statistic' parameter.*'rgdt'"):
+        searchlight(slice_ds, category_model, statistic="rgdt")
     with pytest.raises(ValueError, match="'model' has 3 conditions but the "
                        "dataset has 8"):
         searchlight(slice_ds, np.ones((3, 3)) - np.eye(3))

@@ -361,3 +361,111 @@ def test_subnormal_threshold_width_is_a_step_not_nan():
     d = np.arange(6.0)
     out = rgtm(_rdms(d), 0.0, 5e-323).dissimilarities
     np.testing.assert_array_equal(out, [[0, 1, 1, 1, 1, 1]])
+
+
+NEGATIVE = np.array([[-0.5, 2, 1, 3, 1.5, 0.7]])  # 4 conditions
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(graph="p-shortest", p=0.5),
+    dict(graph="k-nearest", k=2),
+    dict(graph="p-nearest", p=0.5),
+    dict(graph="two-step", weights="rank"),
+])
+def test_rgdm_refuses_negative_edge_weights(kwargs):
+    """Negative dissimilarities as edge weights raise before any path runs."""
+    with pytest.raises(ValueError, match="negative edge weights.*"
+                       "normalize='none'.*normalize='rank'"):
+        rgdm(RDMs(NEGATIVE), normalize="none", rank=False, **kwargs)
+
+
+def test_rgdm_allows_negative_dissimilarities_with_nonnegative_weights():
+    """Negative values stay allowed where the graph's weights are >= 0."""
+    ranked = rgdm(RDMs(NEGATIVE), graph="p-shortest", p=0.5, rank=False)
+    # Rank-normalised weights: the negative pair is the closest (rank 0).
+    assert ranked.dissimilarities.min() == 0.0
+    assert np.all(ranked.dissimilarities >= 0)
+    two_step = rgdm(RDMs(NEGATIVE), normalize="none", rank=False)
+    assert np.all(two_step.dissimilarities >= 0)
+
+
+def test_geodesic_distances_refuses_negative_edges():
+    """The array-level shortest paths name the bad graph."""
+    from rsatoolbox_topo.graphs import geodesic_distances
+
+    good = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]])
+    bad = good.copy()
+    bad[0, 1] = bad[1, 0] = -1.0
+    with pytest.raises(ValueError, match=r"negative edge weights in 1 "
+                       r"graph\(s\) \(index \[1\]\)"):
+        geodesic_distances(np.stack([good, bad]))
+    # A negative diagonal is ignored (the diagonal is not an edge).
+    diag = good.copy()
+    diag[0, 0] = -3.0
+    assert np.array_equal(geodesic_distances(diag[None])[0],
+                          geodesic_distances(good[None])[0])
+
+
+def test_statistic_type_checks_data_dependent_parameters_at_call_time():
+    """k-nearest with its default k=5 builds; k too large fails on the data."""
+    from rsatoolbox_topo import TopoStatistic
+
+    stat = TopoStatistic("rgdm", graph="k-nearest")
+    assert stat.rgtm_cell is None
+    six = RDMs(np.arange(1.0, 16.0)[np.newaxis])  # 6 conditions
+    assert np.array_equal(stat(six).dissimilarities,
+                          rgdm(six, graph="k-nearest").dissimilarities)
+    four = RDMs(np.arange(1.0, 7.0)[np.newaxis])  # 4 conditions
+    with pytest.raises(ValueError, match="'k' parameter must be smaller "
+                       r"than the number of conditions \(4\)"):
+        stat(four)
+    # Checks that need no data still run at construction.
+    with pytest.raises(ValueError, match="'k' parameter"):
+        TopoStatistic("rgdm", graph="k-nearest", k=0)
+    with pytest.raises(ValueError, match="'p' parameter is only used"):
+        TopoStatistic("rgdm", p=0.3)
+    with pytest.raises(ValueError, match=r"Invalid parameter\(s\) \['k'\] "
+                       "for the statistic 'rgtm'"):
+        TopoStatistic("rgtm", k=3)
+
+
+@pytest.mark.parametrize("spelling, cell", [
+    ("rgtm", (0.2, 0.8)),
+    (rgtm, (0.2, 0.8)),
+    ("rank_normalize", (0.0, 1.0)),
+    ({"name": "rgtm", "params": {"lower": 0.5, "upper": 0.5}}, (0.5, 0.5)),
+    ("rgdm", None),
+])
+def test_as_statistic_spellings_and_fast_cell(spelling, cell):
+    """Every spelling becomes a TopoStatistic whose rgtm_cell is exact."""
+    from rsatoolbox_topo import TopoStatistic, as_statistic
+
+    stat = as_statistic(spelling)
+    assert isinstance(stat, TopoStatistic)
+    assert stat.rgtm_cell == cell
+    assert as_statistic(stat.to_dict()) == stat
+
+
+def test_as_statistic_partials_and_other_callables():
+    """A keyword partial of a statistic is the statistic; a lambda is not."""
+    from functools import partial
+
+    from rsatoolbox_topo import TopoStatistic, as_statistic
+
+    stat = as_statistic(partial(rgtm, lower=0.5, upper=0.5))
+    assert stat == TopoStatistic("rgtm", lower=0.5, upper=0.5)
+    assert stat.label == "rgtm(lower=0.5, upper=0.5)"
+    assert as_statistic(partial(rgtm, normalize="minmax")).rgtm_cell is None
+    # Defaults written out or left out are the same statistic.
+    assert TopoStatistic("rgtm") == TopoStatistic("rgtm", lower=0.2)
+    assert hash(TopoStatistic("rgtm")) == hash(TopoStatistic("rgtm",
+                                                             upper=0.8))
+    func = lambda r: rgtm(r)  # noqa: E731
+    assert as_statistic(func) is func
+    assert as_statistic(None) is None
+    with pytest.raises(ValueError, match="'statistic' parameter.*'rgdt'"):
+        as_statistic("rgdt")
+    with pytest.raises(ValueError, match="as TopoStatistic.to_dict writes"):
+        as_statistic({"kind": "rgtm"})
+    with pytest.raises(TypeError, match="'statistic' parameter must be"):
+        as_statistic(0.5)

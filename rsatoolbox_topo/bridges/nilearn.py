@@ -40,6 +40,7 @@ from scipy import sparse
 from tqdm.auto import tqdm
 
 from .._validation import check_int, check_option, check_real
+from ..statistics import as_statistic
 
 __all__ = ["fmri_patterns", "region_rdms", "searchlight_rdms", "searchlight",
            "SearchlightResult"]
@@ -663,6 +664,7 @@ def _mask_geometry(dataset):
 def _stat_vectors(rdm_values, cond_values, statistic, centres):
     rdms = RDMs(rdm_values, pattern_descriptors={"conditions": cond_values},
                 rdm_descriptors={"voxel": centres})
+    statistic = as_statistic(statistic)
     if statistic is None:
         return rdms
     out = statistic(rdms)
@@ -675,10 +677,8 @@ def _stat_vectors(rdm_values, cond_values, statistic, centres):
 
 
 def _check_statistic(statistic):
-    if statistic is not None and not callable(statistic):
-        raise TypeError("The 'statistic' parameter must be None or a callable "
-                        "RDMs -> RDMs, e.g. functools.partial(rgtm, "
-                        f"lower=0.2, upper=0.8). Got {statistic!r} instead.")
+    """The one statistic type (see :func:`statistics.as_statistic`)."""
+    return as_statistic(statistic)
 
 
 def _run_chunks(function, chunks, n_jobs, verbose):
@@ -749,9 +749,10 @@ def searchlight_rdms(dataset, *, radius=6.0, method="crossnobis", noise="diag",
     noise : {'diag', 'none'}
         Univariate noise normalisation of every voxel, as in
         :func:`region_rdms`.
-    statistic : callable | None
-        Applied to each chunk of sphere RDMs, e.g.
-        ``functools.partial(rgtm, lower=0.2, upper=0.8)``.
+    statistic : TopoStatistic | str | dict | callable | None
+        Applied to each chunk of sphere RDMs: any spelling accepted by
+        :func:`~rsatoolbox_topo.statistics.as_statistic`, e.g. ``'rgtm'``
+        or ``TopoStatistic('rgtm', lower=0.2, upper=0.8)``.
     process_mask_img : Niimg-like | None
         Only voxels inside this mask (in the space of the dataset's mask)
         are sphere centres; the spheres still take their voxels from the
@@ -835,6 +836,7 @@ def _model_vector(model, cond_values, statistic):
     i, j = _pair_index(len(cond_values))
     ordered = RDMs(square[i, j][np.newaxis],
                    pattern_descriptors={"conditions": cond_values})
+    statistic = as_statistic(statistic)
     if statistic is not None:
         ordered = statistic(ordered)
     return ordered.get_matrices()[0]
@@ -952,9 +954,10 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
         be in the dataset's (sorted) order.
     radius, method, noise, process_mask_img, chunk_size, n_jobs, verbose
         As in :func:`searchlight_rdms`.
-    statistic : callable | None
-        RDMs -> RDMs applied to the sphere RDMs and to the model, e.g.
-        ``functools.partial(rgtm, lower=0.2, upper=0.8)``.
+    statistic : TopoStatistic | str | dict | callable | None
+        Applied to the sphere RDMs and to the model: any spelling accepted
+        by :func:`~rsatoolbox_topo.statistics.as_statistic`, e.g. ``'rgtm'``
+        or ``TopoStatistic('rgtm', lower=0.2, upper=0.8)``.
     compare : {'corr', 'cosine', 'spearman'}
         Similarity of RDM vectors, equal to :func:`rsatoolbox.rdm.compare`
         with the same method.
