@@ -171,3 +171,25 @@ def test_quick_mode_runs(study, tmp_path):
     assert len(coverage) == 1 + len(INTERVAL_METHODS)
     tests = (tmp_path / "out" / "tests_display.csv").read_text()
     assert "chance: percentile lower bound > chance" in tests
+
+
+def test_study_intervals_are_the_public_ones(study):
+    """Percentile, basic, bc, bca and t of the study equal what
+    ``bootstrap_identify(...).confidence_interval`` gives users."""
+    from rsatoolbox_topo.identification import (BootstrapResult,
+                                                bootstrap_identify)
+
+    if not hasattr(BootstrapResult, "confidence_interval"):
+        pytest.skip("bootstrap_identify has no ci_method yet (issue 9)")
+    st = _setting(study)
+    rdms = study.Population(st, 0).draw(np.random.default_rng(8))
+    res = study.resample(rdms, 40, 10, 3, paired=False)
+    methods = ["percentile", "basic", "bc", "bca", "t"]
+    low, high = study.intervals({k: np.asarray(v)[None]
+                                 for k, v in res.items()}, methods)
+    boot = bootstrap_identify(rdms, "class", "individual", n_bootstrap=40,
+                              random_state=3, ci_method="bca")
+    for j, method in enumerate(methods):
+        got = boot.confidence_interval(method=method, level=0.95)
+        np.testing.assert_allclose(got, (low[0, j], high[0, j]),
+                                   rtol=1e-12, equal_nan=True)
