@@ -36,7 +36,7 @@ Two kinds of summary are offered here, and they answer different questions:
   conditions of one RDM does not change them.
 
 Every function here needs the optional extra ``topology``
-(``pip install rsatoolbox-topo[topology]``: giotto-ph for the barcodes,
+(``pip install ".[topology]"`` in the rsatoolbox_topo folder: giotto-ph for the barcodes,
 gudhi for the diagram distances); the libraries are imported when a
 function runs, never when :mod:`rsatoolbox_topo` is imported.
 
@@ -65,8 +65,8 @@ _METRICS = ("bottleneck", "wasserstein")
 METHODS = ("rtd", "rtd-h2", "labelfree-bottleneck", "labelfree-wasserstein")
 # The reference code scales each matrix by this quantile of its entries.
 _QUANTILE = 0.9
-_INSTALL = ("pip install 'rsatoolbox-topo[topology]' (giotto-ph and "
-            "gudhi)")
+_INSTALL = ("pip install giotto-ph gudhi (or, in the rsatoolbox_topo "
+            "folder, pip install '.[topology]')")
 
 
 # ---------------------------------------------------------------- backends
