@@ -193,3 +193,18 @@ def test_study_intervals_are_the_public_ones(study):
         got = boot.confidence_interval(method=method, level=0.95)
         np.testing.assert_allclose(got, (low[0, j], high[0, j]),
                                    rtol=1e-12, equal_nan=True)
+
+
+def test_study_paired_test_is_compare_statistics(study):
+    """The study's paired p-value of A vs B is ``compare_statistics``'s."""
+    from rsatoolbox_topo.identification import compare_statistics
+
+    st = _setting(study)
+    rdms = study.Population(st, 0).draw(np.random.default_rng(9))
+    res = study.resample(rdms, 40, 10, 4)
+    p = study.paired_p({k: np.asarray(v)[None] for k, v in res.items()})
+    comp = compare_statistics(rdms, "class", "individual",
+                              [study.group1_pairs, study.group2_pairs],
+                              baseline=0, n_bootstrap=40, random_state=4)
+    np.testing.assert_allclose(comp.accuracy, res["acc_ab"], rtol=1e-12)
+    assert comp.p_value[1] == pytest.approx(p[0], rel=1e-12)

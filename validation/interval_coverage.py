@@ -365,6 +365,13 @@ def resample(rdms, n_bootstrap, n_one_factor, random_state, paired=True):
       :func:`bootstrap_identify` with the same ``random_state``, hence on
       the same (shared) bootstrap samples (NaN unless ``paired``).
 
+    The intervals made from these ('percentile', 'basic', 'bc', 'bca', 't')
+    and the paired p-value are those of ``bootstrap_identify(...,
+    ci_method=...).confidence_interval`` and ``compare_statistics`` for the
+    same ``random_state`` (tests/test_validation_study.py checks it); the
+    one-factor bootstraps of 'corrected' are drawn here (``n_one_factor``
+    samples each), where ``bootstrap_identify`` draws ``n_bootstrap``.
+
     Returns
     -------
     dict of ndarray
@@ -740,7 +747,10 @@ def write_tables(out, settings_rows, coverage, tests, size_rows, methods):
          "A - B expected (MC SE)":
              f"{r['diff_ab']:+.4f} ({r['diff_ab_se']:.4f})"}
         for r in settings_rows])
-    if size_rows:
+    if not size_rows:
+        _write_csv(os.path.join(out, "bootstrap_size_display.csv"), [
+            {"setting": "not measured in this run (see --compare-bootstrap)"}])
+    else:
         _write_csv(os.path.join(out, "bootstrap_size_display.csv"), [
             {"setting": r["setting"], "method": r["method"], "n": r["n"],
              "coverage B small": f"{r['coverage_small']:.3f}",
@@ -810,7 +820,8 @@ def write_summary(args, default, reason, settings_rows, coverage, tests,
     lines += ["", f"* Size: {n[0]}{'' if len(n) == 1 else f'-{n[-1]}'} "
               f"data sets per setting, {args.n_bootstrap} two-factor and "
               f"2 x {args.n_one_factor} one-factor bootstrap samples per "
-              f"data set; {cpu / 60:.0f} CPU minutes for the data sets, "
+              f"data set; {cpu / 60:.0f} worker-minutes for the data sets "
+              "(wall time per data set summed over the workers), "
               f"{wall / 60:.0f} minutes wall time in all (estimands "
               "included).", ""]
     with open(os.path.join(args.out, "summary.rst"), "w") as handle:
