@@ -48,6 +48,7 @@ from ._validation import check_rdms, check_real
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
+from .io import _load_npz
 from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
                          rgtm)
 
@@ -291,24 +292,39 @@ class _Saveable:
         """
         path = pathlib.Path(path)
         check_option("path suffix", path.suffix, (".npz", ".json"))
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as npz:
-                header = json.loads(str(npz["__header__"]))
-                arrays = {k: npz[k] for k in npz.files if k != "__header__"}
-        else:
-            header = json.loads(path.read_text())
-            arrays = {
-                k: np.array(v["data"], dtype=np.dtype(v["dtype"])).reshape(
-                    v["shape"]) for k, v in header["arrays"].items()}
-        if header["type"] != cls.__name__:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file.")
+        try:
+            if path.suffix == ".npz":
+                arrays = _load_npz(path)  # checked headers, no unpickling
+                header = json.loads(str(arrays.pop("__header__")))
+            else:
+                header = json.loads(path.read_text())
+                arrays = {
+                    k: np.array(v["data"], dtype=np.dtype(v["dtype"]))
+                    .reshape(v["shape"])
+                    for k, v in header["arrays"].items()}
+            kind, meta = header["type"], header["meta"]
+        except (KeyError, TypeError, AttributeError, ValueError,
+                UnicodeDecodeError) as exc:
+            if str(exc).startswith(str(path)):
+                raise
             raise ValueError(
-                f"The file {str(path)!r} holds a {header['type']}, not a "
+                f"{path}: is not a result written by save() "
+                f"({type(exc).__name__}: {exc}).") from exc
+        if kind != cls.__name__:
+            raise ValueError(
+                f"The file {str(path)!r} holds a {kind}, not a "
                 f"{cls.__name__}.")
-        meta = header["meta"]
         for name in cls._tuples:
             if meta.get(name) is not None:
                 meta[name] = tuple(meta[name])
-        return cls(**meta, **arrays)
+        try:
+            return cls(**meta, **arrays)
+        except TypeError as exc:
+            raise ValueError(
+                f"{path}: its fields do not fit a {cls.__name__} "
+                f"({exc}).") from exc
 
 
 # ------------------------------------------------------------ results
