@@ -4,17 +4,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rsatoolbox_topo import _fast_identification as fast
 from rsatoolbox_topo import _resampling as rs
 
 
 # ---------------------------------------------------------------- draws
-def test_two_factor_same_stream_as_fast_engine():
-    """draw_two_factor gives the fast engine's samples for a seed."""
-    old = fast.draw_samples(np.random.default_rng(7), 5, 9, 40)
-    new = rs.draw_two_factor(np.random.default_rng(7), 5, 9, 40)
-    np.testing.assert_array_equal(old[0], new[0])
-    np.testing.assert_array_equal(old[1], new[1])
+def test_two_factor_known_stream():
+    """draw_two_factor keeps the package's stream for a seed (the samples
+    the fast engine always drew: individuals, then conditions, per sample)."""
+    counts, draws = rs.draw_two_factor(np.random.default_rng(7), 4, 6, 3)
+    assert counts.tolist() == [[0, 0, 2, 2], [1, 1, 0, 2], [0, 3, 0, 1]]
+    assert draws.tolist() == [[0, 1, 1, 3, 4, 5], [0, 0, 2, 2, 4, 4],
+                              [1, 2, 2, 3, 4, 5]]
 
 
 def test_two_factor_minimum_distinct_units():
@@ -309,3 +309,17 @@ def test_permutation_p_uniform_under_null():
     assert p.shape == (2000,)
     assert abs(np.mean(p <= 0.05) - 0.05) < 0.015
     assert abs(np.mean(p <= 0.5) - 0.5) < 0.035
+
+
+def test_max_statistic_p_known_answers():
+    """FWE p: one shared null of maxima, +1 correction, NaN handled."""
+    null_max = np.array([3.0, 1.0, np.nan, 2.0, 5.0])
+    p = rs.max_statistic_p_value(null_max, [5.0, 2.5, 0.0, 9.0, np.nan])
+    np.testing.assert_allclose(p[:4], [2 / 5, 3 / 5, 1.0, 1 / 5])
+    assert np.isnan(p[4])
+    # equals the per-test permutation p-value against the same null
+    obs = np.array([0.3, 1.7, 2.0])
+    per_test = rs.permutation_p_value(
+        np.repeat(null_max[~np.isnan(null_max), None], 3, axis=1), obs)
+    np.testing.assert_allclose(rs.max_statistic_p_value(null_max, obs),
+                               per_test)

@@ -25,7 +25,7 @@ rsatoolbox's :func:`rsatoolbox.rdm.calc_rdm` on each sphere (tested).
 
 nilearn and nibabel are imported when a function of this module is called,
 never when the module or the package is imported; install them with
-``pip install rsatoolbox-topo[nilearn]``.
+``pip install ".[nilearn]"`` in the rsatoolbox_topo folder.
 """
 
 import warnings
@@ -37,9 +37,11 @@ import numpy as np
 from rsatoolbox.data import Dataset
 from rsatoolbox.rdm import RDMs, calc_rdm, concat
 from scipy import sparse
-from tqdm.auto import tqdm
 
-from .._validation import check_int, check_option, check_real
+from .. import _resampling
+from .._parallel import run_tasks
+from .._validation import check_int, check_option, check_random_state
+from .._validation import check_real
 from ..statistics import as_statistic
 
 __all__ = ["fmri_patterns", "region_rdms", "searchlight_rdms", "searchlight",
@@ -60,7 +62,8 @@ def _import_nilearn():
     except ImportError as err:  # pragma: no cover - nilearn is a test dependency
         raise ImportError(
             "rsatoolbox_topo.bridges.nilearn needs nilearn and nibabel. "
-            "Install them with 'pip install rsatoolbox-topo[nilearn]'."
+            "Install them with 'pip install nilearn nibabel' or, in the "
+            "rsatoolbox_topo folder, 'pip install \".[nilearn]\"'."
         ) from err
     return nibabel, nilearn
 
@@ -193,9 +196,21 @@ def _volume_labels(images, conditions, runs, events, t_r, delay):
     return conditions, runs
 
 
+def _check_t_r(t_r):
+    """A repetition time must be positive: 0 would put every volume at t=0."""
+    if t_r is None:
+        return None
+    t_r = check_real("t_r", t_r)
+    if t_r <= 0:
+        raise ValueError(
+            f"The 't_r' parameter must be a positive number of seconds (the "
+            f"repetition time). Got {t_r!r} instead.")
+    return t_r
+
+
 def _repetition_time(img, t_r):
     if t_r is not None:
-        return check_real("t_r", t_r, 0.0)
+        return _check_t_r(t_r)
     t_r = float(img.header.get_zooms()[3])
     if not t_r > 0:
         raise ValueError("The image header has no repetition time; pass "
@@ -235,8 +250,8 @@ def fmri_patterns(imgs, conditions=None, runs=None, *, events=None, t_r=None,
         the event with ``onset <= i * t_r - delay < onset + duration``;
         volumes in no event are dropped.
     t_r : float | None
-        Repetition time in seconds for ``events``; by default read from the
-        image header.
+        Repetition time in seconds for ``events``, > 0; by default read from
+        the image header (a header without a positive one is an error).
     delay : float
         Shift in seconds applied to the event times (e.g. 5 for a
         hemodynamic lag) before the volumes are labelled.
@@ -296,6 +311,7 @@ def fmri_patterns(imgs, conditions=None, runs=None, *, events=None, t_r=None,
     >>> ds.obs_descriptors["conditions"]
     array(['a', 'b', 'a', 'b'], dtype=object)
     """
+    t_r = _check_t_r(t_r)
     nibabel, nilearn = _import_nilearn()
     images = _load_4d(imgs, nilearn)
     ref = images[0]
@@ -682,18 +698,12 @@ def _check_statistic(statistic):
 
 
 def _run_chunks(function, chunks, n_jobs, verbose):
-    from joblib import Parallel, delayed
-
-    if n_jobs == 1:
-        return [function(rows) for rows in tqdm(chunks, disable=not verbose,
-                                                desc="searchlight")]
     # Threads by default: the chunks share the pattern array without copies
     # and the heavy steps (sparse and dense products) release the GIL; a
     # joblib.parallel_config(backend=...) context can choose processes.
-    jobs = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
-        delayed(function)(rows) for rows in chunks)
-    return list(tqdm(jobs, total=len(chunks), disable=not verbose,
-                     desc="searchlight"))
+    return run_tasks(function, [(rows,) for rows in chunks], n_jobs=n_jobs,
+                     progress=bool(verbose), desc="searchlight",
+                     unit="chunk", prefer="threads")
 
 
 def _centres(process_mask_img, voxels, mask):
@@ -842,6 +852,25 @@ def _model_vector(model, cond_values, statistic):
     return ordered.get_matrices()[0]
 
 
+def _check_model_values(vector, compare, statistic):
+    """Refuse a model that would make every score NaN, before any sphere."""
+    after = "" if statistic is None else " after the statistic"
+    bad = ~np.isfinite(vector)
+    if bad.any():
+        raise ValueError(
+            f"The 'model' RDM has {int(bad.sum())} missing or infinite "
+            f"entries{after}; every sphere would score NaN. Give a model "
+            f"with a finite dissimilarity for every pair of conditions.")
+    if compare == "cosine":
+        degenerate, what = not np.any(vector), "all zero"
+    else:
+        degenerate, what = bool(np.all(vector == vector[0])), "constant"
+    if degenerate:
+        raise ValueError(
+            f"The 'model' RDM is {what}{after}: its {compare} similarity "
+            f"with any RDM is undefined and every sphere would score NaN.")
+
+
 def _standardized(vectors, compare):
     """Rows scaled so that a dot product / n gives the chosen similarity."""
     from scipy.stats import rankdata
@@ -951,7 +980,9 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
     model : rsatoolbox.rdm.RDMs | array-like
         One model RDM. With a pattern_descriptor 'conditions' it is
         reordered to the dataset's conditions; otherwise its conditions must
-        be in the dataset's (sorted) order.
+        be in the dataset's (sorted) order. A model with NaN or infinite
+        entries, or one that is constant (all zero for 'cosine') after the
+        statistic, is an error: every score would be NaN.
     radius, method, noise, process_mask_img, chunk_size, n_jobs, verbose
         As in :func:`searchlight_rdms`.
     statistic : TopoStatistic | str | dict | callable | None
@@ -996,9 +1027,10 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
                                chunk_size, process_mask_img)
     tensor, cond_values, voxels, mask, adjacency, pairs, chunks, centres = setup
     model_square = _model_vector(model, cond_values, statistic)
-    rng = np.random.default_rng(random_state)
-    perms = [rng.permutation(len(cond_values)) for _ in range(n_permutations)]
+    perms = _resampling.draw_permutations(check_random_state(random_state),
+                                          len(cond_values), n_permutations)
     i, j = pairs
+    _check_model_values(model_square[i, j], compare, statistic)
     models = np.array([model_square[i, j]] +
                       [model_square[np.ix_(p, p)][i, j] for p in perms])
     models = _standardized(models, compare)
@@ -1010,11 +1042,12 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
                              models)
         score = sims[:, 0]
         null = sims[:, 1:]
-        with np.errstate(invalid="ignore"):
-            exceed = (null >= score[:, None] - 1e-12).sum(axis=1)
-        null_max = (np.nanmax(np.where(np.isfinite(null), null, -np.inf), axis=0)
-                    if n_permutations else np.zeros(0))
-        return score, sizes, exceed, null_max
+        if not n_permutations:
+            return score, sizes, None, np.zeros(0)
+        p = _resampling.permutation_p_value(null.T, score)
+        null_max = np.nanmax(np.where(np.isfinite(null), null, -np.inf),
+                             axis=0)
+        return score, sizes, p, null_max
 
     parts = _run_chunks(one_chunk, chunks, n_jobs,
                         verbose)
@@ -1030,16 +1063,16 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
     if n_permutations:
         from scipy.stats import false_discovery_control
 
-        exceed = np.concatenate([p[2] for p in parts])
         null_max = np.max(np.stack([p[3] for p in parts]), axis=0)
         finite = np.isfinite(scores)
-        p_values = np.full(len(scores), np.nan)
-        p_values[finite] = (1 + exceed[finite]) / (1 + n_permutations)
+        p_values = np.where(finite, np.concatenate([p[2] for p in parts]),
+                            np.nan)
         p_fdr = np.full(len(scores), np.nan)
         p_fdr[finite] = false_discovery_control(p_values[finite], method="bh")
         p_fwe = np.full(len(scores), np.nan)
-        p_fwe[finite] = (1 + (null_max[None] >= scores[finite, None] - 1e-12)
-                         .sum(axis=1)) / (1 + n_permutations)
+        # maximum statistic: the largest score of each permutation
+        p_fwe[finite] = _resampling.max_statistic_p_value(null_max,
+                                                          scores[finite])
         result.p_values, result.p_fdr, result.p_fwe = p_values, p_fdr, p_fwe
         result.p_img = _to_img(p_values, at, mask, 1.0)
         result.p_fdr_img = _to_img(p_fdr, at, mask, 1.0)
