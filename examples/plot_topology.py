@@ -9,7 +9,8 @@ through the barcode of a joint filtration (the cross-barcode), so it sees
 when the same neighbourhoods are formed by different conditions. Label-free
 summaries (persistence diagrams compared by bottleneck distance) cannot.
 
-Needs the ``topology`` extra (``pip install "rsatoolbox-topo[topology]"``).
+Needs the ``topology`` extra (``pip install ".[topology]"`` in the package
+folder).
 """
 
 # %%
