@@ -281,7 +281,7 @@ def build_parser():
     identify.add_argument(
         "path", type=Path,
         help="folder of .npy files, an .npz archive, or an rsatoolbox "
-             ".hdf5/.h5/.pkl file, e.g. rdms/")
+             ".hdf5/.h5 file (.pkl with --allow-pickle), e.g. rdms/")
     files = identify.add_argument_group("reading the RDMs")
     files.add_argument(
         "--pattern", metavar="PATTERN",
@@ -291,6 +291,11 @@ def build_parser():
         "--labels", type=Path, metavar="CSV",
         help="CSV table with one row per file (a 'file' column naming it) "
              "whose columns become labels, e.g. --labels labels.csv")
+    files.add_argument(
+        "--allow-pickle", action="store_true",
+        help="read an rsatoolbox .pkl file. Unpickling runs whatever code "
+             "the file holds: use only for files you trust (hdf5 and npz "
+             "are safe); without it a pickle is refused before it is read")
     files.add_argument(
         "--measure", metavar="NAME",
         help="name of the dissimilarity measure for the report, e.g. "
@@ -487,21 +492,35 @@ def main(argv=None):
     >>> main(["--version"])  # doctest: +SKIP
     rsatoolbox-topo 0.1.0
     """
-    parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(argv)
-    args.argv = argv
+    args = None
     try:
+        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = parser.parse_args(argv)
+        args.argv = argv
         with _one_line_warnings():
             args.handler(args)
     except KeyboardInterrupt:
+        if args is not None and args.traceback:
+            raise
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except (CommandError, ValueError, TypeError, KeyError, OSError) as exc:
-        if args.traceback:
+    except (CommandError, ValueError, TypeError, KeyError, OSError,
+            MemoryError) as exc:
+        if args is None or args.traceback:
             raise
         message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, MemoryError):
+            message = f"out of memory ({message})"
         print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug or a library's surprise: still one line
+        if args is None or args.traceback:
+            raise
+        message = " ".join(str(exc).split())
+        print(f"{PROG} {args.command}: error: {type(exc).__name__}: "
+              f"{message} (unexpected; run again with --traceback and "
+              f"report it)", file=sys.stderr)
         return 1
     return 0
 
@@ -916,7 +935,8 @@ def _run_identify(args):
     _check_out(args.out, args.force)
     statistics = _statistics(args)
     rdms = read_rdms(args.path, pattern=args.pattern, labels=args.labels,
-                     dissimilarity_measure=args.measure)
+                     dissimilarity_measure=args.measure,
+                     allow_pickle=args.allow_pickle)
     _check_labels(rdms, args.by, args.across, args.path)
     console, report = _start(
         args, f"tRSA identification: {args.by} across {args.across}")

@@ -44,7 +44,7 @@ from rsatoolbox.rdm import RDMs
 
 from ._validation import check_int, check_option, check_rdms, check_real
 from .bridges.torch import _import_torch
-from .exceptions import TopoWarning
+from .exceptions import CacheWarning, TopoWarning
 from .statistics import rank_normalize, rgdm, rgtm
 
 __all__ = ["LAYERS", "load_simulation_rdms", "digit_stimuli",
@@ -342,8 +342,18 @@ def train_network(seed, *, width=16, epochs=15, lr=1e-3, batch_size=64,
     path = _cache_path(cache_dir, settings, seed) if cache_dir else None
     net = make_network(settings["width"])
     if path and os.path.exists(path):
-        net.load_state_dict(torch.load(path, weights_only=True))
-        return net.eval()
+        try:
+            net.load_state_dict(torch.load(path, weights_only=True))
+            return net.eval()
+        except Exception as exc:  # torch raises many kinds for bad files
+            # a corrupt or foreign cache entry: name it, then rebuild it
+            warnings.warn(
+                f"The cached network {path} cannot be read as weights "
+                f"({type(exc).__name__}; corrupt, truncated or not written "
+                f"by this package); it is trained again and replaced.",
+                CacheWarning,
+                stacklevel=2)
+            net = make_network(settings["width"])
     data = digit_stimuli(settings["n_per_digit"])
     images = torch.from_numpy(data["train_images"])
     targets = torch.from_numpy(data["train_digits"])

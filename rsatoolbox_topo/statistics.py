@@ -119,11 +119,23 @@ def _normalized(vectors, normalize):
     lo = data.sorted_ranks[:, :1]
     hi = np.take_along_axis(data.sorted_ranks,
                             np.maximum(data.n_valid - 1, 0)[:, None], 1)
-    span = np.where(data.degenerate[:, None], 1.0, hi - lo)
-    scaled = ((vectors - lo) / span).astype(vectors.dtype, copy=False)
+    # Halve rows whose span overflows (entries near the float maximum):
+    # (v - lo) / (hi - lo) is unchanged and no inf / inf makes a NaN.
+    half = _overflow_halves(hi, lo)
+    span = np.where(data.degenerate[:, None], 1.0, hi * half - lo * half)
+    scaled = ((vectors * half - lo * half) / span).astype(vectors.dtype,
+                                                          copy=False)
     scaled[data.degenerate] = np.where(
         np.isnan(vectors[data.degenerate]), np.nan, 0.5)
     return _ranking.sorted_values(scaled)
+
+
+def _overflow_halves(high, low):
+    """0.5 where ``high - low`` overflows (finite inputs), else 1.0."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        width = high - low
+    return np.where(np.isinf(width) & np.isfinite(high) & np.isfinite(low),
+                    0.5, 1.0).astype(np.result_type(high, low))
 
 
 def _check_rgtm_params(lower, upper, normalize, thresholds, shape):
@@ -187,11 +199,13 @@ def _gt_from_normalized(data, lower, upper, thresholds, shape):
         centre = (t_low + t_up) / 2
         out = 1.0 / (1.0 + np.exp(-_SIGMOID_ALPHA * (values - centre)))
         return out.astype(values.dtype, copy=False), t_low, t_up
-    width = t_up - t_low
+    half = _overflow_halves(t_up, t_low)  # thresholds near the float max
+    width = t_up * half - t_low * half
     binary = width <= 0
     safe = np.where(binary, 1.0, width).astype(values.dtype)
     with np.errstate(over="ignore"):  # a tiny width is a steep step
-        out = np.subtract(values, t_low)
+        out = np.subtract(values * half if np.any(half != 1) else values,
+                          t_low * half)
         out /= safe  # not * (1 / safe): 1 / a subnormal width is inf
         np.clip(out, 0.0, 1.0, out=out)
     if np.any(binary):

@@ -28,8 +28,9 @@ from rsatoolbox.rdm import RDMs
 
 from .. import _resampling
 from .._parallel import chunk_bounds, run_tasks
-from .._validation import (check_int, check_n_jobs, check_option,
-                           check_progress, check_random_state, check_real)
+from .._validation import (check_fraction, check_int, check_n_jobs,
+                           check_option, check_progress, check_random_state,
+                           check_real)
 from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                            InferenceWarning, TopoWarning)
 from ..models import TopoStatistic, as_statistic
@@ -642,7 +643,9 @@ def _data_cube(rdms, time_descriptor, subject_descriptor):
     """Data RDMs as (n_subjects, n_times, n_pairs), with times, subjects."""
     for name, desc in (("time_descriptor", time_descriptor),
                        ("subject_descriptor", subject_descriptor)):
-        if desc is not None and desc not in rdms.rdm_descriptors:
+        required = name == "time_descriptor"  # the subject may be None
+        if (desc is not None or required) \
+                and desc not in rdms.rdm_descriptors:
             raise ValueError(
                 f"The '{name}' parameter must name an rdm descriptor of the "
                 f"data RDMs ({list(rdms.rdm_descriptors)}). Got {desc!r} "
@@ -943,11 +946,9 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     check_option("correction", correction, _CORRECTIONS)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, 0)
     n_permutations = check_int("n_permutations", n_permutations, 1)
-    confidence_level = check_real("confidence_level", confidence_level,
-                                  0.0, 1.0)
-    alpha = check_real("alpha", alpha, 0.0, 1.0)
-    cluster_threshold = check_real("cluster_threshold", cluster_threshold,
-                                   0.0, 1.0)
+    confidence_level = check_fraction("confidence_level", confidence_level)
+    alpha = check_fraction("alpha", alpha)
+    cluster_threshold = check_fraction("cluster_threshold", cluster_threshold)
     n_jobs = check_n_jobs(n_jobs)
     check_progress(progress)
     rng = check_random_state(random_state)
