@@ -30,7 +30,9 @@ import numpy as np
 
 import rsatoolbox_topo
 from rsatoolbox_topo import _fast_identification as new_engine
-from rsatoolbox_topo.identification import _Data, _one_blas_thread
+from rsatoolbox_topo._parallel import limit_blas_threads
+from rsatoolbox_topo._resampling import draw_two_factor
+from rsatoolbox_topo.identification import _Data
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_identification import N_COND, N_IND, make_rdms  # noqa: E402
@@ -70,14 +72,14 @@ def main(argv=None):
     data = _Data(make_rdms(args.seed), "layer", "seed")
     i, j = np.triu_indices(21)
     lowers, uppers = i / 20, j / 20
-    mult, draws = new_engine.draw_samples(np.random.default_rng(args.seed),
-                                          N_IND, N_COND, args.n_bootstrap)
+    mult, draws = draw_two_factor(np.random.default_rng(args.seed), N_IND,
+                                  N_COND, args.n_bootstrap)
     print(f"{rsatoolbox_topo.__file__}; old engine from {args.old}; "
           f"{args.n_bootstrap} samples x {len(lowers)} cells; "
           f"load average before {os.getloadavg()}")
     times = {"old": [], "new": []}
     differ = 0
-    with _one_blas_thread():
+    with limit_blas_threads():
         for b in range(args.n_bootstrap):
             w = new_engine.pair_weights(
                 np.bincount(draws[b], minlength=N_COND)) * data.valid

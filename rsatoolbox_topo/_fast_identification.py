@@ -504,11 +504,13 @@ def _float32_decisions(d2, G, ss, mu, eta, total_weight, n_used):
 
     So ``d_j`` lies in ``[sqrt(d2_hat - E) - P, sqrt(d2_hat + E) + P]``. The
     decision is proven when the lower end of every other candidate exceeds
-    the upper end of the nearest by a margin of ``1e-9`` (relative and in
-    units of ``sqrt(W)``), which is far above identify's own float64
-    rounding (``(n_ind + 2 n_pairs) 2**-53 sqrt(W)``, below 1e-10 sqrt(W)
-    up to a million pairs) plus its 1e-12 relative tie tolerance: then
-    identify sees that nearest centroid alone, and so does this stage.
+    the upper end of the nearest by a margin of ``1e-9`` relative plus
+    ``max(1e-9, 4 (n + W + 3) 2**-53) sqrt(W)``, which is above twice
+    identify's own float64 rounding (``(n + W + 3) 2**-53 sqrt(W)``: its
+    values lie in [0, 1], so its centroids err by ``n 2**-53`` per entry
+    and its sums of ``W`` squares by ``W 2**-53`` relative) plus its 1e-12
+    relative tie tolerance: then identify sees that nearest centroid
+    alone, and so does this stage.
     By the same bounds, a candidate whose lower end exceeds that margin is
     neither nearest nor tied in identify, whatever the other candidates.
     """
@@ -533,7 +535,10 @@ def _float32_decisions(d2, G, ss, mu, eta, total_weight, n_used):
                                 0.0)) + P[ii, jj, nearest])
     lower = np.sqrt(np.maximum(d2 - E, 0.0)) - P
     lower[ii, jj, nearest] = -np.inf  # the nearest always contends
-    margin = upper * (1.0 + _MARGIN) + _MARGIN * sqrt_w
+    # identify's own rounding is below (n + W + 3) 2**-53 sqrt(W); keep the
+    # absolute margin above twice that for any size
+    slack = max(_MARGIN, 4 * (n_used + total_weight + 3) * 2.0 ** -53)
+    margin = upper * (1.0 + _MARGIN) + slack * sqrt_w
     # NaN (an overflowing float32 transform of a near-zero width) compares
     # False: such rows are never clear and all their candidates contend.
     farther = lower > margin[:, :, None]

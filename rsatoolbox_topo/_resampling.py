@@ -32,7 +32,8 @@ from ._validation import check_int, check_option, check_real
 __all__ = ["draw_two_factor", "draw_conditions", "draw_individuals",
            "draw_permutations", "derive_seed", "derive_seeds",
            "INTERVAL_METHODS", "confidence_interval", "bootstrap_p_value",
-           "permutation_p_value", "plus_one_p_value", "TAILS"]
+           "permutation_p_value", "max_statistic_p_value",
+           "plus_one_p_value", "TAILS"]
 
 #: Interval methods of :func:`confidence_interval`.
 INTERVAL_METHODS = ("percentile", "basic", "bc", "bca", "t", "corrected")
@@ -636,3 +637,37 @@ def permutation_p_value(null_samples, observed, *, tail="greater"):
         p = np.minimum(1.0, 2 * np.minimum(p_greater, p_less))
     p = np.where((n_valid > 0) & ~np.isnan(obs), p, np.nan)
     return _shaped(p, shape)
+
+
+def max_statistic_p_value(null_max, observed):
+    r"""Family-wise corrected p-values from a maximum-statistic null.
+
+    One null distribution is shared by all tests: :math:`m_b`, the largest
+    statistic over all tests of permutation :math:`b`. Each observed
+    :math:`t_v` gets :math:`(1 + \#\{m_b \ge t_v\}) / (1 + B)` (ties to
+    rounding count as extreme; NaN in ``null_max`` are left out, NaN
+    observed give NaN). Sorting the null once keeps memory at
+    O(B + n_tests).
+
+    Parameters
+    ----------
+    null_max : array_like, shape (n_perm,)
+    observed : array_like, shape (n_tests,)
+
+    Returns
+    -------
+    ndarray, shape (n_tests,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_statistic_p_value(np.arange(9.0), [8.5, 4.0]).tolist()
+    [0.1, 0.6]
+    """
+    null = np.sort(np.asarray(null_max, dtype=np.float64).ravel())
+    null = null[~np.isnan(null)]
+    obs = np.asarray(observed, dtype=np.float64)
+    tol = _TIE_RTOL * np.maximum(np.abs(obs), 1.0)
+    count = len(null) - np.searchsorted(null, obs - tol, side="left")
+    p = plus_one_p_value(count, len(null))
+    return np.where(np.isnan(obs) | (len(null) == 0), np.nan, p)

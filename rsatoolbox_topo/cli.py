@@ -132,11 +132,15 @@ def _common(parser, default_out, default_bootstrap):
         "--n-jobs", type=_n_jobs, default=1, metavar="N",
         help="parallel worker processes, -1 for all cores (default 1); "
              "results do not depend on it, e.g. --n-jobs 2")
+    from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
+
+    default_text = default_bootstrap or \
+        f"{_N_BOOTSTRAP}, or {_N_BOOTSTRAP_TOPOLOGY} with a topological --method"
     group.add_argument(
         "--n-bootstrap", type=_positive_int, default=default_bootstrap,
         metavar="N",
         help=f"bootstrap samples (of individuals and conditions) for the "
-             f"confidence intervals (default {default_bootstrap}), e.g. "
+             f"confidence intervals (default {default_text}), e.g. "
              f"--n-bootstrap 1000")
     group.add_argument(
         "--ci", type=_fraction, default=0.95, metavar="LEVEL",
@@ -291,6 +295,19 @@ def build_parser():
         "--across", required=True, metavar="LABEL",
         help="label of the groups left out in turn, e.g. --across subject")
     _statistic_option(analysis)
+    from .identification import _METHODS as _IDENTIFY_METHODS
+
+    analysis.add_argument(
+        "--method", default="euclidean", metavar="METHOD",
+        type=_argument_type(str, lambda v: v in _IDENTIFY_METHODS,
+                            "be one of " + ", ".join(_IDENTIFY_METHODS)),
+        help="how a held-out RDM is compared with the class centroids: "
+             "'euclidean' (default, the authors' choice), an rsatoolbox "
+             "comparator ('corr', 'cosine', ...), 'rtd' or 'rtd-h2' "
+             "(Representation Topology Divergence, needs the topology "
+             "extra) or the label-free baselines 'labelfree-bottleneck' "
+             "and 'labelfree-wasserstein'; a topological method skips the "
+             "map and the regimes, e.g. --method rtd")
     _map_options(analysis, n_draws=10)
     analysis.add_argument(
         "--no-map", action="store_true",
@@ -298,7 +315,7 @@ def build_parser():
     analysis.add_argument(
         "--no-regimes", action="store_true",
         help="skip the regime comparison")
-    _common(identify, "trsa-identify", 1000)
+    _common(identify, "trsa-identify", None)
     identify.set_defaults(handler=_run_identify)
 
     simulate = commands.add_parser(
@@ -482,9 +499,11 @@ def _accuracy_rows(rdms, by, across, statistics, args):
     rows, points = [], {}
     for label, spec in statistics:
         function = _statistic_function(spec)
-        points[label] = identify(rdms, by, across, statistic=function)
+        method = getattr(args, "method", "euclidean")
+        points[label] = identify(rdms, by, across, statistic=function,
+                                 method=method)
         boot = bootstrap_identify(
-            rdms, by, across, statistic=function,
+            rdms, by, across, statistic=function, method=method,
             n_bootstrap=args.n_bootstrap, ci=args.ci,
             random_state=args.seed, n_jobs=args.n_jobs,
             progress=not args.quiet)
@@ -765,9 +784,22 @@ def _run_identify(args):
         f"RDM is assigned to the nearest class centroid ({args.by}) built "
         f"from the other groups ({args.across}), leaving one group out at a "
         f"time (Lin & Kriegeskorte 2024, PNAS).")
+    from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
+    from .topology import METHODS
+
     what = f"{args.by} across {args.across}"
+    topological = args.method in METHODS
+    if args.n_bootstrap is None:
+        args.n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if topological \
+            else _N_BOOTSTRAP
+    if args.method != "euclidean":
+        report.add_text(f"Comparator: {args.method} (--method).")
     _identification_section(report, console, rdms, args.by, args.across,
                             statistics, args, "identification", what)
+    if topological and not (args.no_map and args.no_regimes):
+        console.say(f"--method {args.method}: the (lower, upper) map and the "
+                    "regimes are skipped (one identification per cell).")
+        args.no_map = args.no_regimes = True
     if not args.no_map:
         _map_section(report, console, rdms, args.by, args.across, args,
                      "identification", what)

@@ -40,6 +40,7 @@ from rsatoolbox.rdm import compare as _rsa_compare
 
 from . import _fast_identification as _fast
 from . import _resampling
+from . import topology as _topology
 from ._parallel import chunk_bounds, limit_blas_threads, run_tasks
 from ._validation import check_int, check_n_jobs, check_option, check_progress
 from ._validation import check_rdms, check_real
@@ -50,12 +51,16 @@ from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
                          rgtm)
 
 __all__ = ["identify", "bootstrap_identify", "threshold_map",
-           "nested_threshold_cv", "compare_regimes", "IdentificationResult",
-           "BootstrapResult", "ThresholdMap", "NestedCVResult",
-           "RegimeComparison"]
+           "nested_threshold_cv", "compare_regimes", "compare_statistics",
+           "IdentificationResult", "BootstrapResult", "ThresholdMap",
+           "NestedCVResult", "RegimeComparison", "StatisticsComparison"]
 
 _METHODS = ("euclidean", "cosine", "corr", "rho-a", "tau-a", "corr_cov",
-            "cosine_cov")
+            "cosine_cov") + _topology.METHODS
+# Bootstrap samples by default: persistent homology costs about 1000 times
+# the Euclidean comparison, so the topological comparators default to 100.
+_N_BOOTSTRAP = 1000
+_N_BOOTSTRAP_TOPOLOGY = 100
 _TIES = ("split", "report")
 _MAP_STATISTICS = ("rgtm", "rgdm")
 RANK_RDM = "rank RDM"
@@ -200,13 +205,30 @@ def _rgtm_cell(statistic):
 
 
 def _compare(a, b, method):
+    if method in _topology.METHODS:
+        # similarity = -RTD (or -label-free distance): higher is closer
+        return -_topology._distance_matrix(a, b, method)
     return _rsa_compare(RDMs(a), RDMs(b), method=method)
 
 
-def _check_common(method, ties=None):
+def _check_common(method, ties=None, topology=False):
     check_option("method", method, _METHODS)
+    if method in _topology.METHODS and not topology:
+        raise ValueError(
+            f"The 'method' parameter {method!r} (persistent homology) is "
+            "available in identify and bootstrap_identify only: a map or "
+            "regime comparison repeats one identification per (lower, "
+            "upper) cell, about 231 times the cost of identify. Got "
+            f"method={method!r} here.")
     if ties is not None:
         check_option("ties", ties, _TIES)
+
+
+def _topology_statistic(statistic, method):
+    """Topological comparators use rank-normalised RDMs by default."""
+    if statistic is None and method in _topology.METHODS:
+        return "rank_normalize"
+    return statistic
 
 
 def _check_run(n_bootstrap, n_jobs, progress, low=1):
@@ -308,7 +330,9 @@ def _summary_stats(credit, dist, n_tied, m, method):
     false_alarm = confusion.sum(axis=0) - np.diagonal(confusion)
     specificity = 1.0 - false_alarm / (total * (n_class - 1))
     dist = dist[m > 0]
-    if method != "euclidean":
+    if method in _topology.METHODS:
+        dist = -dist
+    elif method != "euclidean":
         dist = 1.0 - dist
     eye = np.eye(n_class, dtype=bool)
     within = np.nanmean(dist[:, eye])
@@ -451,10 +475,19 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
         lower=0.4, upper=0.6)``; it must act on each RDM separately. None
         uses the dissimilarities as they are.
     method : {'euclidean', 'cosine', 'corr', 'rho-a', 'tau-a', 'corr_cov', \
-'cosine_cov'}
+'cosine_cov', 'rtd', 'rtd-h2', 'labelfree-bottleneck', \
+'labelfree-wasserstein'}
         'euclidean' (the authors' choice) assigns to the nearest centroid;
-        the others are rsatoolbox comparators and assign to the most
-        similar centroid.
+        the rsatoolbox comparators assign to the most similar centroid.
+        'rtd' and 'rtd-h2' assign to the centroid at the smallest
+        Representation Topology Divergence (H1 or H2, symmetric,
+        rank-normalised; :func:`~rsatoolbox_topo.topology.rtd`), the
+        'labelfree-*' baselines to the centroid whose H1 persistence
+        diagram is nearest (:func:`~rsatoolbox_topo.topology.
+        labelfree_distance`); all four need the ``topology`` extra, and
+        with ``statistic=None`` the centroids are class means of the
+        rank-normalised RDMs. Their ``distances`` are similarities
+        ``-RTD`` (or minus the diagram distance).
     ties : {'split', 'report'}
         A held-out RDM equally close to ``k`` centroids (up to rounding,
         e.g. when a statistic collapses all RDMs to the same values):
@@ -490,8 +523,8 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     >>> result.chance
     0.25
     """
-    statistic = _check_statistic(statistic)
-    _check_common(method, ties)
+    _check_common(method, ties, topology=True)
+    statistic = _check_statistic(_topology_statistic(statistic, method))
     vectors, classes, individuals, grid = _prepare(rdms, by, across)
     vectors, valid = _drop_missing(vectors)
     values = _apply_statistic(rdms, vectors, statistic)
@@ -545,10 +578,15 @@ def _cells_accuracy(raw, m, w, lowers, uppers, ties):
     return _accuracy(credit, m, raw.shape[1])
 
 
-def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties):
-    """Accuracies (n_samples, n_cells) of RGTM cells on bootstrap samples."""
+def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties,
+                  n_cond=None):
+    """Accuracies (n_samples, n_cells) of RGTM cells on bootstrap samples.
+
+    ``draws`` may hold fewer than ``n_cond`` conditions per row (the
+    leave-one-condition-out rows of the jackknife).
+    """
+    n_cond = draws.shape[1] if n_cond is None else n_cond
     out = np.empty((len(mult), len(lowers)))
-    n_cond = draws.shape[1]
     with limit_blas_threads():
         for b, (m, d) in enumerate(zip(mult, draws)):
             w = _fast.pair_weights(np.bincount(d, minlength=n_cond)) * valid
@@ -557,7 +595,7 @@ def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties):
 
 
 def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
-                    ties):
+                    ties, n_cond=None):
     """Accuracies (n_samples, n_statistics) from literal resampled RDMs.
 
     Used for statistics other than the plain RGTM and for comparators: the
@@ -565,19 +603,20 @@ def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
     identified with each individual weighted by how often it was drawn.
     """
     n_ind, n_class, _ = raw.shape
+    n_cond = draws.shape[1] if n_cond is None else n_cond
     out = np.zeros((len(mult), len(statistics) + 1))
     for b, (m, d) in enumerate(zip(mult, draws)):
         warned = []
         used = np.flatnonzero(m > 0)
         vec = raw[used].reshape(len(used) * n_class, -1)
         vec = np.where(valid, vec, np.nan)
-        res = _fast.resample_vectors(vec, d)
+        res = _resampled_vectors(vec, d, n_cond)
         sub = RDMs(res, dissimilarity_measure=data_rdms.dissimilarity_measure)
         for k, statistic in enumerate(statistics):
             if statistic is None and method == "euclidean":
                 # No transform: weights on the original pairs are exact.
                 w = _fast.pair_weights(np.bincount(
-                    d, minlength=len(d))) * valid
+                    d, minlength=n_cond)) * valid
                 T, mm = raw, m
             else:
                 values = _quiet_statistic(sub, res, statistic, warned) \
@@ -592,6 +631,21 @@ def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
                                   n_class)
         out[b, -1] = len(warned)
     return out
+
+
+def _resampled_vectors(vectors, draws, n_cond):
+    """Literal resampled RDM vectors of the conditions ``draws``.
+
+    A row of ``n_cond`` draws is a bootstrap sample (see
+    ``_fast.resample_vectors``); a shorter row holds distinct conditions
+    (a leave-one-condition-out row of the jackknife): the RDMs of that
+    subset of conditions.
+    """
+    if len(draws) == n_cond:
+        return _fast.resample_vectors(vectors, draws)
+    iu = np.triu_indices(len(draws), 1)
+    cols = _fast.pair_index(n_cond)[draws[iu[0]], draws[iu[1]]]
+    return vectors[..., cols].astype(np.float64)
 
 
 def _quiet_statistic(rdms, values, statistic, warned):
@@ -636,8 +690,210 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
     return np.concatenate(out, axis=0)
 
 
+# ------------------------------------------------------------ resampling
+def _sample_accuracies(raw, valid, mult, draws, *, data_rdms, n_cond, lowers,
+                       uppers, statistics, method, ties):
+    """Accuracies (n_samples, n_cells + n_statistics) and, in the last
+    column, how many package warnings the statistics raised per sample.
+
+    RGTM cells with the Euclidean method go through the fast engine; other
+    cells and every statistic build the resampled RDMs.
+    """
+    parts = []
+    if len(lowers) and method == "euclidean":
+        parts.append(_sample_cells(raw, valid, mult, draws, lowers, uppers,
+                                   ties, n_cond))
+    elif len(lowers):
+        statistics = _rgtm_partials(lowers, uppers) + list(statistics)
+    if len(statistics):
+        parts.append(_sample_general(data_rdms, raw, valid, mult, draws,
+                                     statistics, method, ties, n_cond))
+    else:
+        parts.append(np.zeros((len(mult), 1)))
+    return np.concatenate(parts, axis=1)
+
+
+class _Scorer:
+    """Scores the same columns (RGTM cells, then statistics) on any rows of
+    (individual counts, condition draws): bootstrap samples, jackknife rows,
+    one-factor samples."""
+
+    def __init__(self, data, method, ties, lowers=(), uppers=(),
+                 statistics=(), n_jobs=1, progress=False):
+        self.data = data
+        self.n_jobs, self.progress = n_jobs, progress
+        self.function = functools.partial(
+            _sample_accuracies, data.raw, data.valid, data_rdms=data.rdms,
+            n_cond=data.n_cond, lowers=np.asarray(lowers, dtype=np.float64),
+            uppers=np.asarray(uppers, dtype=np.float64),
+            statistics=list(statistics), method=method, ties=ties)
+
+    def __call__(self, mult, draws, desc):
+        out = _run_samples(self.function, mult, draws, self.n_jobs,
+                           self.progress, desc)
+        return out[:, :-1], out[:, -1]
+
+
+def _resample(scorer, n_bootstrap, ci_method, rng):
+    """Two-factor bootstrap samples and what ``ci_method`` needs.
+
+    The two-factor samples are drawn first, so they are the same for a
+    seed whatever the interval method. 'bca' adds the leave-one-individual-
+    out and leave-one-condition-out accuracies (NaN where fewer than 2
+    individuals or 3 conditions would remain); 'corrected' adds the two
+    one-factor bootstraps (individuals only, conditions only) drawn after
+    the two-factor samples.
+    """
+    data = scorer.data
+    n_ind, n_cond = data.n_ind, data.n_cond
+    mult, draws = _resampling.draw_two_factor(rng, n_ind, n_cond, n_bootstrap)
+    samples, warned = scorer(mult, draws, "bootstrap")
+    _warn_samples(warned, n_bootstrap)
+    out = {"samples": samples, "individual_counts": mult,
+           "condition_draws": draws}
+    all_cond = np.arange(n_cond)
+    k = samples.shape[1]
+    if ci_method == "bca":
+        out["jackknife_individuals"] = scorer(
+            1 - np.eye(n_ind, dtype=np.int64), np.tile(all_cond, (n_ind, 1)),
+            "jackknife")[0] if n_ind >= 3 else np.full((n_ind, k), np.nan)
+        out["jackknife_conditions"] = scorer(
+            np.ones((n_cond, n_ind), dtype=np.int64),
+            np.array([np.delete(all_cond, c) for c in range(n_cond)]),
+            "jackknife")[0] if n_cond >= 4 else np.full((n_cond, k), np.nan)
+    if ci_method == "corrected":
+        ind = _resampling.draw_individuals(rng, n_ind, n_bootstrap,
+                                           min_distinct=2)
+        counts = np.stack([np.bincount(r, minlength=n_ind) for r in ind]) \
+            if n_bootstrap else np.zeros((0, n_ind), dtype=np.int64)
+        out["one_factor_individuals"] = scorer(
+            counts, np.tile(all_cond, (n_bootstrap, 1)), "bootstrap")[0]
+        cond = _resampling.draw_conditions(rng, n_cond, n_bootstrap,
+                                           min_distinct=3, sort=True)
+        out["one_factor_conditions"] = scorer(
+            np.ones((n_bootstrap, n_ind), dtype=np.int64), cond,
+            "bootstrap")[0]
+    return out
+
+
+def _per_individual(credit, n_class):
+    """Leave-one-out accuracy of each held-out individual (last axis)."""
+    return np.moveaxis(np.asarray(credit, dtype=np.float64) / n_class, -1, 0)
+
+
+def _check_ci(ci, ci_method):
+    ci = check_real("ci", ci, 0.0, 1.0)
+    if not 0 < ci < 1:
+        raise ValueError(f"The 'ci' parameter must be a float in (0, 1). "
+                         f"Got {ci!r} instead.")
+    check_option("ci_method", ci_method, _resampling.INTERVAL_METHODS)
+    return ci
+
+
+_NEEDS = {"bca": ("jackknife_individuals", "jackknife_conditions"),
+          "t": ("unit_values",),
+          "corrected": ("one_factor_individuals", "one_factor_conditions")}
+
+
+@dataclass(eq=False, kw_only=True)
+class _Intervals:
+    """Intervals recomputed from stored resampling data, without resampling.
+
+    A result stores its bootstrap ``samples`` (n_bootstrap, ...) and, where
+    they were computed, what the other interval methods need, all of the
+    same trailing shape as the estimate: ``unit_values`` (per held-out
+    individual), ``jackknife_individuals`` / ``jackknife_conditions``
+    (leave-one-out accuracies) and ``one_factor_individuals`` /
+    ``one_factor_conditions`` (one-factor bootstraps).
+    """
+
+    _estimate_field = "accuracy"
+
+    ci_method: str = "percentile"
+    n_bootstrap: int = None
+    n_individuals: int = None
+    n_conditions: int = None
+    unit_values: object = None
+    jackknife_individuals: object = None
+    jackknife_conditions: object = None
+    one_factor_individuals: object = None
+    one_factor_conditions: object = None
+
+    def _interval_arrays(self, transform=None):
+        arrays = {name: getattr(self, name) for name in
+                  ("samples", "unit_values", "jackknife_individuals",
+                   "jackknife_conditions", "one_factor_individuals",
+                   "one_factor_conditions")}
+        arrays["estimate"] = getattr(self, self._estimate_field)
+        if transform is not None:
+            arrays = {k: None if v is None else transform(np.asarray(v))
+                      for k, v in arrays.items()}
+        return arrays
+
+    def _interval(self, method, level, transform=None):
+        method = self.ci_method if method is None else method
+        level = self.ci_level if level is None else level
+        check_option("method", method, _resampling.INTERVAL_METHODS)
+        arrays = self._interval_arrays(transform)
+        if arrays["samples"] is None and method != "t":
+            raise ValueError(
+                "This result has no bootstrap samples (n_bootstrap=0), so it "
+                f"has no {method!r} interval.")
+        missing = [n for n in _NEEDS.get(method, ()) if arrays[n] is None]
+        if missing:
+            raise ValueError(
+                f"This result cannot give a {method!r} interval: it holds no "
+                f"{' or '.join(missing)} (it was made with "
+                f"ci_method={self.ci_method!r}). Run the analysis again with "
+                f"ci_method={method!r}; the same random_state gives the same "
+                "bootstrap samples.")
+        jack = None
+        if method == "bca":
+            jack = [arrays["jackknife_individuals"],
+                    arrays["jackknife_conditions"]]
+        one = None
+        if method == "corrected":
+            one = (arrays["one_factor_individuals"],
+                   arrays["one_factor_conditions"])
+        return _resampling.confidence_interval(
+            arrays["samples"], arrays["estimate"], level=level, method=method,
+            jackknife=jack, unit_values=arrays["unit_values"],
+            one_factor=one, n_units=(self.n_individuals, self.n_conditions))
+
+    def confidence_interval(self, method=None, level=None):
+        """Interval of the estimate by another method or level.
+
+        Computed from the stored bootstrap data, without resampling.
+
+        Parameters
+        ----------
+        method : str | None
+            One of ``'percentile'``, ``'basic'``, ``'bc'``, ``'bca'``,
+            ``'t'``, ``'corrected'`` (see
+            :func:`rsatoolbox_topo._resampling.confidence_interval`); None:
+            the result's ``ci_method``. 'bca' needs a result made with
+            ``ci_method='bca'`` (jackknife), 'corrected' one made with
+            ``ci_method='corrected'`` (one-factor bootstraps).
+        level : float | None
+            In (0, 1); None: the result's ``ci_level``.
+
+        Returns
+        -------
+        low, high : float or ndarray
+            Of the shape of the estimate.
+        """
+        return self._interval(method, level)
+
+
+def _excludes(estimate, low, high):
+    """True where a finite interval does not contain its estimate."""
+    estimate, low, high = (np.asarray(v, dtype=np.float64)
+                           for v in (estimate, low, high))
+    return (estimate < low) | (estimate > high)
+
+
 @dataclass(eq=False)
-class BootstrapResult(_Saveable):
+class BootstrapResult(_Saveable, _Intervals):
     """Result of :func:`bootstrap_identify`.
 
     Parameters
@@ -647,13 +903,23 @@ class BootstrapResult(_Saveable):
     samples : ndarray, shape (n_bootstrap,)
         Accuracy of each bootstrap sample.
     ci : tuple of float
-        Percentile interval ``(low, high)`` at level ``ci_level``.
+        Interval ``(low, high)`` at level ``ci_level`` by ``ci_method``.
     ci_level, chance : float
-    method, ties, statistic : str
     individual_counts : ndarray, shape (n_bootstrap, n_individuals)
         How often each individual was drawn in each sample.
     condition_draws : ndarray, shape (n_bootstrap, n_conditions)
         Conditions drawn in each sample (sorted).
+    method, ties, statistic : str
+    ci_method : str
+        How ``ci`` was made (see :meth:`confidence_interval`).
+    n_bootstrap, n_individuals, n_conditions : int
+    unit_values : ndarray, shape (n_individuals,) | None
+        Leave-one-out accuracy of each held-out individual (full data);
+        their mean is ``accuracy``.
+    jackknife_individuals, jackknife_conditions : ndarray | None
+        Accuracy with each individual / condition left out (``'bca'``).
+    one_factor_individuals, one_factor_conditions : ndarray | None
+        Accuracies of the one-factor bootstraps (``'corrected'``).
     """
 
     accuracy: float
@@ -668,13 +934,42 @@ class BootstrapResult(_Saveable):
     statistic: str = "none"
     _tuples = ("ci",)
 
-    def to_frame(self):
-        """One row per bootstrap sample (``sample``, ``accuracy``).
+    def __post_init__(self):
+        if self.n_bootstrap is None:
+            self.n_bootstrap = len(self.samples)
+        if self.n_individuals is None:
+            self.n_individuals = self.individual_counts.shape[1]
+        if self.n_conditions is None:
+            self.n_conditions = self.condition_draws.shape[1]
+
+    @property
+    def ci_excludes_estimate(self):
+        """True when the interval does not contain the full-data accuracy."""
+        return bool(_excludes(self.accuracy, *self.ci))
+
+    def to_frame(self, summary=False):
+        """Bootstrap samples as a table, or a one-row summary.
+
+        Parameters
+        ----------
+        summary : bool
+            False: one row per bootstrap sample (``sample``, ``accuracy``).
+            True: one row with the accuracy, the interval, ``ci_level``,
+            ``ci_method``, ``n_bootstrap`` and ``ci_excludes_estimate``
+            (True flags an interval that does not contain its estimate).
 
         Returns
         -------
         pandas.DataFrame
         """
+        if summary:
+            return pd.DataFrame({
+                "statistic": [self.statistic], "accuracy": [self.accuracy],
+                "ci_low": [self.ci[0]], "ci_high": [self.ci[1]],
+                "ci_level": [self.ci_level], "ci_method": [self.ci_method],
+                "n_bootstrap": [self.n_bootstrap],
+                "ci_excludes_estimate": [self.ci_excludes_estimate],
+                "chance": [self.chance]})
         return pd.DataFrame({"sample": np.arange(len(self.samples)),
                              "accuracy": self.samples})
 
@@ -697,18 +992,16 @@ class BootstrapResult(_Saveable):
         ax.axvline(self.chance, color="r", ls=":", label="chance")
         ax.set_xlabel("identification accuracy")
         ax.set_ylabel("bootstrap samples")
+        ax.set_title(f"{100 * self.ci_level:g}% {self.ci_method} interval, "
+                     f"{self.n_bootstrap} samples", fontsize="medium")
         ax.legend()
         return ax
 
 
-def _draw(data, n_bootstrap, random_state):
-    return _resampling.draw_two_factor(_rng(random_state), data.n_ind,
-                                       data.n_cond, n_bootstrap)
-
-
 def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
-                       n_bootstrap=1000, ci=0.95, random_state=None,
-                       n_jobs=1, progress=False, ties="split"):
+                       n_bootstrap=None, ci=0.95, random_state=None,
+                       n_jobs=1, progress=False, ties="split", *,
+                       ci_method="percentile"):
     """Two-factor bootstrap of the identification accuracy.
 
     Each sample resamples the individuals (with all their RDMs) and the
@@ -722,21 +1015,37 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     ----------
     rdms, by, across, statistic, method, ties
         As in :func:`identify`.
-    n_bootstrap : int
-        Number of bootstrap samples.
+    n_bootstrap : int | None
+        Number of bootstrap samples; None: 1000, or 100 for the
+        topological methods ('rtd', 'rtd-h2', 'labelfree-*'), whose
+        identification of 100 RDMs of 100 conditions costs about 30 s per
+        sample on one core.
     ci : float
-        Level of the percentile interval, in (0, 1).
+        Level of the interval, in (0, 1).
     random_state : int | numpy.random.Generator | None
         Seed; all samples are drawn up front, so the result is the same
-        whatever ``n_jobs`` is.
+        whatever ``n_jobs`` or the joblib backend is.
     n_jobs : int
-        Parallel jobs (joblib); -1 uses all cores.
+        Parallel jobs (joblib); -1 uses all cores. An active
+        :func:`joblib.parallel_config` backend is used.
     progress : bool
         Show a tqdm progress bar.
+    ci_method : {'percentile', 'basic', 'bc', 'bca', 't', 'corrected'}
+        Interval method (see the identification guide and
+        :func:`rsatoolbox_topo._resampling.confidence_interval`). 'bca'
+        also computes the accuracy with each individual and each condition
+        left out (n_individuals + n_conditions more evaluations);
+        'corrected' also runs the two one-factor bootstraps (2 x
+        n_bootstrap more samples); 't' uses the held-out individuals'
+        accuracies. The resampled leave-one-out accuracy is biased low, so
+        the percentile interval can exclude the estimate
+        (``BootstrapResult.ci_excludes_estimate``).
 
     Returns
     -------
     BootstrapResult
+        Its :meth:`~BootstrapResult.confidence_interval` gives the interval
+        by another method without resampling.
 
     Notes
     -----
@@ -754,38 +1063,38 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     >>> boot = bootstrap_identify(load_92images("hit"), by="session",
     ...                           across="subject", n_bootstrap=20,
     ...                           random_state=0)
-    >>> len(boot.samples)
-    20
+    >>> len(boot.samples), boot.ci_method
+    (20, 'percentile')
     """
-    statistic = _check_statistic(statistic)
-    _check_common(method, ties)
-    ci = check_real("ci", ci, 0.0, 1.0)
-    if not 0 < ci < 1:
-        raise ValueError(f"The 'ci' parameter must be a float in (0, 1). "
-                         f"Got {ci!r} instead.")
+    _check_common(method, ties, topology=True)
+    statistic = _check_statistic(_topology_statistic(statistic, method))
+    if n_bootstrap is None:
+        n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if method in _topology.METHODS \
+            else _N_BOOTSTRAP
+    ci = _check_ci(ci, ci_method)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
     point = identify(rdms, by, across, statistic, method, ties)
     data = _Data(rdms, by, across)
-    mult, draws = _draw(data, n_bootstrap, random_state)
     cell = _rgtm_cell(statistic)
     if cell is not None and method == "euclidean":
-        function = functools.partial(
-            _sample_cells, data.raw, data.valid, lowers=np.array([cell[0]]),
-            uppers=np.array([cell[1]]), ties=ties)
+        scorer = _Scorer(data, method, ties, [cell[0]], [cell[1]],
+                         n_jobs=n_jobs, progress=progress)
     else:
-        function = functools.partial(
-            _sample_general, data.rdms, data.raw, data.valid,
-            statistics=[statistic], method=method, ties=ties)
-    out = _run_samples(function, mult, draws, n_jobs, progress, "bootstrap")
-    samples = out[:, 0]
-    if out.shape[1] > 1:
-        _warn_samples(out[:, -1], n_bootstrap)
-    low, high = _resampling.confidence_interval(samples, level=ci)
-    return BootstrapResult(
-        accuracy=point.accuracy, samples=samples, ci=(float(low), float(high)),
-        ci_level=ci, chance=point.chance, individual_counts=mult,
-        condition_draws=draws, method=method, ties=ties,
-        statistic=_statistic_label(statistic))
+        scorer = _Scorer(data, method, ties, statistics=[statistic],
+                         n_jobs=n_jobs, progress=progress)
+    out = _resample(scorer, n_bootstrap, ci_method, _rng(random_state))
+    unit = np.trace(point.credit, axis1=1, axis2=2) / data.n_class
+    extras = {k: v[:, 0] for k, v in out.items() if k not in
+              ("individual_counts", "condition_draws", "samples")}
+    result = BootstrapResult(
+        accuracy=point.accuracy, samples=out["samples"][:, 0], ci=(0.0, 0.0),
+        ci_level=ci, chance=point.chance,
+        individual_counts=out["individual_counts"],
+        condition_draws=out["condition_draws"], method=method, ties=ties,
+        statistic=_statistic_label(statistic), ci_method=ci_method,
+        unit_values=unit, **extras)
+    result.ci = tuple(float(v) for v in result.confidence_interval())
+    return result
 
 
 # ------------------------------------------------------------ (l, u) maps
@@ -834,25 +1143,6 @@ def _rgtm_partials(lowers, uppers):
             for lo, up in zip(lowers, uppers)]
 
 
-def _bootstrap_cells(data, lowers, uppers, method, ties, n_bootstrap,
-                     random_state, n_jobs, progress, statistics=None):
-    """Accuracies (n_bootstrap, n_cells) over shared bootstrap samples."""
-    mult, draws = _draw(data, n_bootstrap, random_state)
-    if statistics is None and method == "euclidean":
-        function = functools.partial(_sample_cells, data.raw, data.valid,
-                                     lowers=lowers, uppers=uppers, ties=ties)
-        return _run_samples(function, mult, draws, n_jobs, progress,
-                            "bootstrap")
-    if statistics is None:
-        statistics = _rgtm_partials(lowers, uppers)
-    function = functools.partial(_sample_general, data.rdms, data.raw,
-                                 data.valid, statistics=statistics,
-                                 method=method, ties=ties)
-    out = _run_samples(function, mult, draws, n_jobs, progress, "bootstrap")
-    _warn_samples(out[:, -1], n_bootstrap)
-    return out[:, :-1]
-
-
 def _regime_codes(lowers, uppers):
     codes = np.full((len(lowers), len(uppers)), -1)
     for i, lo in enumerate(lowers):
@@ -895,7 +1185,7 @@ def _plot_triangle(ax, lowers, uppers, accuracy, best=None, marks=None,
 
 
 @dataclass(eq=False)
-class ThresholdMap(_Saveable):
+class ThresholdMap(_Saveable, _Intervals):
     """Result of :func:`threshold_map`.
 
     Parameters
@@ -906,8 +1196,8 @@ class ThresholdMap(_Saveable):
         Identification accuracy of each cell on the full data; NaN where
         ``lower > upper``.
     ci_low, ci_high : ndarray | None
-        Percentile interval per cell (NaN where not bootstrapped), or None
-        without bootstrap.
+        Interval per cell by ``ci_method`` (NaN where not bootstrapped), or
+        None without bootstrap.
     samples : ndarray | None
         Bootstrap accuracies, shape (n_bootstrap, n_lowers, n_uppers)
         (NaN for cells not bootstrapped).
@@ -921,6 +1211,11 @@ class ThresholdMap(_Saveable):
         cells whose lower threshold reaches the largest rank; for the RGDM
         mostly cells with ``lower > 0``. Collapsed RDMs are equally far from
         all centroids and score chance through the tie rule.
+    ci_method : str
+    n_bootstrap, n_individuals, n_conditions : int
+    unit_values, jackknife_individuals, jackknife_conditions, \
+one_factor_individuals, one_factor_conditions : ndarray | None
+        As in :class:`BootstrapResult`, with the grid as trailing axes.
     """
 
     lowers: np.ndarray
@@ -951,6 +1246,10 @@ class ThresholdMap(_Saveable):
     def to_frame(self):
         """One row per cell: lower, upper, regime, accuracy, interval.
 
+        With bootstrap intervals, ``ci_method`` names how they were made
+        and ``ci_excludes_estimate`` flags an interval that does not
+        contain the cell's accuracy.
+
         Returns
         -------
         pandas.DataFrame
@@ -966,6 +1265,9 @@ class ThresholdMap(_Saveable):
                 if self.ci_low is not None:
                     row["ci_low"] = float(self.ci_low[i, j])
                     row["ci_high"] = float(self.ci_high[i, j])
+                    row["ci_method"] = self.ci_method
+                    row["ci_excludes_estimate"] = bool(_excludes(
+                        self.accuracy[i, j], row["ci_low"], row["ci_high"]))
                 if self.collapsed is not None:
                     row["collapsed"] = bool(self.collapsed[i, j])
                 rows.append(row)
@@ -994,7 +1296,7 @@ class ThresholdMap(_Saveable):
 def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
                   n_bootstrap=0, method="euclidean", random_state=None,
                   n_jobs=1, progress=False, *, ci=0.95, cells=None,
-                  ties="split"):
+                  ties="split", ci_method="percentile"):
     """Identification accuracy over the (lower, upper) threshold grid.
 
     Parameters
@@ -1016,9 +1318,11 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
     random_state, n_jobs, progress
         As in :func:`bootstrap_identify`.
     ci : float
-        Level of the percentile intervals.
+        Level of the intervals.
     cells : list of (lower, upper) | None
         'rgdm' only: the grid cells to bootstrap.
+    ci_method : str
+        Interval method, as in :func:`bootstrap_identify`.
 
     Returns
     -------
@@ -1044,19 +1348,21 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
     grid = _grid(step)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress, low=0)
     ci = check_real("ci", ci, 0.0, 1.0)
+    check_option("ci_method", ci_method, _resampling.INTERVAL_METHODS)
     data = _Data(rdms, by, across)
     i, j, lowers, uppers = _cells_of(grid)
     shape = (len(grid), len(grid))
     accuracy = np.full(shape, np.nan)
+    unit = np.full((data.n_ind,) + shape, np.nan)
     collapsed = None
     if statistic == "rgtm":
         if cells is not None:
             raise ValueError("The 'cells' parameter is only used with "
                              f"statistic='rgdm'. Got cells={cells!r}.")
         m = np.ones(data.n_ind)
-        accuracy[i, j] = _accuracy(
-            _cell_credit(data, m, lowers, uppers, method, ties), m,
-            data.n_class)
+        credit = _cell_credit(data, m, lowers, uppers, method, ties)
+        accuracy[i, j] = _accuracy(credit, m, data.n_class)
+        unit[:, i, j] = _per_individual(credit, data.n_class)
         collapsed = np.zeros(shape, dtype=bool)
         collapsed[i, j] = _constant_rgtm(data, lowers)
         odd = collapsed & (grid[:, None] < 1)
@@ -1083,6 +1389,8 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
                 warnings.simplefilter("always", TopoWarning)
                 res = identify(rdms, by, across, st, method, ties)
             accuracy[i[k], j[k]] = res.accuracy
+            unit[:, i[k], j[k]] = np.trace(res.credit, axis1=1,
+                                           axis2=2) / data.n_class
             for item in caught:
                 if issubclass(item.category, CollapsedStatisticWarning):
                     collapsed[i[k], j[k]] = True
@@ -1104,25 +1412,29 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
                 "lower > 0; see ThresholdMap.collapsed. Use lower=0 for the "
                 "two-step RGDM.", CollapsedStatisticWarning, stacklevel=2)
         statistics = [statistics[k] for k in boot_idx]
-    ci_low = ci_high = samples = None
+    result = ThresholdMap(
+        lowers=grid.copy(), uppers=grid.copy(), accuracy=accuracy,
+        ci_low=None, ci_high=None, samples=None, statistic=statistic,
+        chance=1.0 / data.n_class, ci_level=ci, method=method, ties=ties,
+        collapsed=collapsed, ci_method=ci_method, n_bootstrap=n_bootstrap,
+        n_individuals=data.n_ind, n_conditions=data.n_cond, unit_values=unit)
     if n_bootstrap > 0 and len(boot_idx):
-        if not 0 < ci < 1:
-            raise ValueError(f"The 'ci' parameter must be a float in (0, 1)."
-                             f" Got {ci!r} instead.")
-        acc = _bootstrap_cells(data, lowers[boot_idx], uppers[boot_idx],
-                               method, ties, n_bootstrap, random_state,
-                               n_jobs, progress, statistics)
-        samples = np.full((n_bootstrap,) + shape, np.nan)
-        samples[:, i[boot_idx], j[boot_idx]] = acc
-        ci_low, ci_high = np.full(shape, np.nan), np.full(shape, np.nan)
-        low, high = _resampling.confidence_interval(acc, level=ci)
-        ci_low[i[boot_idx], j[boot_idx]] = low
-        ci_high[i[boot_idx], j[boot_idx]] = high
-    return ThresholdMap(lowers=grid.copy(), uppers=grid.copy(),
-                        accuracy=accuracy, ci_low=ci_low, ci_high=ci_high,
-                        samples=samples, statistic=statistic,
-                        chance=1.0 / data.n_class, ci_level=ci,
-                        method=method, ties=ties, collapsed=collapsed)
+        ci = _check_ci(ci, ci_method)
+        if statistics is None:
+            scorer = _Scorer(data, method, ties, lowers, uppers,
+                             n_jobs=n_jobs, progress=progress)
+        else:
+            scorer = _Scorer(data, method, ties, statistics=statistics,
+                             n_jobs=n_jobs, progress=progress)
+        out = _resample(scorer, n_bootstrap, ci_method, _rng(random_state))
+        for name, values in out.items():
+            if name in ("individual_counts", "condition_draws"):
+                continue
+            grid_values = np.full((len(values),) + shape, np.nan)
+            grid_values[:, i[boot_idx], j[boot_idx]] = values
+            setattr(result, name, grid_values)
+        result.ci_low, result.ci_high = result.confidence_interval()
+    return result
 
 
 def _constant_rgtm(data, lowers):
@@ -1193,6 +1505,11 @@ class NestedCVResult(_Saveable):
         The in-sample map.
     chance : float
     method, ties : str
+    ci : tuple of float | None
+        Interval of ``nested_accuracy`` at level ``ci_level`` by
+        ``ci_method`` ('t' over the held-out individuals' accuracies).
+    ci_level : float
+    ci_method : str
     """
 
     in_sample_accuracy: float
@@ -1210,7 +1527,10 @@ class NestedCVResult(_Saveable):
     chance: float
     method: str = "euclidean"
     ties: str = "split"
-    _tuples = ("in_sample_best",)
+    ci: tuple = None
+    ci_level: float = 0.95
+    ci_method: str = "t"
+    _tuples = ("in_sample_best", "ci")
 
     def to_frame(self):
         """One row per outer fold: held-out individual, chosen cell, scores.
@@ -1252,8 +1572,18 @@ def _best_cell(acc):
     return int(np.argmax(acc))
 
 
+def _nested_fold(data, s, lowers, uppers, method, ties):
+    """Inner choice of the cell with individual ``s`` held out."""
+    m = np.ones(data.n_ind)
+    m[s] = 0
+    inner = _cell_credit(data, m, lowers, uppers, method, ties)
+    acc = inner.sum(axis=1) / ((data.n_ind - 1) * data.n_class)
+    k = _best_cell(acc)
+    return k, acc[k]
+
+
 def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
-                        *, ties="split"):
+                        *, ties="split", ci=0.95, n_jobs=1, progress=False):
     """Honest accuracy of choosing the RGTM thresholds from the data.
 
     The paper reports the best cell of the (lower, upper) map, chosen on
@@ -1269,6 +1599,13 @@ def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
         As in :func:`identify`; at least 3 individuals.
     step : float
         Grid spacing, as in :func:`threshold_map`.
+    ci : float
+        Level of the t interval of the nested accuracy over the held-out
+        individuals (each outer fold's accuracy is one value; they share
+        training individuals, so the interval is approximate).
+    n_jobs, progress
+        Outer folds in parallel (joblib) and a progress bar, as in
+        :func:`bootstrap_identify`.
 
     Returns
     -------
@@ -1292,6 +1629,9 @@ def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
     """
     _check_common(method, ties)
     grid = _grid(step)
+    ci = _check_ci(ci, "t")
+    n_jobs = check_n_jobs(n_jobs)
+    check_progress(progress)
     data = _Data(rdms, by, across)
     if data.n_ind < 3:
         raise ValueError(
@@ -1304,14 +1644,13 @@ def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
     acc_full = full.sum(axis=1) / (n_ind * n_class)
     best = _best_cell(acc_full)
     fold = np.zeros((4, n_ind))
-    for s in range(n_ind):
-        m = np.ones(n_ind)
-        m[s] = 0
-        inner = _cell_credit(data, m, lowers, uppers, method, ties)
-        acc = inner.sum(axis=1) / ((n_ind - 1) * n_class)
-        k = _best_cell(acc)
+    chosen = run_tasks(_nested_fold, [(data, s, lowers, uppers, method, ties)
+                                      for s in range(n_ind)],
+                       n_jobs=n_jobs, progress=progress, desc="outer folds",
+                       unit="fold")
+    for s, (k, inner_acc) in enumerate(chosen):
         # The outer test is the full-data leave-one-out of individual s.
-        fold[:, s] = lowers[k], uppers[k], acc[k], full[k, s] / n_class
+        fold[:, s] = lowers[k], uppers[k], inner_acc, full[k, s] / n_class
     accuracy = np.full((len(grid), len(grid)), np.nan)
     accuracy[i, j] = acc_full
     nested = float(fold[3].mean())
@@ -1322,38 +1661,289 @@ def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
         individuals=list(data.individuals), fold_lower=fold[0],
         fold_upper=fold[1], fold_inner_accuracy=fold[2],
         fold_accuracy=fold[3], lowers=grid.copy(), uppers=grid.copy(),
-        accuracy=accuracy, chance=1.0 / n_class, method=method, ties=ties)
+        accuracy=accuracy, chance=1.0 / n_class, method=method, ties=ties,
+        ci=tuple(float(v) for v in _resampling.confidence_interval(
+            None, nested, level=ci, method="t", unit_values=fold[3])),
+        ci_level=ci)
 
 
-# ------------------------------------------------------------ regimes
+# ------------------------------------------------------------ comparisons
+class _Comparison(_Intervals):
+    """Shared part of the paired comparisons (intervals, table, plot)."""
+
+    _label = "statistic"
+
+    @property
+    def _baseline_index(self):
+        return list(self.names).index(self.baseline)
+
+    def confidence_interval(self, method=None, level=None, diff=False):
+        """Intervals of the accuracies, or of their differences.
+
+        Computed from the stored bootstrap data, without resampling.
+
+        Parameters
+        ----------
+        method : str | None
+            Interval method (see :meth:`BootstrapResult.confidence_interval`);
+            None: ``ci_method``.
+        level : float | None
+            In (0, 1); None: ``ci_level``.
+        diff : bool
+            Intervals of the paired differences to the baseline.
+
+        Returns
+        -------
+        low, high : ndarray
+        """
+        if not diff:
+            return self._interval(method, level)
+        b = self._baseline_index
+        return self._interval(method, level,
+                              transform=lambda x: x - x[..., b:b + 1])
+
+    def _frame(self, extra):
+        diff_name = f"diff_vs_{self._baseline_key}"
+        return pd.DataFrame({
+            self._label: self.names, **extra,
+            "accuracy": self.accuracy, "ci_low": self.ci_low,
+            "ci_high": self.ci_high, "ci_method": self.ci_method,
+            "ci_excludes_estimate": _excludes(self.accuracy, self.ci_low,
+                                              self.ci_high),
+            diff_name: self.diff, "diff_ci_low": self.diff_ci_low,
+            "diff_ci_high": self.diff_ci_high, "p_value": self.p_value,
+            "n_bootstrap": self.n_bootstrap})
+
+    def plot(self, ax=None):
+        """Bar plot of the accuracies with intervals and chance.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = _axes(ax, figsize=(7, 4))
+        x = np.arange(len(self.names))
+        colors = ["C0"] * len(self.names)
+        colors[self._baseline_index] = "0.5"
+        ax.bar(x, self.accuracy, color=colors)
+        # An interval need not contain the full-data value, so it is drawn
+        # as a line, not as error bars around the bar height.
+        ax.vlines(x, self.ci_low, self.ci_high, color="k", lw=2,
+                  label="bootstrap interval")
+        ax.axhline(self.chance, color="r", ls=":", label="chance")
+        ax.set_xticks(x, self.names, rotation=30, ha="right")
+        ax.set_ylabel("identification accuracy")
+        ax.set_ylim(0, 1.05)
+        ax.legend()
+        ax.set_title(f"{100 * self.ci_level:g}% {self.ci_method} intervals, "
+                     f"{self.n_bootstrap} bootstrap samples",
+                     fontsize="medium")
+        return ax
+
+
+_COMPARISON_DOC = """
+    accuracy : ndarray, shape (k,)
+        Full-data accuracy.
+    samples : ndarray, shape (n_bootstrap, k)
+        The same on each shared bootstrap sample.
+    ci_low, ci_high : ndarray, shape (k,)
+        Intervals by ``ci_method`` at level ``ci_level``.
+    diff, diff_ci_low, diff_ci_high : ndarray, shape (k,)
+        Accuracy minus the baseline's (full data) and the interval of the
+        paired difference over the shared samples (same method).
+    p_value : ndarray, shape (k,)
+        Two-sided paired bootstrap p-value of the difference to the
+        baseline, centred on the null (see
+        :func:`rsatoolbox_topo._resampling.bootstrap_p_value`); 1 for the
+        baseline itself.
+"""
+
+
+def _fill_comparison(result, scorer, member, n_bootstrap, ci_method, rng):
+    """Fill a comparison's samples, intervals and p-values.
+
+    ``member`` (k, n_columns) maps the scorer's columns to the compared
+    accuracies (a regime averages its cells); ``result.accuracy`` and
+    ``result.unit_values`` are set already.
+    """
+    out = _resample(scorer, n_bootstrap, ci_method, rng)
+    for name, values in out.items():
+        if name not in ("individual_counts", "condition_draws"):
+            setattr(result, name, values @ member.T)
+    b = result._baseline_index
+    result.ci_low, result.ci_high = result.confidence_interval()
+    result.diff = result.accuracy - result.accuracy[b]
+    result.diff_ci_low, result.diff_ci_high = result.confidence_interval(
+        diff=True)
+    result.p_value = np.atleast_1d(_resampling.bootstrap_p_value(
+        result.samples - result.samples[:, b:b + 1], result.diff))
+    return result
+
+
 @dataclass(eq=False)
-class RegimeComparison(_Saveable):
+class StatisticsComparison(_Saveable, _Comparison):
+    """Result of :func:`compare_statistics`.
+
+    Parameters
+    ----------
+    names : list of str
+        The statistics compared.
+    baseline : str
+        The name of the statistic the others are compared with.
+    """ + _COMPARISON_DOC + """    chance, ci_level : float
+    method, ties, ci_method : str
+    n_bootstrap, n_individuals, n_conditions : int
+    unit_values, jackknife_individuals, jackknife_conditions, \\
+one_factor_individuals, one_factor_conditions : ndarray | None
+        As in :class:`BootstrapResult`, one column per statistic.
+    """
+
+    names: list
+    baseline: str
+    accuracy: np.ndarray
+    chance: float
+    ci_level: float
+    method: str = "euclidean"
+    ties: str = "split"
+    samples: object = None
+    ci_low: object = None
+    ci_high: object = None
+    diff: object = None
+    diff_ci_low: object = None
+    diff_ci_high: object = None
+    p_value: object = None
+    _baseline_key = "baseline"
+
+    def to_frame(self):
+        """One row per statistic: accuracy, interval, paired comparison.
+
+        ``ci_excludes_estimate`` flags an interval that does not contain
+        its accuracy; ``diff_vs_baseline`` is the accuracy minus the
+        baseline's.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return self._frame({"baseline": self.baseline})
+
+
+def _named_statistics(statistics):
+    if isinstance(statistics, dict):
+        names = list(statistics)
+        values = [_check_statistic(v) for v in statistics.values()]
+    elif isinstance(statistics, (list, tuple)):
+        values = [_check_statistic(v) for v in statistics]
+        names = [_statistic_label(v) for v in values]
+    else:
+        raise TypeError(
+            "The 'statistics' parameter must be a dict {name: statistic} or "
+            f"a list of statistics. Got {type(statistics).__name__} instead.")
+    if len(values) < 2 or len(set(names)) != len(names):
+        raise ValueError(
+            "The 'statistics' parameter must hold at least 2 statistics with "
+            f"distinct names (use a dict to name them). Got {names!r}.")
+    return [str(n) for n in names], values
+
+
+def compare_statistics(rdms, by, across, statistics, baseline=0,
+                       n_bootstrap=1000, ci=0.95, random_state=None,
+                       n_jobs=1, progress=False, *, ci_method="percentile",
+                       method="euclidean", ties="split"):
+    """Compare the identification accuracy of statistics on shared samples.
+
+    Every statistic is scored on the *same* two-factor bootstrap samples
+    (see :func:`bootstrap_identify`), so the differences to the baseline
+    are paired: their intervals and p-values account for what the
+    statistics share.
+
+    Parameters
+    ----------
+    rdms, by, across, method, ties
+        As in :func:`identify`.
+    statistics : dict or list
+        ``{name: statistic}`` or a list of statistics (named by their
+        label); each as the ``statistic`` of :func:`identify` (None: the
+        RDM itself).
+    baseline : int | str
+        Index or name of the statistic the others are compared with.
+    n_bootstrap, ci, random_state, n_jobs, progress, ci_method
+        As in :func:`bootstrap_identify`.
+
+    Returns
+    -------
+    StatisticsComparison
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> from rsatoolbox_topo.datasets import load_92images
+    >>> from rsatoolbox_topo.identification import compare_statistics
+    >>> from rsatoolbox_topo.statistics import rgtm
+    >>> comp = compare_statistics(
+    ...     load_92images("hit"), "session", "subject",
+    ...     {"RDM": None, "RGTM": partial(rgtm, lower=0.4, upper=0.6)},
+    ...     n_bootstrap=10, random_state=0)
+    >>> float(comp.p_value[0])
+    1.0
+    """
+    _check_common(method, ties)
+    names, values = _named_statistics(statistics)
+    if isinstance(baseline, str):
+        check_option("baseline", baseline, names)
+        base = names.index(baseline)
+    else:
+        base = check_int("baseline", baseline, 0, len(names) - 1)
+    n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
+    ci = _check_ci(ci, ci_method)
+    data = _Data(rdms, by, across)
+    points = [identify(rdms, by, across, v, method, ties) for v in values]
+    cells = [_rgtm_cell(v) if method == "euclidean" else None for v in values]
+    fast = [k for k, c in enumerate(cells) if c is not None]
+    slow = [k for k, c in enumerate(cells) if c is None]
+    scorer = _Scorer(data, method, ties, [cells[k][0] for k in fast],
+                     [cells[k][1] for k in fast],
+                     [values[k] for k in slow], n_jobs, progress)
+    member = np.zeros((len(values), len(values)))
+    member[fast + slow, np.arange(len(values))] = 1.0
+    result = StatisticsComparison(
+        names=names, baseline=names[base],
+        accuracy=np.array([p.accuracy for p in points]),
+        chance=1.0 / data.n_class, ci_level=ci, method=method, ties=ties,
+        ci_method=ci_method, n_bootstrap=n_bootstrap,
+        n_individuals=data.n_ind, n_conditions=data.n_cond,
+        unit_values=np.stack([np.trace(p.credit, axis1=1, axis2=2)
+                              for p in points], axis=1) / data.n_class)
+    return _fill_comparison(result, scorer, member, n_bootstrap, ci_method,
+                    _rng(random_state))
+
+
+@dataclass(eq=False)
+class RegimeComparison(_Saveable, _Comparison):
     """Result of :func:`compare_regimes`.
 
     Parameters
     ----------
     names : list of str
-        The five regimes (:data:`~rsatoolbox_topo.statistics.REGIMES`) and
-        ``'rank RDM'`` (lower, upper) = (0, 1).
-    accuracy : ndarray, shape (6,)
-        Full-data accuracy, averaged over the draws of each regime.
-    samples : ndarray, shape (n_bootstrap, 6)
-        The same on each shared bootstrap sample.
-    ci_low, ci_high : ndarray, shape (6,)
-        Percentile intervals.
-    diff, diff_ci_low, diff_ci_high : ndarray, shape (6,)
-        Accuracy minus that of the rank RDM (full data) and its paired
-        percentile interval over the shared samples.
-    p_value : ndarray, shape (6,)
-        Two-sided bootstrap p-value of the difference to the rank RDM:
-        twice the smaller fraction of samples with a difference <= 0 or
-        >= 0, at most 1 (1 for the rank RDM itself).
-    draw_lower, draw_upper : ndarray
+        The five regimes (:data:`~rsatoolbox_topo.statistics.REGIMES`),
+        ``'rank RDM'`` (lower, upper) = (0, 1) and, with
+        ``baseline='rdm'``, ``'RDM'`` (the RDM itself).
+    """ + _COMPARISON_DOC + """    draw_lower, draw_upper : ndarray
         The (lower, upper) pairs drawn.
     draw_regime : list of str
         The regime of each pair drawn.
     chance, ci_level : float
-    method, ties : str
+    method, ties, ci_method : str
+    baseline : str
+        ``'rank RDM'`` or ``'RDM'``.
+    n_bootstrap, n_individuals, n_conditions : int
+    unit_values, jackknife_individuals, jackknife_conditions, \\
+one_factor_individuals, one_factor_conditions : ndarray | None
+        As in :class:`BootstrapResult`, one column per name.
     """
 
     names: list
@@ -1372,49 +1962,30 @@ class RegimeComparison(_Saveable):
     ci_level: float
     method: str = "euclidean"
     ties: str = "split"
+    baseline: str = RANK_RDM
+    _label = "regime"
+
+    def __post_init__(self):
+        if self.n_bootstrap is None and self.samples is not None:
+            self.n_bootstrap = len(self.samples)
+
+    @property
+    def _baseline_key(self):
+        return "rank" if self.baseline == RANK_RDM else "rdm"
 
     def to_frame(self):
-        """One row per regime (and the rank RDM) with intervals and p-values.
+        """One row per regime (and the baselines): intervals, p-values.
+
+        ``ci_excludes_estimate`` flags an interval that does not contain
+        its accuracy; ``diff_vs_rank`` (or ``diff_vs_rdm``) is the accuracy
+        minus the baseline's.
 
         Returns
         -------
         pandas.DataFrame
         """
         counts = [self.draw_regime.count(n) for n in self.names]
-        return pd.DataFrame({
-            "regime": self.names, "n_draws": counts,
-            "accuracy": self.accuracy, "ci_low": self.ci_low,
-            "ci_high": self.ci_high, "diff_vs_rank": self.diff,
-            "diff_ci_low": self.diff_ci_low,
-            "diff_ci_high": self.diff_ci_high, "p_value": self.p_value})
-
-    def plot(self, ax=None):
-        """Bar plot of the accuracies with intervals and chance.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes | None
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        ax = _axes(ax, figsize=(7, 4))
-        x = np.arange(len(self.names))
-        colors = ["C0"] * (len(self.names) - 1) + ["0.5"]
-        ax.bar(x, self.accuracy, color=colors)
-        # The percentile interval need not contain the full-data value, so
-        # it is drawn as a line, not as error bars around the bar height.
-        ax.vlines(x, self.ci_low, self.ci_high, color="k", lw=2,
-                  label="bootstrap interval")
-        ax.axhline(self.chance, color="r", ls=":", label="chance")
-        ax.set_xticks(x, self.names, rotation=30, ha="right")
-        ax.set_ylabel("identification accuracy")
-        ax.set_ylim(0, 1.05)
-        ax.legend()
-        ax.set_title(f"{100 * self.ci_level:g}% bootstrap intervals",
-                     fontsize="medium")
-        return ax
+        return self._frame({"n_draws": counts})
 
 
 def _draw_regime_cells(rng, n_draws):
@@ -1435,22 +2006,20 @@ def _draw_regime_cells(rng, n_draws):
     return np.array(lows), np.array(ups), names
 
 
-def _bootstrap_p(diff):
-    """Two-sided bootstrap p-value of paired differences (per column)."""
-    low = np.mean(diff <= 0, axis=0)
-    high = np.mean(diff >= 0, axis=0)
-    return np.minimum(1.0, 2 * np.minimum(low, high))
+RDM = "RDM"
+_BASELINES = {"rank": RANK_RDM, "rdm": RDM}
 
 
 def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
                     random_state=None, n_jobs=1, progress=False, *,
-                    method="euclidean", ci=0.95, ties="split"):
-    """Compare the regimes of the RGTM, and the rank RDM, on shared samples.
+                    method="euclidean", ci=0.95, ties="split",
+                    baseline="rank", ci_method="percentile"):
+    """Compare the regimes of the RGTM with a baseline, on shared samples.
 
     ``n_draws`` (lower, upper) pairs are drawn uniformly inside each of the
     five regimes of the threshold triangle; a regime's accuracy is the mean
-    over its draws. All regimes and the rank RDM (0, 1) are scored on the
-    *same* two-factor bootstrap samples, so their differences are paired.
+    over its draws. All regimes and the baselines are scored on the *same*
+    two-factor bootstrap samples, so their differences are paired.
 
     Parameters
     ----------
@@ -1458,11 +2027,16 @@ def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
         As in :func:`identify`.
     n_draws : int
         Threshold pairs drawn per regime.
-    n_bootstrap, random_state, n_jobs, progress
+    n_bootstrap, random_state, n_jobs, progress, ci_method
         As in :func:`bootstrap_identify` (the draws come from the same
         generator, before the samples).
     ci : float
-        Level of the percentile intervals.
+        Level of the intervals.
+    baseline : {'rank', 'rdm'}
+        Compare with the rank RDM, RGTM (0, 1) (the package's default), or
+        with the RDM itself, untransformed (as Lin & Kriegeskorte's code
+        does; adds the row ``'RDM'``). The rank RDM is invariant to
+        increasing transforms of the dissimilarities, the RDM is not.
 
     Returns
     -------
@@ -1479,12 +2053,10 @@ def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
     'rank RDM'
     """
     _check_common(method, ties)
+    check_option("baseline", baseline, tuple(_BASELINES))
     n_draws = check_int("n_draws", n_draws, 1)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
-    ci = check_real("ci", ci, 0.0, 1.0)
-    if not 0 < ci < 1:
-        raise ValueError(f"The 'ci' parameter must be a float in (0, 1). "
-                         f"Got {ci!r} instead.")
+    ci = _check_ci(ci, ci_method)
     rng = _rng(random_state)
     data = _Data(rdms, by, across)
     lowers, uppers, cell_names = _draw_regime_cells(rng, n_draws)
@@ -1493,17 +2065,28 @@ def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
                       dtype=np.float64)
     member /= member.sum(axis=1, keepdims=True)
     m = np.ones(data.n_ind)
-    point = _accuracy(_cell_credit(data, m, lowers, uppers, method, ties),
-                      m, data.n_class) @ member.T
-    cells = _bootstrap_cells(data, lowers, uppers, method, ties, n_bootstrap,
-                             rng, n_jobs, progress)
-    samples = cells @ member.T
-    low, high = _resampling.confidence_interval(samples, level=ci)
-    diff_samples = samples - samples[:, -1:]
-    d_low, d_high = _resampling.confidence_interval(diff_samples, level=ci)
-    return RegimeComparison(
-        names=names, accuracy=point, samples=samples, ci_low=low,
-        ci_high=high, diff=point - point[-1], diff_ci_low=d_low,
-        diff_ci_high=d_high, p_value=_bootstrap_p(diff_samples),
-        draw_lower=lowers, draw_upper=uppers, draw_regime=cell_names,
-        chance=1.0 / data.n_class, ci_level=ci, method=method, ties=ties)
+    credit = _cell_credit(data, m, lowers, uppers, method, ties)
+    unit = _per_individual(credit, data.n_class) @ member.T
+    accuracy = _accuracy(credit, m, data.n_class) @ member.T
+    statistics = []
+    if baseline == "rdm":
+        point = identify(rdms, by, across, None, method, ties)
+        names.append(RDM)
+        member = np.pad(member, ((0, 1), (0, 1)))
+        member[-1, -1] = 1.0
+        unit = np.column_stack([unit, np.trace(point.credit, axis1=1,
+                                               axis2=2) / data.n_class])
+        accuracy = np.append(accuracy, point.accuracy)
+        statistics = [None]
+    scorer = _Scorer(data, method, ties, lowers, uppers, statistics, n_jobs,
+                     progress)
+    result = RegimeComparison(
+        names=names, accuracy=accuracy, samples=None, ci_low=None,
+        ci_high=None, diff=None, diff_ci_low=None, diff_ci_high=None,
+        p_value=None, draw_lower=lowers, draw_upper=uppers,
+        draw_regime=cell_names, chance=1.0 / data.n_class, ci_level=ci,
+        method=method, ties=ties, baseline=_BASELINES[baseline],
+        ci_method=ci_method, n_bootstrap=n_bootstrap,
+        n_individuals=data.n_ind, n_conditions=data.n_cond, unit_values=unit)
+    return _fill_comparison(result, scorer, member, n_bootstrap, ci_method,
+                            rng)

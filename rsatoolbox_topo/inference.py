@@ -43,7 +43,6 @@ resampling, which is used for every other statistic and comparator.
 import warnings
 
 import numpy as np
-from joblib import Parallel, delayed
 from rsatoolbox.inference import Result
 from rsatoolbox.inference import sets_leave_one_out_rdm
 from rsatoolbox.inference.noise_ceiling import cv_noise_ceiling
@@ -53,9 +52,11 @@ from rsatoolbox.model import Model, ModelFixed, ModelSelect, ModelWeighted
 from rsatoolbox.rdm import RDMs, compare
 from rsatoolbox.util.inference_util import (default_k_pattern, default_k_rdm,
                                             pool_rdm)
-from tqdm.auto import tqdm
 
-from ._validation import check_int, check_option
+from . import _resampling
+from . import topology as _topology
+from ._parallel import chunk_bounds, run_tasks
+from ._validation import check_int, check_n_jobs, check_option
 from ._validation import check_random_state as _rng
 from .exceptions import CollapsedStatisticWarning, InferenceWarning
 from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
@@ -69,7 +70,7 @@ _FAST_METHODS = ("corr", "cosine")
 # rsatoolbox 0.3.2's comparators (rsatoolbox.rdm.compare).
 _METHODS = ("cosine", "spearman", "corr", "kendall", "tau-b", "tau-a",
             "rho-a", "corr_cov", "cosine_cov", "neg_riem_dist", "bures",
-            "bures_metric")
+            "bures_metric") + _topology.METHODS
 _BOOT_TYPES = ("both", "pattern", "rdm")
 _CHUNK = 4  # bootstrap samples per batch of the fast path (cache bound)
 # A pooled RDM this close to constant (z-score units) counts as undefined.
@@ -88,7 +89,15 @@ _DOCS = {
     "theta": """theta : list | None
         One parameter vector per model (None: the models' defaults).""",
     "method": """method : str
-        rsatoolbox comparator ('cosine', 'corr', 'spearman', ...).""",
+        rsatoolbox comparator ('cosine', 'corr', 'spearman', ...), or a
+        persistent-homology comparator of
+        :mod:`rsatoolbox_topo.topology` (``topology`` extra): 'rtd',
+        'rtd-h2' (Representation Topology Divergence, H1 or H2, symmetric,
+        rank-normalised) or the label-free baselines
+        'labelfree-bottleneck' and 'labelfree-wasserstein'. Their
+        evaluations are similarities ``-RTD`` (minus the distance; 0 is a
+        perfect match); noise ceilings pool the data RDMs by their ranks
+        (rsatoolbox's 'spearman' pooling).""",
     "N": """N : int
         Number of bootstrap samples (ignored when ``samples`` is given).""",
     "statistic": """statistic : TopoStatistic | str | callable | None
@@ -276,6 +285,10 @@ def _compare(rdms1, rdms2, method):
     (e.g. an RGTM whose thresholds exclude every pair), so those cases are
     compared pair by pair, where rsatoolbox's answer (0) is right.
     """
+    if method in _topology.METHODS:
+        return -_topology._distance_matrix(rdms1.dissimilarities,
+                                          rdms2.dissimilarities, method)
+
     def constant(rdms):
         return np.any(_constant_rows(rdms.dissimilarities))
 
@@ -284,6 +297,12 @@ def _compare(rdms1, rdms2, method):
     return np.array([[compare(rdms1[i], rdms2[k], method)[0, 0]
                       for k in range(rdms2.n_rdm)]
                      for i in range(rdms1.n_rdm)])
+
+
+def _pool(rdms, method):
+    """rsatoolbox's pool_rdm; rank pooling for the topological methods."""
+    return pool_rdm(rdms, method="spearman" if method in _topology.METHODS
+                    else method)
 
 
 def _nc_statistic(statistic, sides):
@@ -344,18 +363,17 @@ def _sides(models, statistic, thetas, data, pattern_descriptor):
     return sides
 
 
-def _chunks(n, size):
-    return [np.arange(i, min(i + size, n)) for i in range(0, n, size)]
+def _sample_chunks(n, n_jobs, size):
+    """Index arrays of chunks of ``n`` samples (at most ``size`` each)."""
+    return [np.arange(a, b) for a, b in chunk_bounds(n, n_jobs,
+                                                      max_size=size)]
 
 
 def _run(func, items, n_jobs, progress, desc):
-    """Map ``func`` over ``items`` (sequentially or with joblib workers)."""
-    n_jobs = check_int("n_jobs", n_jobs) if n_jobs is not None else 1
-    if n_jobs == 1:
-        return [func(item) for item in tqdm(items, disable=not progress,
-                                            desc=desc)]
-    return Parallel(n_jobs=n_jobs)(delayed(func)(item) for item in tqdm(
-        items, disable=not progress, desc=desc))
+    """``func(item)`` for every item, through the package's runner."""
+    return run_tasks(func, [(item,) for item in items],
+                     n_jobs=check_n_jobs(n_jobs, allow_none=True),
+                     progress=progress, desc=desc)
 
 
 # ---------------------------------------------------------------- samples
@@ -396,8 +414,9 @@ def draw_samples(data, N=1000, kind="pattern", descriptor="index",
     check_option("kind", kind, ("pattern", "rdm"))
     N = check_int("N", N, 1)
     values = _descriptor_values(data, descriptor, kind)
-    idx = _rng(random_state).integers(0, len(values), size=(N, len(values)))
-    return values[idx]
+    # conditions and RDM groups are drawn alike (rows with replacement)
+    return values[_resampling.draw_conditions(_rng(random_state),
+                                              len(values), N)]
 
 
 def _check_samples(samples, N, values, name):
@@ -517,10 +536,10 @@ def _boot_noise_ceiling(rdms, method, rdm_descriptor):
     with warnings.catch_warnings():
         # the divisions by zero that the NaN results report
         warnings.simplefilter("ignore", RuntimeWarning)
-        pred_test = pool_rdm(rdms, method=method)
+        pred_test = _pool(rdms, method)
         low, high = [], []
         for train, test in zip(ceil_set, test_set):
-            pred_train = pool_rdm(train[0], method=method)
+            pred_train = _pool(train[0], method)
             low.append(_pooled_similarity(pred_train, test[0], method))
             high.append(_pooled_similarity(pred_test, test[0], method))
     return np.mean(low), np.mean(high)
@@ -655,11 +674,10 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
             spec, raws, [m.name for m in models], data, pattern_descriptor,
             rdm_descriptor, method, samples, boot_noise_ceil, progress)
     else:
-        size = max(1, int(np.ceil(len(samples) / (4 * max(1, abs(n_jobs))))))
         tasks = [(sides, thetas, raws, data, pattern_descriptor,
                   rdm_descriptor, method, boot_noise_ceil, nc_stat,
                   samples[idx], idx[0])
-                 for idx in _chunks(len(samples), min(size, 50))]
+                 for idx in _sample_chunks(len(samples), n_jobs, 50)]
         out = _run(_pattern_task, tasks, n_jobs, progress,
                    "eval_bootstrap_pattern")
         evaluations = np.concatenate([o[0] for o in out])
@@ -767,7 +785,7 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
     nc_stat = _nc_statistic(statistic, sides)
     tasks = [(sides, thetas, raws, data, rdm_descriptor, method,
               boot_noise_ceil, nc_stat, samples[idx], idx[0])
-             for idx in _chunks(len(samples), 50)]
+             for idx in _sample_chunks(len(samples), n_jobs, 50)]
     out = _run(_rdm_task, tasks, n_jobs, progress, "eval_bootstrap_rdm")
     evaluations = np.concatenate([o[0] for o in out])
     nc = np.concatenate([o[1] for o in out])
@@ -813,7 +831,7 @@ def _fold_noise_ceiling(rdms, ceil_set, test_set, method, pattern_descriptor,
     conditions (on both the training RDMs that form the ceiling and the
     test RDMs); without a statistic rsatoolbox's own function is used.
     """
-    if statistic is None:
+    if statistic is None and method not in _topology.METHODS:
         return cv_noise_ceiling(rdms, ceil_set, test_set, method=method,
                                 pattern_descriptor=pattern_descriptor)
     noise_min, noise_max = [], []
@@ -824,9 +842,9 @@ def _fold_noise_ceiling(rdms, ceil_set, test_set, method, pattern_descriptor,
             pattern_descriptor, test[1]), where)
         full = _apply(statistic, rdms.subsample_pattern(
             pattern_descriptor, test[1]), where)
-        noise_min.append(np.mean(_compare(pool_rdm(train, method=method),
+        noise_min.append(np.mean(_compare(_pool(train, method),
                                           test_t, method)))
-        noise_max.append(np.mean(_compare(pool_rdm(full, method=method),
+        noise_max.append(np.mean(_compare(_pool(full, method),
                                           test_t, method)))
     return np.mean(noise_min), np.mean(noise_max)
 
@@ -1051,11 +1069,11 @@ def _resolve_boot_samples(samples, boot_type, data, N, rdm_descriptor,
     if samples is None:
         rdm_s = pattern_s = None
         if boot_type in ("both", "rdm"):
-            rdm_s = rdm_values[rng.integers(0, len(rdm_values),
-                                            (N, len(rdm_values)))]
+            rdm_s = rdm_values[_resampling.draw_individuals(
+                rng, len(rdm_values), N)]
         if boot_type in ("both", "pattern"):
-            pattern_s = pattern_values[rng.integers(
-                0, len(pattern_values), (N, len(pattern_values)))]
+            pattern_s = pattern_values[_resampling.draw_conditions(
+                rng, len(pattern_values), N)]
     else:
         if not isinstance(samples, (tuple, list)) or len(samples) != 2:
             raise ValueError(
@@ -1169,10 +1187,11 @@ def _run_bootcv(sides, fitters, data, rdm_s, pattern_s, rng,
                 method, nc_stat, variants, progress, n_jobs, desc):
     n = len(rdm_s)
     # One child seed per sample, drawn up front: identical for every n_jobs.
-    seeds = rng.integers(0, 2 ** 63 - 1, size=n)
+    seeds = _resampling.derive_seeds(rng, n, high=2 ** 63 - 1)
     tasks = [(sides, fitters, data, (rdm_s[idx], pattern_s[idx]), seeds[idx],
               pattern_descriptor, rdm_descriptor, k_pattern, k_rdm, n_cv,
-              method, nc_stat, variants) for idx in _chunks(n, 10)]
+              method, nc_stat, variants)
+             for idx in _sample_chunks(n, n_jobs, 10)]
     out = _run(_bootcv_task, tasks, n_jobs, progress, desc)
     return (np.concatenate([o[0] for o in out]),
             np.concatenate([o[1] for o in out], axis=1))
@@ -1491,6 +1510,44 @@ class _FixedOrder:
         return v_low + frac * (v_high - v_low)
 
 
+def _fast_chunk(chunk, values, cond_group, iu, vectors, fixed, kind, method,
+                n_data, group_ids, boot_noise_ceil):
+    """Evaluations, noise ceilings and collapse counts of a chunk of pattern
+    samples by weights on the original pairs (see :func:`_fast_pattern`)."""
+    nc = np.full((len(chunk), 2), np.nan)
+    collapsed = np.zeros(len(vectors), dtype=int)
+    counts = np.stack([np.bincount(np.searchsorted(values, s),
+                                   minlength=len(values))
+                       for s in chunk])
+    valid = (counts > 0).sum(axis=1) >= 3
+    cond_w = counts[:, cond_group].astype(np.float64)
+    pair_w = cond_w[:, iu[0]] * cond_w[:, iu[1]]
+    if kind == "identity":
+        t = np.broadcast_to(vectors, (len(chunk),) + vectors.shape)
+    else:
+        t, constant = fixed.statistic(pair_w, kind)
+        collapsed += (constant & valid[:, None]).sum(axis=0)
+    # (a sample of one condition has no pairs; it is marked invalid)
+    total = np.maximum(pair_w.sum(axis=1), 1.0)[:, None, None]
+    if method == "corr":
+        mean = np.einsum("brp,bp->br", t, pair_w)[..., None] / total
+        t = t - mean
+    gram = np.matmul(t * pair_w[:, None, :], t.transpose(0, 2, 1))
+    norms = np.sqrt(np.maximum(np.einsum("brr->br", gram), 0.0))
+    ok = norms > 0
+    safe = np.where(ok, norms, 1.0)
+    cos = gram / safe[:, :, None] / safe[:, None, :]
+    cos = np.where(ok[:, :, None] & ok[:, None, :], cos, 0.0)
+    evals = cos[:, n_data:, :n_data].mean(axis=2)
+    evals[~valid] = np.nan
+    if boot_noise_ceil:
+        ceil = _weighted_noise_ceiling(gram[:, :n_data, :n_data],
+                                       group_ids)
+        ceil[~valid] = np.nan
+        nc[:] = ceil
+    return evals, nc, collapsed
+
+
 def _fast_pattern(kind, raws, model_names, data, pattern_descriptor,
                   rdm_descriptor, method, samples, boot_noise_ceil, progress):
     """eval_bootstrap_pattern by weights on the original pairs.
@@ -1517,39 +1574,18 @@ def _fast_pattern(kind, raws, model_names, data, pattern_descriptor,
     nc = np.full((len(samples), 2), np.nan)
     fixed = None if kind == "identity" else _FixedOrder(vectors)
     collapsed = np.zeros(n_rows, dtype=int)
-    for idx in tqdm(_chunks(len(samples), _CHUNK), disable=not progress,
-                    desc="eval_bootstrap_pattern"):
-        chunk = samples[idx]
-        counts = np.stack([np.bincount(np.searchsorted(values, s),
-                                       minlength=len(values))
-                           for s in chunk])
-        valid = (counts > 0).sum(axis=1) >= 3
-        cond_w = counts[:, cond_group].astype(np.float64)
-        pair_w = cond_w[:, iu[0]] * cond_w[:, iu[1]]
-        if kind == "identity":
-            t = np.broadcast_to(vectors, (len(chunk),) + vectors.shape)
-        else:
-            t, constant = fixed.statistic(pair_w, kind)
-            collapsed += (constant & valid[:, None]).sum(axis=0)
-        # (a sample of one condition has no pairs; it is marked invalid)
-        total = np.maximum(pair_w.sum(axis=1), 1.0)[:, None, None]
-        if method == "corr":
-            mean = np.einsum("brp,bp->br", t, pair_w)[..., None] / total
-            t = t - mean
-        gram = np.matmul(t * pair_w[:, None, :], t.transpose(0, 2, 1))
-        norms = np.sqrt(np.maximum(np.einsum("brr->br", gram), 0.0))
-        ok = norms > 0
-        safe = np.where(ok, norms, 1.0)
-        cos = gram / safe[:, :, None] / safe[:, None, :]
-        cos = np.where(ok[:, :, None] & ok[:, None, :], cos, 0.0)
-        evals = cos[:, n_data:, :n_data].mean(axis=2)
-        evals[~valid] = np.nan
-        evaluations[idx] = evals
-        if boot_noise_ceil:
-            ceil = _weighted_noise_ceiling(gram[:, :n_data, :n_data],
-                                           group_ids)
-            ceil[~valid] = np.nan
-            nc[idx] = ceil
+    bounds = chunk_bounds(len(samples), 1, max_size=_CHUNK)
+    # In this process (the chunks are vectorised and share _FixedOrder).
+    parts = run_tasks(
+        _fast_chunk, [(samples[a:b], values, cond_group, iu, vectors, fixed,
+                       kind, method, n_data, group_ids, boot_noise_ceil)
+                      for a, b in bounds],
+        progress=progress, desc="eval_bootstrap_pattern", unit="sample",
+        sizes=[b - a for a, b in bounds])
+    if parts:
+        evaluations = np.concatenate([p[0] for p in parts])
+        nc = np.concatenate([p[1] for p in parts])
+        collapsed = np.sum([p[2] for p in parts], axis=0)
     if np.any(collapsed):
         names = ([f"data RDM {i}" for i in range(n_data)]
                  + [f"model {name!r}" for name in model_names])

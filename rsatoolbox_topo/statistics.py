@@ -23,10 +23,10 @@ import warnings
 from copy import deepcopy
 
 import numpy as np
-from joblib import Parallel, delayed
 from rsatoolbox.rdm import RDMs
 
 from . import _ranking
+from ._parallel import chunk_bounds, run_tasks
 from ._validation import (check_int, check_option, check_rdms, check_real,
                           plain_value)
 from .exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
@@ -77,8 +77,13 @@ def _row_chunks(vectors):
     Ranking works on a few temporaries of the size of its input; chunks
     bound the memory (100,000 searchlight RDMs fit) and keep them in cache.
     """
-    step = max(1, _CHUNK_ENTRIES // max(vectors.shape[1], 1))
+    step = _row_step(vectors)
     return [slice(i, i + step) for i in range(0, len(vectors), step)]
+
+
+def _row_step(vectors):
+    """Rows per chunk: about _CHUNK_ENTRIES values."""
+    return max(1, _CHUNK_ENTRIES // max(vectors.shape[1], 1))
 
 
 def _warn_degenerate(degenerate, what):
@@ -447,39 +452,22 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
                   weights=weights, zero_edges=zero_edges, normalize=normalize)
     _check_edge_signs(vectors, graph, weights, normalize)
 
-    out = np.empty(vectors.shape, dtype=vectors.dtype)
-    flags = np.zeros((3, len(vectors)), dtype=bool)
-    zero_frac = np.zeros(len(vectors))
-
-    def chunk(rows):
-        # Writes disjoint rows of the outputs: safe in threads.
-        geo_vec, degenerate = _geodesic_vectors(vectors[rows], n_cond,
-                                                **params)
-        flags[0, rows] = degenerate
-        zero_frac[rows] = _zero_fraction(geo_vec)
-        flags[1, rows] = _spread(geo_vec) == 0
-        unreachable = np.isinf(geo_vec)
-        flags[2, rows] = unreachable.any(axis=1)
-        if disconnected == "max" and np.any(unreachable):
-            finite = np.where(np.isfinite(geo_vec), geo_vec, -np.inf)
-            fill = np.max(finite, axis=1, keepdims=True)
-            fill = np.where(np.isfinite(fill), fill, 0.0) + 1.0
-            geo_vec = np.where(unreachable, fill, geo_vec)
-        elif np.any(unreachable):
-            geo_vec[unreachable] = disconnected
-        if rank:
-            geo_vec = _ranking.sorted_ranks(_tie_equal_sums(geo_vec)).ranks
-        out[rows] = geo_vec
-
-    chunks = _row_chunks(vectors)
-    if n_jobs == 1 or len(chunks) == 1:
-        for rows in chunks:
-            chunk(rows)
+    # Blocks of RDMs, each returned by its task (no shared writes, so any
+    # joblib backend, threads or dask workers, gives the same numbers).
+    bounds = chunk_bounds(len(vectors), n_jobs, max_size=_row_step(vectors))
+    blocks = run_tasks(_rgdm_block, [(vectors[a:b], n_cond, params,
+                                      disconnected, rank)
+                                     for a, b in bounds],
+                       n_jobs=n_jobs, prefer="threads")
+    if blocks:
+        out = np.concatenate([b[0] for b in blocks]).astype(vectors.dtype,
+                                                            copy=False)
+        flags = np.concatenate([b[1] for b in blocks], axis=1)
+        zero_frac = np.concatenate([b[2] for b in blocks])
     else:
-        # numpy releases the GIL in its loops: threads share the arrays
-        # without copies and give the same numbers as one job.
-        Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(chunk)(rows) for rows in chunks)
+        out = np.empty(vectors.shape, dtype=vectors.dtype)
+        flags = np.zeros((3, 0), dtype=bool)
+        zero_frac = np.zeros(0)
 
     _warn_degenerate(flags[0], "their RGDM cannot separate any pair.")
     _warn_collapse(flags[1] & ~flags[0],
@@ -493,6 +481,32 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
             "'p' or 'k' for a connected graph.",
             DisconnectedGraphWarning, stacklevel=2)
     return _new_rdms(rdms, out, label)
+
+
+def _rgdm_block(vectors, n_cond, params, disconnected, rank):
+    """RGDM of a block of RDM vectors, with its flags.
+
+    Returns the geodesics (ranked if ``rank``), flags (3, n): degenerate
+    input, collapsed (constant) geodesics, unreachable pairs; and the
+    fraction of zero geodesics per RDM.
+    """
+    geo_vec, degenerate = _geodesic_vectors(vectors, n_cond, **params)
+    flags = np.zeros((3, len(vectors)), dtype=bool)
+    flags[0] = degenerate
+    zero_frac = _zero_fraction(geo_vec)
+    flags[1] = _spread(geo_vec) == 0
+    unreachable = np.isinf(geo_vec)
+    flags[2] = unreachable.any(axis=1)
+    if disconnected == "max" and np.any(unreachable):
+        finite = np.where(np.isfinite(geo_vec), geo_vec, -np.inf)
+        fill = np.max(finite, axis=1, keepdims=True)
+        fill = np.where(np.isfinite(fill), fill, 0.0) + 1.0
+        geo_vec = np.where(unreachable, fill, geo_vec)
+    elif np.any(unreachable):
+        geo_vec[unreachable] = disconnected
+    if rank:
+        geo_vec = _ranking.sorted_ranks(_tie_equal_sums(geo_vec)).ranks
+    return geo_vec, flags, zero_frac
 
 
 def _geodesic_vectors(vectors, n_cond, graph, lower, upper, p, k, weights,

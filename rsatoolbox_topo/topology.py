@@ -55,7 +55,7 @@ from ._validation import check_int, check_option, check_rdms
 from .exceptions import DegenerateRDMWarning, MissingPairsWarning
 
 __all__ = ["cross_barcode", "rtd", "persistence_diagrams",
-           "labelfree_distance", "METHODS"]
+           "labelfree_distance", "evaluation_table", "METHODS"]
 
 _NORMALIZE = ("rank", "quantile", "none")
 _BACKENDS = ("giotto-ph", "ripser")
@@ -314,7 +314,7 @@ def _inputs(rdms_a, rdms_b, normalize, elementwise):
     return both[:len(va)], (both if same else both[len(va):]), same
 
 
-def rtd_vectors(va, vb, dim=1, symmetric=True, normalize="rank",
+def _rtd_vectors(va, vb, dim=1, symmetric=True, normalize="rank",
                 n_jobs=1, backend="giotto-ph", elementwise=False):
     """RTD between rows of two arrays of condensed RDM vectors (no checks).
 
@@ -560,7 +560,7 @@ def _diagram_distance(x, y, metric):
                                                  internal_p=np.inf))
 
 
-def labelfree_vectors(va, vb, dim=1, metric="bottleneck", normalize="rank"):
+def _labelfree_vectors(va, vb, dim=1, metric="bottleneck", normalize="rank"):
     """Label-free distances between rows of two vector arrays (no checks).
 
     The engine behind :func:`labelfree_distance` and the ``'labelfree-*'``
@@ -624,7 +624,7 @@ def labelfree_distance(rdms_a, rdms_b=None, dim=1, metric="bottleneck",
                      for x in da])
 
 
-def distance_matrix(va, vb, method, n_jobs=1):
+def _distance_matrix(va, vb, method, n_jobs=1):
     """Dissimilarities between rows of vector arrays for a comparator name.
 
     ``method`` is one of :data:`METHODS`; used by identification,
@@ -634,6 +634,56 @@ def distance_matrix(va, vb, method, n_jobs=1):
     va = np.atleast_2d(np.asarray(va, dtype=np.float64))
     vb = np.atleast_2d(np.asarray(vb, dtype=np.float64))
     if method.startswith("rtd"):
-        return rtd_vectors(va, vb, dim=2 if method == "rtd-h2" else 1,
+        return _rtd_vectors(va, vb, dim=2 if method == "rtd-h2" else 1,
                            n_jobs=n_jobs)
-    return labelfree_vectors(va, vb, metric=method.split("-", 1)[1])
+    return _labelfree_vectors(va, vb, metric=method.split("-", 1)[1])
+
+
+def evaluation_table(part="identification"):
+    """The package's measured evaluation of RTD, shipped precomputed.
+
+    Identification accuracy with bootstrap intervals on the network
+    simulation (layer across seed) and the 92-image human-IT data (subject
+    across session), and the model comparison on the 92-image data, for the
+    RDM, the rank RDM, the best RGTM, RTD and the label-free baselines.
+    Regenerate with ``python benchmarks/eval_topology.py`` (about an hour on
+    two cores); see the user guide for what the numbers show.
+
+    Parameters
+    ----------
+    part : {'identification', 'models'}
+        Identification rows, or the model comparison (one row per
+        comparator and model).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.topology import evaluation_table
+    >>> table = evaluation_table()
+    >>> sorted(table.columns)[:3]
+    ['accuracy', 'chance', 'ci_high']
+    """
+    import json
+    from importlib import resources
+
+    import pandas as pd
+
+    check_option("part", part, ("identification", "models"))
+    text = resources.files("rsatoolbox_topo").joinpath(
+        "data", "topology_evaluation.json").read_text()
+    raw = json.loads(text)
+    if part == "identification":
+        return pd.DataFrame(raw.get("simulation", []) + raw.get("hit", []))
+    rows = []
+    for entry in raw.get("models", []):
+        for rank, model in enumerate(entry["ranking"], start=1):
+            rows.append({"data": entry["data"],
+                         "comparator": entry["comparator"], "model": model,
+                         "rank": rank, "mean": entry["mean"][model],
+                         "ci_low": entry["ci_low"][model],
+                         "ci_high": entry["ci_high"][model],
+                         "n_bootstrap": entry["n_bootstrap"]})
+    return pd.DataFrame(rows)

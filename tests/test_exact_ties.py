@@ -20,6 +20,7 @@ from rsatoolbox.rdm import RDMs
 
 from rsatoolbox_topo import _fast_identification as fast
 from rsatoolbox_topo import _ranking
+from rsatoolbox_topo._resampling import draw_two_factor
 from rsatoolbox_topo import rgtm
 from rsatoolbox_topo.exceptions import TopoWarning
 from rsatoolbox_topo.identification import (bootstrap_identify, identify,
@@ -106,8 +107,8 @@ def test_fast_engine_equals_exact_path_sample_by_sample(case, ties):
     n_ind, _, n_pairs = raw.shape
     n_cond = int(round((1 + np.sqrt(1 + 8 * n_pairs)) / 2))
     valid = np.ones(n_pairs, dtype=bool)
-    mult, draws = fast.draw_samples(np.random.default_rng(seed), n_ind,
-                                    n_cond, 3)
+    mult, draws = draw_two_factor(np.random.default_rng(seed), n_ind,
+                                  n_cond, 3)
     samples = [(np.ones(n_ind, dtype=np.int64), np.arange(n_cond))]
     samples += list(zip(mult, draws))
     for m, d in samples:

@@ -309,3 +309,17 @@ def test_permutation_p_uniform_under_null():
     assert p.shape == (2000,)
     assert abs(np.mean(p <= 0.05) - 0.05) < 0.015
     assert abs(np.mean(p <= 0.5) - 0.5) < 0.035
+
+
+def test_max_statistic_p_known_answers():
+    """FWE p: one shared null of maxima, +1 correction, NaN handled."""
+    null_max = np.array([3.0, 1.0, np.nan, 2.0, 5.0])
+    p = rs.max_statistic_p_value(null_max, [5.0, 2.5, 0.0, 9.0, np.nan])
+    np.testing.assert_allclose(p[:4], [2 / 5, 3 / 5, 1.0, 1 / 5])
+    assert np.isnan(p[4])
+    # equals the per-test permutation p-value against the same null
+    obs = np.array([0.3, 1.7, 2.0])
+    per_test = rs.permutation_p_value(
+        np.repeat(null_max[~np.isnan(null_max), None], 3, axis=1), obs)
+    np.testing.assert_allclose(rs.max_statistic_p_value(null_max, obs),
+                               per_test)

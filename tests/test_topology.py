@@ -392,3 +392,137 @@ def test_importing_the_package_does_not_import_ph_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ------------------------------------------------ comparators in protocols
+def _planted(rng, n_class=3, n_ind=4, n_cond=8, noise=0.02):
+    """RDMs of classes with distinct labelled geometry, plus small noise."""
+    from scipy.spatial.distance import pdist
+
+    bases = [pdist(rng.standard_normal((n_cond, 3))) for _ in range(n_class)]
+    vectors, cls, ind = [], [], []
+    for s in range(n_ind):
+        for c in range(n_class):
+            vectors.append(bases[c] + noise * rng.random(bases[c].size))
+            cls.append(f"c{c}")
+            ind.append(s)
+    return RDMs(np.array(vectors), rdm_descriptors={"cls": cls, "ind": ind})
+
+
+def test_identify_with_rtd_uses_rank_centroids(rng):
+    """method='rtd': nearest class by RTD to the rank-normalised centroids."""
+    from rsatoolbox_topo import rank_normalize
+    from rsatoolbox_topo.identification import identify
+
+    rdms = _planted(rng)
+    res = identify(rdms, "cls", "ind", method="rtd")
+    assert res.accuracy == 1.0
+    assert res.statistic == "rank_normalize"
+    # distances are similarities -RTD; check one against rtd() directly
+    ranks = rank_normalize(rdms).dissimilarities
+    held = ranks[:3]  # individual 0, classes c0..c2
+    centroid = ranks[3:].reshape(3, 3, -1).mean(axis=0)
+    expected = -rtd(RDMs(held), RDMs(centroid))
+    np.testing.assert_allclose(res.distances[0], expected, atol=1e-9)
+    for method in ("labelfree-bottleneck", "labelfree-wasserstein"):
+        assert 0 <= identify(rdms, "cls", "ind", method=method).accuracy <= 1
+
+
+def test_labelfree_cannot_tell_relabelled_classes_apart(rng):
+    """Classes that differ only by condition labels: RTD 1.0, label-free 1/2.
+
+    Class c1 is class c0 with its conditions permuted; every diagram
+    distance between them is 0, so each RDM ties and gets 1/2 credit.
+    """
+    from rsatoolbox_topo.identification import identify
+
+    from scipy.spatial.distance import pdist
+
+    base = pdist(rng.standard_normal((8, 3)))
+    perm = rng.permutation(8)
+    other = _permuted(base, perm)
+    vectors = [v for _ in range(4) for v in (base, other)]
+    rdms = RDMs(np.array(vectors), rdm_descriptors={
+        "cls": ["a", "b"] * 4, "ind": np.repeat(range(4), 2).tolist()})
+    assert identify(rdms, "cls", "ind", method="rtd").accuracy == 1.0
+    res = identify(rdms, "cls", "ind", method="labelfree-bottleneck")
+    assert res.accuracy == 0.5 and res.n_ties == 8
+
+
+def test_bootstrap_identify_with_rtd_defaults_to_100_samples(rng):
+    """The topological comparators default to 100 samples (cost)."""
+    from rsatoolbox_topo.identification import bootstrap_identify
+
+    rdms = _planted(rng, n_class=2, n_ind=3, n_cond=6)
+    boot = bootstrap_identify(rdms, "cls", "ind", method="rtd",
+                              random_state=0)
+    assert len(boot.samples) == 100
+    assert boot.method == "rtd" and boot.accuracy == 1.0
+    again = bootstrap_identify(rdms, "cls", "ind", method="rtd",
+                               n_bootstrap=6, random_state=0, n_jobs=2)
+    np.testing.assert_array_equal(again.samples, boot.samples[:6])
+
+
+def test_maps_refuse_topological_methods(rng):
+    """threshold_map etc. say where RTD is available."""
+    from rsatoolbox_topo.identification import threshold_map
+
+    with pytest.raises(ValueError, match="identify and bootstrap_identify"):
+        threshold_map(_planted(rng), "cls", "ind", method="rtd")
+
+
+def test_inference_with_rtd_returns_minus_rtd(rdms_92):
+    """eval_fixed(method='rtd'): evaluations are -RTD of model and data."""
+    from rsatoolbox.model import ModelFixed
+
+    from rsatoolbox_topo.inference import eval_fixed
+
+    models = rdms_92["models"].subset("name", ["animacy", "EVA"])
+    data = rdms_92["hit"].subset("subject", ["BE"])
+    # 30 conditions keep the test fast
+    keep = list(range(1, 93, 3))
+    models = models.subset_pattern("image", keep)
+    data = data.subset_pattern("image", keep)
+    for r in (models, data):  # ModelFixed renumbers its conditions
+        r.pattern_descriptors["index"] = list(range(len(keep)))
+    ms = [ModelFixed(n, models.subset("name", n)) for n in ("animacy", "EVA")]
+    res = eval_fixed(ms, data, method="rtd")
+    np.testing.assert_allclose(res.evaluations[0], -rtd(models, data),
+                               atol=1e-9)
+    assert res.method == "rtd"
+    assert np.all(np.isfinite(res.noise_ceiling))
+
+
+def test_cli_identify_with_rtd(tmp_path, rng):
+    """--method rtd runs identify end to end and skips the map."""
+    from scipy.spatial.distance import squareform
+
+    from rsatoolbox_topo.cli import main
+
+    rdms = _planted(rng, n_class=2, n_ind=3, n_cond=6)
+    folder = tmp_path / "rdms"
+    folder.mkdir()
+    for v, c, s in zip(rdms.dissimilarities, rdms.rdm_descriptors["cls"],
+                       rdms.rdm_descriptors["ind"]):
+        np.save(folder / f"sub-{s}_{c}.npy", squareform(v))
+    out = tmp_path / "out"
+    assert main(["identify", str(folder), "--pattern",
+                 "sub-{subject}_{roi}.npy", "--by", "roi", "--across",
+                 "subject", "--out", str(out), "--quiet", "--method", "rtd",
+                 "--n-bootstrap", "4", "--statistic", "rdm"]) == 0
+    import pandas as pd
+
+    table = pd.read_csv(out / "identification_accuracy.csv")
+    assert table["accuracy"].tolist() == [1.0]
+    assert table["n_bootstrap"].tolist() == [4]
+    assert not (out / "identification_map.png").exists()
+
+
+def test_cli_rejects_unknown_methods(capsys):
+    """A bad --method names the allowed ones."""
+    from rsatoolbox_topo.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["identify", "x", "--by", "a", "--across", "b", "--method",
+              "rtd-h0"])
+    assert "--method: must be one of euclidean" in capsys.readouterr().err

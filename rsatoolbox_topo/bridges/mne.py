@@ -26,8 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from rsatoolbox.rdm import RDMs
 
-from .._validation import (check_int, check_option, check_random_state,
-                           check_real)
+from .. import _resampling
+from .._parallel import chunk_bounds, run_tasks
+from .._validation import (check_int, check_n_jobs, check_option,
+                           check_progress, check_random_state, check_real)
 from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                            InferenceWarning, TopoWarning)
 from ..models import TopoStatistic, as_statistic
@@ -722,12 +724,10 @@ def _bootstrap_indices(rng, n_bootstrap, n_cond, n_subj):
     conditions is drawn again. Subjects are resampled when there are
     several.
     """
-    cond = rng.integers(n_cond, size=(n_bootstrap, n_cond))
-    for row in np.flatnonzero([len(np.unique(c)) < 3 for c in cond]):
-        while len(np.unique(cond[row])) < 3:
-            cond[row] = rng.integers(n_cond, size=n_cond)
+    cond = _resampling.draw_conditions(rng, n_cond, n_bootstrap,
+                                       min_distinct=3)
     if n_subj > 1:
-        subj = rng.integers(n_subj, size=(n_bootstrap, n_subj))
+        subj = _resampling.draw_individuals(rng, n_subj, n_bootstrap)
     else:
         subj = np.zeros((n_bootstrap, 1), dtype=int)
     return cond, subj
@@ -947,10 +947,8 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     alpha = check_real("alpha", alpha, 0.0, 1.0)
     cluster_threshold = check_real("cluster_threshold", cluster_threshold,
                                    0.0, 1.0)
-    n_jobs = check_int("n_jobs", n_jobs, -1)
-    if n_jobs == 0:
-        raise ValueError("The 'n_jobs' parameter must be a positive integer "
-                         "or -1. Got 0 instead.")
+    n_jobs = check_n_jobs(n_jobs)
+    check_progress(progress)
     rng = check_random_state(random_state)
     statistic = as_statistic(statistic)
     cube, times, subjects = _data_cube(rdms, time_descriptor,
@@ -966,8 +964,8 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     # all random draws up front, in a fixed order
     boot_cond, boot_subj = _bootstrap_indices(rng, n_bootstrap, n_cond,
                                               n_subj)
-    perms = np.argsort(rng.random((n_permutations, n_cond)), axis=1)
-    mne_seed = int(rng.integers(2 ** 31 - 1))
+    perms = _resampling.draw_permutations(rng, n_cond, n_permutations)
+    mne_seed = _resampling.derive_seed(rng)
 
     all_cond = np.arange(n_cond)[None]
     all_subj = np.arange(n_subj)[None]
@@ -989,16 +987,12 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     if n_bootstrap:
         chunk = max(1, min(100, int(2e7 // max(1, n_subj * n_time
                                                 * len(names) * n_cond ** 2))))
-        starts = range(0, n_bootstrap, chunk)
-        from joblib import Parallel, delayed
-        from tqdm.auto import tqdm
-
-        jobs = (delayed(_evaluate)(cube, model_vecs, boot_cond[s:s + chunk],
-                                   boot_subj[s:s + chunk], statistic, method,
-                                   n_cond, quiet=True)
-                for s in tqdm(starts, disable=not progress,
-                              desc="bootstrap", unit="chunk"))
-        parts = Parallel(n_jobs=n_jobs)(jobs)
+        bounds = chunk_bounds(n_bootstrap, n_jobs, max_size=chunk)
+        parts = run_tasks(
+            _evaluate, [(cube, model_vecs, boot_cond[a:b], boot_subj[a:b],
+                         statistic, method, n_cond, True) for a, b in bounds],
+            n_jobs=n_jobs, progress=progress, desc="bootstrap",
+            unit="sample", sizes=[b - a for a, b in bounds])
         boot[:] = np.concatenate([p.mean(axis=2) for p in parts])
         bad = np.isnan(boot) & ~np.isnan(evaluations)
         if np.any(bad):
@@ -1007,8 +1001,8 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
                 "samples had an RDM without two distinct values (too few "
                 "distinct conditions drawn); they are left out of the CIs.",
                 DegenerateRDMWarning, stacklevel=2)
-        tail = (1 - confidence_level) / 2 * 100
-        ci = np.nanpercentile(boot, [tail, 100 - tail], axis=0)
+        ci = np.stack(_resampling.confidence_interval(
+            boot, level=confidence_level))
     else:
         ci = np.full((2, len(names), n_time), np.nan)
 

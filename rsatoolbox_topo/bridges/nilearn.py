@@ -37,9 +37,11 @@ import numpy as np
 from rsatoolbox.data import Dataset
 from rsatoolbox.rdm import RDMs, calc_rdm, concat
 from scipy import sparse
-from tqdm.auto import tqdm
 
-from .._validation import check_int, check_option, check_real
+from .. import _resampling
+from .._parallel import run_tasks
+from .._validation import check_int, check_option, check_random_state
+from .._validation import check_real
 from ..statistics import as_statistic
 
 __all__ = ["fmri_patterns", "region_rdms", "searchlight_rdms", "searchlight",
@@ -682,18 +684,12 @@ def _check_statistic(statistic):
 
 
 def _run_chunks(function, chunks, n_jobs, verbose):
-    from joblib import Parallel, delayed
-
-    if n_jobs == 1:
-        return [function(rows) for rows in tqdm(chunks, disable=not verbose,
-                                                desc="searchlight")]
     # Threads by default: the chunks share the pattern array without copies
     # and the heavy steps (sparse and dense products) release the GIL; a
     # joblib.parallel_config(backend=...) context can choose processes.
-    jobs = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
-        delayed(function)(rows) for rows in chunks)
-    return list(tqdm(jobs, total=len(chunks), disable=not verbose,
-                     desc="searchlight"))
+    return run_tasks(function, [(rows,) for rows in chunks], n_jobs=n_jobs,
+                     progress=bool(verbose), desc="searchlight",
+                     unit="chunk", prefer="threads")
 
 
 def _centres(process_mask_img, voxels, mask):
@@ -996,8 +992,8 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
                                chunk_size, process_mask_img)
     tensor, cond_values, voxels, mask, adjacency, pairs, chunks, centres = setup
     model_square = _model_vector(model, cond_values, statistic)
-    rng = np.random.default_rng(random_state)
-    perms = [rng.permutation(len(cond_values)) for _ in range(n_permutations)]
+    perms = _resampling.draw_permutations(check_random_state(random_state),
+                                          len(cond_values), n_permutations)
     i, j = pairs
     models = np.array([model_square[i, j]] +
                       [model_square[np.ix_(p, p)][i, j] for p in perms])
@@ -1010,11 +1006,12 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
                              models)
         score = sims[:, 0]
         null = sims[:, 1:]
-        with np.errstate(invalid="ignore"):
-            exceed = (null >= score[:, None] - 1e-12).sum(axis=1)
-        null_max = (np.nanmax(np.where(np.isfinite(null), null, -np.inf), axis=0)
-                    if n_permutations else np.zeros(0))
-        return score, sizes, exceed, null_max
+        if not n_permutations:
+            return score, sizes, None, np.zeros(0)
+        p = _resampling.permutation_p_value(null.T, score)
+        null_max = np.nanmax(np.where(np.isfinite(null), null, -np.inf),
+                             axis=0)
+        return score, sizes, p, null_max
 
     parts = _run_chunks(one_chunk, chunks, n_jobs,
                         verbose)
@@ -1030,16 +1027,16 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
     if n_permutations:
         from scipy.stats import false_discovery_control
 
-        exceed = np.concatenate([p[2] for p in parts])
         null_max = np.max(np.stack([p[3] for p in parts]), axis=0)
         finite = np.isfinite(scores)
-        p_values = np.full(len(scores), np.nan)
-        p_values[finite] = (1 + exceed[finite]) / (1 + n_permutations)
+        p_values = np.where(finite, np.concatenate([p[2] for p in parts]),
+                            np.nan)
         p_fdr = np.full(len(scores), np.nan)
         p_fdr[finite] = false_discovery_control(p_values[finite], method="bh")
         p_fwe = np.full(len(scores), np.nan)
-        p_fwe[finite] = (1 + (null_max[None] >= scores[finite, None] - 1e-12)
-                         .sum(axis=1)) / (1 + n_permutations)
+        # maximum statistic: the largest score of each permutation
+        p_fwe[finite] = _resampling.max_statistic_p_value(null_max,
+                                                          scores[finite])
         result.p_values, result.p_fdr, result.p_fwe = p_values, p_fdr, p_fwe
         result.p_img = _to_img(p_values, at, mask, 1.0)
         result.p_fdr_img = _to_img(p_fdr, at, mask, 1.0)

@@ -1,0 +1,172 @@
+"""Evaluation: RTD and the label-free baselines against the RDM, rank RDM, RGTM.
+
+Two data sets shipped with the package:
+
+* the network simulation (``load_simulation_rdms``: 10 layers x 10 seeds,
+  100 digit images): identify the layer of a held-out seed's RDM;
+* the 92-image data (``load_92images``): identify the subject of a held-out
+  session's human-IT RDM (4 subjects x 2 sessions), and compare the 8
+  model RDMs on the 8 human-IT RDMs (``eval_bootstrap_pattern``).
+
+Rows: the RDM and the rank RDM (Euclidean), the best RGTM cell of the full
+data's (lower, upper) map (chosen in-sample, so optimistic), RTD in H1 (and
+H2 where affordable), and the label-free H1 bottleneck and Wasserstein
+distances. Intervals: ``bootstrap_identify`` with the package's default
+interval method; fewer samples for the topological comparators (stated in
+the output).
+
+Writes ``rsatoolbox_topo/data/topology_evaluation.json``, which
+:func:`rsatoolbox_topo.topology.evaluation_table` reads.
+Run: ``python benchmarks/eval_topology.py [--parts sim,hit,models]
+[--n-jobs 2]`` (about an hour on 2 shared cores).
+"""
+
+import argparse
+import functools
+import json
+import pathlib
+import platform
+import subprocess
+import time
+import warnings
+
+import numpy as np
+
+from rsatoolbox_topo import rank_normalize, rgtm
+from rsatoolbox_topo.identification import (bootstrap_identify, identify,
+                                            threshold_map)
+
+OUT = pathlib.Path(__file__).resolve().parents[1] / "rsatoolbox_topo" / \
+    "data" / "topology_evaluation.json"
+SEED = 0
+
+
+def best_rgtm(rdms, by, across):
+    """The best (lower, upper) cell of the full-data map (in-sample)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tmap = threshold_map(rdms, by, across, step=0.05)
+    acc = np.where(np.isnan(tmap.accuracy), -1, tmap.accuracy)
+    i, j = np.unravel_index(np.argmax(acc), acc.shape)
+    lower, upper = float(tmap.lowers[i]), float(tmap.uppers[j])
+    return lower, upper
+
+
+def identification_rows(rdms, by, across, n_boot, n_boot_topo, methods,
+                        n_jobs, label):
+    lower, upper = best_rgtm(rdms, by, across)
+    rows = []
+    cases = [("RDM", None, "euclidean"),
+             ("rank RDM", rank_normalize, "euclidean"),
+             (f"best RGTM ({lower:.2f}, {upper:.2f}), in-sample",
+              functools.partial(rgtm, lower=lower, upper=upper),
+              "euclidean")]
+    cases += [(m, None, m) for m in methods]
+    for name, statistic, method in cases:
+        topo = method != "euclidean"
+        n = n_boot_topo.get(method, n_boot) if topo else n_boot
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            boot = bootstrap_identify(rdms, by, across, statistic=statistic,
+                                      method=method, n_bootstrap=n,
+                                      random_state=SEED, n_jobs=n_jobs)
+        wall = time.perf_counter() - start
+        rows.append({"data": label, "comparator": name,
+                     "accuracy": boot.accuracy, "ci_low": boot.ci[0],
+                     "ci_high": boot.ci[1], "chance": boot.chance,
+                     "n_bootstrap": n, "seconds": round(wall, 1)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def model_rows(n_boot, n_boot_topo, methods, n_jobs):
+    from rsatoolbox.model import ModelFixed
+
+    from rsatoolbox_topo.datasets import load_92images
+    from rsatoolbox_topo.inference import eval_bootstrap_pattern
+
+    models = load_92images("models")
+    data = load_92images("hit")
+    names = list(models.rdm_descriptors["name"])
+    ms = [ModelFixed(n, models.subset("name", n)) for n in names]
+    cases = [("RDM (corr)", "corr", None), ("rank RDM (corr)", "corr",
+                                            "rank_normalize"),
+             ("RGTM (0.2, 0.8) (corr)", "corr", "rgtm")]
+    cases += [(m, m, None) for m in methods]
+    rows = []
+    for name, method, statistic in cases:
+        n = n_boot_topo.get(method, n_boot)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = eval_bootstrap_pattern(ms, data, method=method,
+                                         statistic=statistic, N=n,
+                                         random_state=SEED, n_jobs=n_jobs)
+        means = np.nanmean(res.evaluations, axis=(0, 2)) \
+            if res.evaluations.ndim == 3 else np.nanmean(res.evaluations, 0)
+        ci = res.get_ci(0.95)
+        order = np.argsort(-means)
+        rows.append({"data": "92 images: models on human IT",
+                     "comparator": name, "n_bootstrap": n,
+                     "ranking": [names[k] for k in order],
+                     "mean": {names[k]: float(means[k]) for k in order},
+                     "ci_low": {names[k]: float(ci[0][k]) for k in order},
+                     "ci_high": {names[k]: float(ci[1][k]) for k in order},
+                     "noise_ceiling": [float(v) for v in
+                                       np.ravel(res.noise_ceiling)[:2]],
+                     "seconds": round(time.perf_counter() - start, 1)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--parts", default="sim,hit,models")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--sim-topology-bootstrap", type=int, default=20)
+    parser.add_argument("--out", type=pathlib.Path, default=OUT)
+    args = parser.parse_args()
+    uptime = subprocess.run(["uptime"], capture_output=True,
+                            text=True).stdout.strip()
+    print("uptime:", uptime)
+    result = json.loads(args.out.read_text()) if args.out.exists() else {}
+    result["command"] = ("python benchmarks/eval_topology.py --parts "
+                         f"{args.parts} --n-jobs {args.n_jobs} "
+                         "--sim-topology-bootstrap "
+                         f"{args.sim_topology_bootstrap}")
+    result["python"] = platform.python_version()
+    parts = args.parts.split(",")
+    if "sim" in parts:
+        from rsatoolbox_topo.simulation import load_simulation_rdms
+
+        k = args.sim_topology_bootstrap
+        result["simulation"] = identification_rows(
+            load_simulation_rdms(), "layer", "seed", 1000,
+            {"rtd": k, "labelfree-bottleneck": 100,
+             "labelfree-wasserstein": 100},
+            ["rtd", "labelfree-bottleneck", "labelfree-wasserstein"],
+            args.n_jobs, "simulation: layer across seed")
+    if "hit" in parts:
+        from rsatoolbox_topo.datasets import load_92images
+
+        result["hit"] = identification_rows(
+            load_92images("hit"), "subject", "session", 1000,
+            {"rtd": 100, "rtd-h2": 20, "labelfree-bottleneck": 100,
+             "labelfree-wasserstein": 100},
+            ["rtd", "rtd-h2", "labelfree-bottleneck",
+             "labelfree-wasserstein"],
+            args.n_jobs, "92 images: human-IT subject across session")
+    if "models" in parts:
+        result["models"] = model_rows(
+            1000, {"rtd": 50, "labelfree-bottleneck": 100,
+                   "labelfree-wasserstein": 100},
+            ["rtd", "labelfree-bottleneck"], args.n_jobs)
+    result["uptime_" + "_".join(parts)] = uptime
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print("uptime:", subprocess.run(["uptime"], capture_output=True,
+                                    text=True).stdout.strip())
+
+
+if __name__ == "__main__":
+    main()
