@@ -169,7 +169,9 @@ def test_slurm_recipe_renders_a_job_script():
     """The docs' dask-jobqueue recipe renders a SLURM script (none is run)."""
     pytest.importorskip("dask_jobqueue")
     recipe = runpy.run_path(str(RECIPES / "slurm_cluster.py"))
-    cluster = recipe["make_cluster"](account="mylab", queue="normal")
+    cluster = recipe["make_cluster"](
+        account="mylab", queue="normal",
+        scheduler_options={"dashboard_address": ":0"})
     try:
         script = cluster.job_script()
     finally:

@@ -7,8 +7,13 @@ thread inside them). Adapt ``account``, ``queue``, ``memory`` and
 """
 
 
-def make_cluster(account, queue, jobs_memory="16GB", walltime="02:00:00"):
-    """A SLURMCluster whose jobs each hold 4 single-threaded workers."""
+def make_cluster(account, queue, jobs_memory="16GB", walltime="02:00:00",
+                 **options):
+    """A SLURMCluster whose jobs each hold 4 single-threaded workers.
+
+    ``options`` go to ``SLURMCluster`` as they are (e.g.
+    ``scheduler_options={"dashboard_address": ":8787"}``).
+    """
     from dask_jobqueue import SLURMCluster
 
     return SLURMCluster(
@@ -19,9 +24,9 @@ def make_cluster(account, queue, jobs_memory="16GB", walltime="02:00:00"):
         memory=jobs_memory,    # per job, shared by its 4 workers
         walltime=walltime,
         job_cpu=4,
-        scheduler_options={"dashboard_address": None},
         job_script_prologue=["export OMP_NUM_THREADS=1",
                              "export OPENBLAS_NUM_THREADS=1"],
+        **options,
     )
 
 
