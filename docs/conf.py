@@ -46,7 +46,12 @@ sphinx_gallery_conf = {
 templates_path = []
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "**.ipynb_checkpoints"]
 html_theme = "pydata_sphinx_theme"
-html_theme_options = {"navigation_with_keys": False}
+# The default title ("rsatoolbox_topo <version> documentation") is wider than
+# the navbar's brand column and ran into the first link; the short project
+# name fits (checked in a headless browser at 1280 and 1920 px).
+html_title = project
+html_theme_options = {"navigation_with_keys": False,
+                      "logo": {"text": project}}
 html_static_path = []
 
 plot_include_source = False

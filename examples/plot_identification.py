@@ -53,6 +53,7 @@ boot = bootstrap_identify(hit, by="session", across="subject",
 print(f"rank RDM: {boot.accuracy:.2f}, 95% interval {boot.ci[0]:.2f} to "
       f"{boot.ci[1]:.2f}")
 boot.plot()
+plt.show()
 
 # %%
 # The (lower, upper) map
@@ -65,6 +66,7 @@ lower, upper, best = tmap.best
 print(f"best cell (in-sample): lower={lower:g}, upper={upper:g}, "
       f"accuracy {best:.2f}")
 tmap.plot()
+plt.show()
 
 # %%
 # How optimistic is the best cell?
@@ -77,6 +79,7 @@ print(f"in-sample best {cv.in_sample_accuracy:.2f}, nested "
       f"{cv.nested_accuracy:.2f}, optimism {cv.optimism:+.2f}")
 print(cv.to_frame())
 cv.plot()
+plt.show()
 
 # %%
 # Regimes on shared bootstrap samples

@@ -210,13 +210,14 @@ def sorted_ranks(values, weights=None):
     last = np.take_along_axis(avg, np.maximum(n_valid - 1, 0)[:, None], 1)
     span = last - first
     degenerate = (span[:, 0] <= 0) | (n_valid < 2)
-    scale = 1.0 / np.where(degenerate[:, None], 1.0, span)
+    # Divide, never multiply by 1 / span: k * (1 / (n - 1)) can round to
+    # 0.9999999999999999 for k = n - 1, a division gives exactly 1.
+    span = np.where(degenerate[:, None], 1.0, span).astype(out_dtype)
     if avg.strides[0] == 0:  # no ties, no weights: first == 0
-        sranks = np.multiply(positions.astype(out_dtype), scale.astype(
-            out_dtype))
+        sranks = np.divide(positions.astype(out_dtype), span)
     else:
         sranks = np.subtract(avg, first, dtype=out_dtype)
-        sranks *= scale.astype(out_dtype)
+        sranks /= span
     if np.any(degenerate):
         sranks[degenerate] = 0.5
     if np.any(n_valid < n_cols):

@@ -58,6 +58,34 @@ def check_int(name, value, low=None, high=None):
     return value
 
 
+def is_real_dtype(dtype):
+    """True for integer and float dtypes (not bool, complex, str, object)."""
+    return np.dtype(dtype).kind in "iuf"
+
+
+def check_fraction(name, value):
+    """Return ``value`` as a float strictly between 0 and 1.
+
+    For probabilities and levels where both ends are meaningless: a
+    confidence level of 1, a significance level of 0.
+    """
+    value = check_real(name, value, 0.0, 1.0)
+    if not 0.0 < value < 1.0:
+        raise ValueError(
+            f"The '{name}' parameter must be a float in (0, 1), both ends "
+            f"excluded. Got {value!r} instead.")
+    return value
+
+
+def check_bool(name, value):
+    """Return ``value`` as a bool if it is True or False (numpy's too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"The '{name}' parameter must be True or False. Got {value!r} "
+            f"instead.")
+    return bool(value)
+
+
 def _range_text(low, high):
     if low is not None and high is not None:
         return f" in [{low}, {high}]"
@@ -90,6 +118,11 @@ def check_rdms(rdms, name="rdms", min_conditions=3, copy=True):
     vectors = np.asarray(rdms.dissimilarities)
     if vectors.ndim == 1:
         vectors = vectors[np.newaxis]
+    if np.issubdtype(vectors.dtype, np.complexfloating):
+        raise TypeError(
+            f"The '{name}' parameter must hold real dissimilarities. Got "
+            f"dtype {vectors.dtype} instead; dropping the imaginary part "
+            f"is for the caller to decide.")
     if np.issubdtype(vectors.dtype, np.floating):
         if copy:
             return np.array(vectors, copy=True)
@@ -130,6 +163,11 @@ def plain_value(value):
     return value
 
 
+# joblib passes n_jobs to C as an int (10**20 was an OverflowError); far
+# more workers than any machine has cores is a typo, not a request.
+_MAX_JOBS = 4096
+
+
 def check_n_jobs(n_jobs, *, allow_none=False):
     """Return ``n_jobs`` if it is a positive int or -1 (all cores).
 
@@ -146,12 +184,13 @@ def check_n_jobs(n_jobs, *, allow_none=False):
         raise ValueError(
             "The 'n_jobs' parameter must be a positive integer or -1. "
             f"Got {n_jobs!r} instead.")
+    if n_jobs > _MAX_JOBS:
+        raise ValueError(
+            f"The 'n_jobs' parameter must be a positive integer up to "
+            f"{_MAX_JOBS}, or -1 (all cores). Got {n_jobs!r} instead.")
     return int(n_jobs)
 
 
 def check_progress(progress):
     """Return ``progress`` as a bool if it is True or False."""
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError("The 'progress' parameter must be True or False. "
-                        f"Got {progress!r} instead.")
-    return bool(progress)
+    return check_bool("progress", progress)

@@ -147,7 +147,8 @@ def _common(parser, default_out, default_bootstrap):
         help="confidence level of the intervals (default 0.95)")
     group.add_argument(
         "--quiet", action="store_true",
-        help="no progress bars and no table on the terminal")
+        help="no progress bars and no tables on the terminal (the notes "
+             "still come at the end; report.log has everything)")
     group.add_argument(
         "--traceback", action="store_true",
         help="on error, show the full Python traceback instead of one line")
@@ -174,13 +175,18 @@ def _map_options(group, n_draws):
              f"comparison (default {n_draws}), e.g. --n-draws 20")
 
 
-def _noise_option(group, default):
+def _noise_option(group, default, draws):
     group.add_argument(
         "--noise", type=_noise_level, nargs="+", default=default,
         metavar="K",
         help=f"noise levels k: Gaussian noise of SD k x 10%% of the SD of "
-             f"each RDM (default {' '.join(map(str, default))}), e.g. "
-             f"--noise 0 1 2 3 4")
+             f"all RDMs' entries pooled (default "
+             f"{' '.join(f'{k:g}' for k in default)}: the paper's 0-4 and "
+             f"beyond, until accuracy falls), e.g. --noise 0 1 2 3 4")
+    group.add_argument(
+        "--noise-draws", type=_positive_int, default=draws, metavar="N",
+        help=f"independent noise draws per level, averaged (default "
+             f"{draws}), e.g. --noise-draws 50")
 
 
 def _epilog(text):
@@ -227,15 +233,17 @@ def build_parser():
         "demo", formatter_class=formatter,
         help="the tRSA analysis on the data shipped with the package",
         description="Run tRSA on the embedded data, offline and without "
-                    "torch: identify the layer of simulated network RDMs "
-                    "across network instances (seeds), with noise, for the "
-                    "rank RDM, RGTM and RGDM statistics; map the accuracy "
-                    "over the (lower, upper) thresholds and compare the "
-                    "regimes; identify the subject of real human-IT fMRI "
-                    "RDMs (Kriegeskorte et al. 2008, 92 images) across "
-                    "sessions. Prints the accuracies with confidence "
-                    "intervals and writes CSV tables, PNG figures and "
-                    "report.html into --out.",
+                    "torch: (1) identify the layer of simulated network "
+                    "RDMs across network instances (seeds), with noise, for "
+                    "the RDM, rank RDM, RGTM and RGDM; map the accuracy over "
+                    "the (lower, upper) thresholds and compare the regimes; "
+                    "(2) compare 8 models of human IT (Kriegeskorte et al. "
+                    "2008, 92 images) per statistic; (3) measure how much "
+                    "individuality (subject across sessions) each statistic "
+                    "keeps. Prints tables with confidence intervals and "
+                    "the run's notes, and writes CSV tables, PNG figures, "
+                    "report.log and report.html (its first section says "
+                    "what the run shows) into --out.",
         epilog=_epilog("""
             examples:
               rsatoolbox-topo demo
@@ -244,7 +252,7 @@ def build_parser():
             """))
     demo_group = demo.add_argument_group("analysis")
     _map_options(demo_group, n_draws=5)
-    _noise_option(demo_group, [0, 2, 4])
+    _noise_option(demo_group, DEMO_NOISE_LEVELS, 20)
     _common(demo, "trsa-demo", 100)
     demo.set_defaults(handler=_run_demo)
 
@@ -273,7 +281,7 @@ def build_parser():
     identify.add_argument(
         "path", type=Path,
         help="folder of .npy files, an .npz archive, or an rsatoolbox "
-             ".hdf5/.h5/.pkl file, e.g. rdms/")
+             ".hdf5/.h5 file (.pkl with --allow-pickle), e.g. rdms/")
     files = identify.add_argument_group("reading the RDMs")
     files.add_argument(
         "--pattern", metavar="PATTERN",
@@ -283,6 +291,11 @@ def build_parser():
         "--labels", type=Path, metavar="CSV",
         help="CSV table with one row per file (a 'file' column naming it) "
              "whose columns become labels, e.g. --labels labels.csv")
+    files.add_argument(
+        "--allow-pickle", action="store_true",
+        help="read an rsatoolbox .pkl file. Unpickling runs whatever code "
+             "the file holds: use only for files you trust (hdf5 and npz "
+             "are safe); without it a pickle is refused before it is read")
     files.add_argument(
         "--measure", metavar="NAME",
         help="name of the dissimilarity measure for the report, e.g. "
@@ -327,11 +340,10 @@ def build_parser():
                     "seeds, compute the RDM of every layer for held-out "
                     "digit images, and identify the layer of each network's "
                     "RDMs from the other networks, per statistic and noise "
-                    "level, as in Lin & Kriegeskorte (2024). The defaults "
-                    "are those of the RDMs shipped with the package (about "
-                    "half a minute of training per network on one core; "
-                    "trained networks are cached). Needs the torch extra: "
-                    "pip install 'rsatoolbox-topo[torch]'.",
+                    "level, after the protocol of Lin & Kriegeskorte (2024). "
+                    "The defaults are those of the RDMs shipped with the "
+                    "package (trained networks are cached). Needs torch: "
+                    "pip install '.[torch]' in the rsatoolbox_topo folder.",
         epilog=_epilog("""
             examples:
               rsatoolbox-topo simulate
@@ -354,7 +366,7 @@ def build_parser():
         "--n-per-digit", type=_positive_int, default=10, metavar="N",
         help="held-out images per digit used as stimuli, so 10 N "
              "conditions (default 10), e.g. --n-per-digit 5")
-    _noise_option(sim, [0, 1, 2, 3, 4])
+    _noise_option(sim, SIMULATE_NOISE_LEVELS, 20)
     _statistic_option(sim)
     sim.add_argument(
         "--cache-dir", type=Path, metavar="DIR",
@@ -382,19 +394,58 @@ def prepare_output(out, force):
 
 
 class _Console:
-    """Terminal output: one-line warnings, optional tables and timing."""
+    """Terminal output, the plain ``report.log`` and the run's notes.
 
-    def __init__(self, quiet):
+    Progress bars are shown only on a terminal and without ``--quiet``
+    (one per analysis); everything said (not the bars) also goes to
+    ``report.log`` in the output folder, which has no carriage returns.
+    Warnings of the analyses become numbered notes, printed once at the
+    end (:class:`~rsatoolbox_topo.report.Notes`).
+    """
+
+    def __init__(self, quiet, log=None):
+        from .report import Notes
+
         self.quiet = quiet
         self.start = time.perf_counter()
+        self.notes = Notes()
+        self.log = log
+        self.progress = not quiet and sys.stderr.isatty()
+        if log is not None:
+            Path(log).write_text("", encoding="utf-8")
+
+    def _log(self, text):
+        if self.log is not None:
+            with open(self.log, "a", encoding="utf-8") as handle:
+                handle.write(text + "\n")
 
     def say(self, text):
+        self._log(text)
         if not self.quiet:
             print(text, flush=True)
 
     def table(self, title, frame):
+        text = f"\n{title}\n{frame.to_string(index=False)}"
+        self._log(text)
         if not self.quiet:
-            print(f"\n{title}\n{frame.to_string(index=False)}", flush=True)
+            print(text, flush=True)
+
+    def bar(self, items, desc, unit):
+        """One progress bar for an analysis (terminal only)."""
+        from tqdm.auto import tqdm
+
+        return tqdm(items, desc=desc, unit=unit, disable=not self.progress,
+                    leave=False)
+
+    def print_notes(self):
+        """All notes, once, at the end of the run (stderr and the log)."""
+        lines = self.notes.lines()
+        if not lines:
+            return
+        head = (f"\n{len(lines)} note(s) on this run (also in report.html, "
+                f"section Notes):")
+        self._log(head + "\n" + "\n".join(lines))
+        print("\n".join([head] + lines), file=sys.stderr, flush=True)
 
     def elapsed(self):
         return time.perf_counter() - self.start
@@ -441,21 +492,35 @@ def main(argv=None):
     >>> main(["--version"])  # doctest: +SKIP
     rsatoolbox-topo 0.1.0
     """
-    parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(argv)
-    args.argv = argv
+    args = None
     try:
+        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = parser.parse_args(argv)
+        args.argv = argv
         with _one_line_warnings():
             args.handler(args)
     except KeyboardInterrupt:
+        if args is not None and args.traceback:
+            raise
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except (CommandError, ValueError, TypeError, KeyError, OSError) as exc:
-        if args.traceback:
+    except (CommandError, ValueError, TypeError, KeyError, OSError,
+            MemoryError) as exc:
+        if args is None or args.traceback:
             raise
         message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, MemoryError):
+            message = f"out of memory ({message})"
         print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug or a library's surprise: still one line
+        if args is None or args.traceback:
+            raise
+        message = " ".join(str(exc).split())
+        print(f"{PROG} {args.command}: error: {type(exc).__name__}: "
+              f"{message} (unexpected; run again with --traceback and "
+              f"report it)", file=sys.stderr)
         return 1
     return 0
 
@@ -466,6 +531,10 @@ DEFAULT_STATISTICS = ("rdm", "rank", "rgtm:0.2,0.8", "rgtm:0.5,0.5",
 # the noise curves of the demo: the RDM, the rank RDM and a topology-sensitive
 # RGTM (the paper's headline contrast), few enough to stay within minutes
 DEMO_NOISE_STATISTICS = ("rdm", "rank", "rgtm:0.5,0.5")
+# the paper's levels (k = 0..4) and beyond, until the RDM's accuracy falls
+# on the shipped networks
+DEMO_NOISE_LEVELS = [0, 2, 4, 10, 30, 100]
+SIMULATE_NOISE_LEVELS = [0, 1, 2, 3, 4, 10, 20, 30, 50, 100]
 
 
 def _statistics(args):
@@ -487,85 +556,92 @@ def _check_labels(rdms, by, across, source):
                 f"with --pattern or --labels).")
 
 
-def _accuracy_rows(rdms, by, across, statistics, args):
+def _ci_method(result):
+    """The interval method a result records (older results: percentile)."""
+    return getattr(result, "ci_method", None) or "percentile"
+
+
+def _accuracy_rows(rdms, by, across, statistics, args, console, what):
     """Bootstrap identification per statistic, on shared samples (one seed).
 
-    Returns the table (one row per statistic) and the point results.
+    Warnings become notes of the analysis: first the statistic is applied
+    to the full data, so that a warning names the RDMs by their
+    descriptors; then the identification and its bootstrap run.
+
+    Returns the table (one row per statistic), the point results and the
+    interval method.
     """
     import pandas as pd
 
     from .identification import bootstrap_identify, identify
 
-    rows, points = [], {}
-    for label, spec in statistics:
+    rows, points, ci_method = [], {}, None
+    method = getattr(args, "method", "euclidean")
+    for label, spec in console.bar(statistics, what, "statistic"):
         function = _statistic_function(spec)
-        method = getattr(args, "method", "euclidean")
-        points[label] = identify(rdms, by, across, statistic=function,
-                                 method=method)
-        boot = bootstrap_identify(
-            rdms, by, across, statistic=function, method=method,
-            n_bootstrap=args.n_bootstrap, ci=args.ci,
-            random_state=args.seed, n_jobs=args.n_jobs,
-            progress=not args.quiet)
+        if function is not None:
+            with console.notes.collect(what, label, rdms=rdms):
+                function(rdms)
+        with console.notes.collect(what, label):
+            points[label] = identify(rdms, by, across, statistic=function,
+                                     method=method)
+            boot = bootstrap_identify(
+                rdms, by, across, statistic=function, method=method,
+                n_bootstrap=args.n_bootstrap, ci=args.ci,
+                random_state=args.seed, n_jobs=args.n_jobs, progress=False)
+        ci_method = _ci_method(boot)
         rows.append({"statistic": label, "accuracy": boot.accuracy,
                      "ci_low": boot.ci[0], "ci_high": boot.ci[1],
                      "chance": boot.chance,
                      "n_ties": points[label].n_ties,
                      "n_bootstrap": len(boot.samples)})
-    return pd.DataFrame(rows), points
+    return pd.DataFrame(rows), points, ci_method
 
 
-def _for_console(frame, ci):
-    shown = frame[["statistic", "accuracy"]].copy()
-    shown[f"{ci:.0%} CI"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in
-                             zip(frame["ci_low"], frame["ci_high"])]
-    shown["chance"] = frame["chance"]
-    return shown.round(3)
+def _shown(frame, args, method, drop=("n_bootstrap",), parameters=("n_ties",)):
+    from .report import display_table
 
-
-def _confusion_figure(points):
-    from matplotlib.figure import Figure
-
-    n = len(points)
-    size = 1.5 + 0.35 * len(next(iter(points.values())).classes)
-    fig = Figure(figsize=(size * n, size + 0.6))
-    for k, (label, point) in enumerate(points.items()):
-        ax = fig.add_subplot(1, n, k + 1)
-        point.plot(ax=ax)
-        ax.set_title(f"{label}\n{ax.get_title()}", fontsize="small")
-    fig.tight_layout()
-    return fig
+    return display_table(frame, {"accuracy": ("ci_low", "ci_high")},
+                         level=args.ci, method=method, drop=drop,
+                         parameters=parameters)
 
 
 def _identification_section(report, console, rdms, by, across, statistics,
-                            args, name, what):
+                            args, name, what, caption=None):
     """Accuracy table, bar chart and confusion matrices in the report."""
     import pandas as pd
 
-    from .report import accuracy_figure
+    from .report import accuracy_figure, confusion_figure
 
-    report.add_heading("Accuracy per statistic", level=3)
+    report.add_heading(f"{what}: accuracy per statistic", level=3)
     console.say(f"\n{what}: identify {by!r} across {across!r} "
                 f"({len(set(rdms.rdm_descriptors[by]))} classes, "
                 f"{len(set(rdms.rdm_descriptors[across]))} groups, "
                 f"{rdms.n_cond} conditions)")
-    frame, points = _accuracy_rows(rdms, by, across, statistics, args)
+    frame, points, method = _accuracy_rows(rdms, by, across, statistics,
+                                           args, console, what)
+    shown = _shown(frame, args, method)
     console.table(f"{what}: accuracy ({args.n_bootstrap} bootstrap "
-                  f"samples)", _for_console(frame, args.ci))
-    report.add_table(frame, name=f"{name}_accuracy",
-                     caption=f"Identification accuracy of {by!r} across "
-                             f"{across!r}, {args.ci:.0%} bootstrap interval "
-                             f"({args.n_bootstrap} samples of {across} and "
-                             f"conditions; seed {args.seed}).")
+                  f"samples)", shown)
+    report.add_table(
+        frame, name=f"{name}_accuracy", display=shown,
+        note_refs=[console.notes.numbers(what, s) for s in frame["statistic"]],
+        caption=caption or (
+            f"Identification accuracy of {by!r} across {across!r} on the "
+            f"full data; {args.ci:.0%} {method} bootstrap interval "
+            f"({args.n_bootstrap} samples of {across}s and conditions, seed "
+            f"{args.seed})."))
     report.add_figure(accuracy_figure(frame, title=what),
                       name=f"{name}_accuracy",
-                      caption="Bars: accuracy on the full data; black "
-                              "ranges: bootstrap interval (over resampled "
-                              "groups and conditions, so it need not "
-                              "contain the full-data accuracy); dotted: "
-                              "chance.")
-    report.add_figure(_confusion_figure(points), name=f"{name}_confusion",
-                      caption="Confusion matrices (rows: true class).")
+                      caption=f"Bars: accuracy on the full data; black "
+                              f"ranges: {args.ci:.0%} {method} bootstrap "
+                              f"interval (over resampled {across}s and "
+                              f"conditions, so it need not contain the "
+                              f"full-data accuracy); dotted: chance.")
+    report.add_figure(confusion_figure(points), name=f"{name}_confusion",
+                      caption="Confusion matrices on one colour scale "
+                              "(rows: true class; fraction of held-out "
+                              "RDMs assigned to each class).")
     assignments = []
     for label, point in points.items():
         table = point.to_frame()
@@ -577,102 +653,160 @@ def _identification_section(report, console, rdms, by, across, statistics,
 
 
 def _map_section(report, console, rdms, by, across, args, name, what):
-    """The (lower, upper) accuracy map of the RGTM and its honest estimate."""
-    from .identification import nested_threshold_cv, threshold_map
+    """The (lower, upper) accuracy map of the RGTM and its honest estimate.
 
-    report.add_heading("Accuracy over the (lower, upper) thresholds",
-                       level=3)
+    Returns the values for the threshold finding.
+    """
+    from .identification import nested_threshold_cv, threshold_map
+    from .report import display_table, format_number, threshold_map_figure
+
+    report.add_heading(f"{what}: accuracy over the (lower, upper) "
+                       f"thresholds", level=3)
     console.say(f"\n{what}: accuracy over the (lower, upper) thresholds "
                 f"(step {args.map_step:g})")
-    tmap = threshold_map(rdms, by, across, step=args.map_step,
-                         random_state=args.seed, n_jobs=args.n_jobs,
-                         progress=not args.quiet)
-    report.add_figure(tmap.plot().figure, name=f"{name}_threshold_map",
+    with console.notes.collect(what, "rgtm map"):
+        tmap = threshold_map(rdms, by, across, step=args.map_step,
+                             random_state=args.seed, n_jobs=args.n_jobs,
+                             progress=console.progress)
+    report.add_figure(threshold_map_figure(tmap, title=f"{what}: RGTM"),
+                      name=f"{name}_threshold_map",
                       caption=f"{what}: identification accuracy of the RGTM "
-                              f"at each (lower, upper) on the full data; "
-                              f"the diagonal is the binary (topology) end, "
+                              f"at each (lower, upper) on the full data. "
+                              f"Dark lines separate the regimes of the "
+                              f"threshold triangle (named inside); the "
+                              f"diagonal is the binary (topology) end, "
                               f"(0, 1) the rank RDM.")
+    lower, upper, best = tmap.best
+    values = {"best": best, "lower": lower, "upper": upper, "nested": None}
+    n_groups = len(set(rdms.rdm_descriptors[across]))
+    if n_groups >= 3:
+        with console.notes.collect(what, "rgtm map"):
+            nested = nested_threshold_cv(rdms, by, across,
+                                         step=args.map_step)
+        values["nested"] = nested.nested_accuracy
     cells = tmap.to_frame().sort_values("accuracy", ascending=False,
                                         kind="stable")
-    report.add_table(cells, name=f"{name}_threshold_map", max_rows=10,
-                     caption="Cells by accuracy, best first.")
-    lower, upper, best = tmap.best
     text = (f"Best cell in sample: (lower, upper) = ({lower:g}, {upper:g}), "
-            f"accuracy {best:.3f} (chance {tmap.chance:.3f}); this is the "
-            f"figure the paper reports and it is optimistic.")
-    if len(set(rdms.rdm_descriptors[across])) >= 3:
-        nested = nested_threshold_cv(rdms, by, across, step=args.map_step)
+            f"accuracy {format_number(best)} (chance "
+            f"{format_number(tmap.chance)}); the authors report this "
+            f"figure, and it is optimistic.")
+    if values["nested"] is not None:
         text += (f" Choosing the thresholds by nested cross-validation "
                  f"(inner folds on the training {across}s only) gives "
-                 f"{nested.nested_accuracy:.3f}, an optimism of "
-                 f"{nested.optimism:.3f}.")
+                 f"{format_number(values['nested'])}, an optimism of "
+                 f"{format_number(best - values['nested'])}.")
     else:
         text += (f" (Nested cross-validation of the thresholds needs at "
                  f"least 3 {across}s.)")
     console.say(text)
     report.add_text(text)
+    report.add_table(cells, name=f"{name}_threshold_map", max_rows=10,
+                     display=display_table(cells,
+                                           parameters=("lower", "upper")),
+                     caption="Cells by accuracy, best first (full data, no "
+                             "interval).")
+    return values
 
 
 def _regime_section(report, console, rdms, by, across, args, name, what):
-    """Regimes of the threshold triangle against the rank RDM, paired."""
-    from .identification import compare_regimes
-    from .report import accuracy_figure
+    """Regimes of the threshold triangle against the baselines, paired."""
+    import inspect
 
-    report.add_heading("Regimes of the threshold triangle", level=3)
+    import pandas as pd
+
+    from .identification import compare_regimes
+    from .report import accuracy_figure, display_table, interval_header
+
+    report.add_heading(f"{what}: regimes of the threshold triangle",
+                       level=3)
     console.say(f"\n{what}: regimes of the (lower, upper) triangle "
-                f"({args.n_draws} draws each)")
-    result = compare_regimes(rdms, by, across, n_draws=args.n_draws,
-                             n_bootstrap=args.n_bootstrap, ci=args.ci,
-                             random_state=args.seed, n_jobs=args.n_jobs,
-                             progress=not args.quiet)
-    frame = result.to_frame()
-    shown = frame[["regime", "accuracy", "ci_low", "ci_high",
-                   "diff_vs_rank", "p_value"]]
-    console.table(f"{what}: regimes (difference to the rank RDM, paired "
-                  f"bootstrap p-value)", shown.round(3))
-    report.add_table(frame, name=f"{name}_regimes",
-                     caption=f"{what}: accuracy per regime (mean over "
-                             f"{args.n_draws} random (lower, upper) each), "
-                             f"its difference to the rank RDM and the "
-                             f"paired bootstrap interval and p-value.")
-    bars = frame.rename(columns={"regime": "statistic"})
+                f"({args.n_draws} random draws each)")
+    baselines = [None]
+    if "baseline" in inspect.signature(compare_regimes).parameters:
+        baselines = ["rdm", "rank"]
+    frames, result = [], None
+    for baseline in baselines:
+        extra = {} if baseline is None else {"baseline": baseline}
+        with console.notes.collect(what, "regimes"):
+            result = compare_regimes(
+                rdms, by, across, n_draws=args.n_draws,
+                n_bootstrap=args.n_bootstrap, ci=args.ci,
+                random_state=args.seed, n_jobs=args.n_jobs,
+                progress=console.progress, **extra)
+        frame = result.to_frame()
+        base_name = result.names[-1]
+        frame = frame.rename(columns={c: c.replace(
+            c[len("diff_vs_"):], "baseline") for c in frame.columns
+            if c.startswith("diff_vs_")})
+        frame.insert(1, "baseline", base_name)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    method = _ci_method(result)
+    shown = display_table(
+        frame, {"accuracy": ("ci_low", "ci_high"),
+                "diff_vs_baseline": ("diff_ci_low", "diff_ci_high")},
+        level=args.ci, method=method, parameters=("n_draws",))
+    console.table(f"{what}: regimes (difference to the baseline, paired "
+                  f"bootstrap p-value)", shown)
+    report.add_table(
+        frame, name=f"{name}_regimes", display=shown,
+        caption=f"{what}: accuracy per regime (mean over {args.n_draws} "
+                f"random (lower, upper) each), its difference to the "
+                f"baseline on the same bootstrap samples "
+                f"({interval_header(args.ci, method)}) and the paired "
+                f"bootstrap p-value.")
+    bars = frames[-1].rename(columns={"regime": "statistic"})
     bars["chance"] = result.chance
     report.add_figure(accuracy_figure(bars, title=f"{what}: regimes"),
                       name=f"{name}_regimes",
-                      caption="Accuracy per regime with bootstrap "
-                              "intervals; dotted: chance.")
+                      caption=f"Accuracy per regime on the full data with "
+                              f"{interval_header(args.ci, method)} "
+                              f"ranges; dotted: chance.")
+    return frame
 
 
 def _noise_section(report, console, rdms, statistics, levels, args, name,
-                   what):
+                   what, n_noise_draws):
     """Identification accuracy as RDM noise grows (the paper's simulation)."""
+    from .report import format_interval, format_number, interval_header
     from .simulation import run_simulation
 
-    report.add_heading("Robustness to noise", level=3)
+    report.add_heading(f"{what}: robustness to noise", level=3)
     console.say(f"\n{what}: identification as Gaussian noise is added to "
-                f"the RDMs (levels {', '.join(f'{k:g}' for k in levels)})")
-    result = run_simulation(
-        rdms, noise_levels=levels,
-        statistics={label: _statistic_function(spec)
-                    for label, spec in statistics},
-        n_bootstrap=args.n_bootstrap, random_state=args.seed,
-        n_jobs=args.n_jobs, progress=not args.quiet, ci=args.ci)
+                f"the RDMs (levels k = {', '.join(f'{k:g}' for k in levels)}"
+                f"; {n_noise_draws} noise draws per level)")
+    with console.notes.collect(what, "noise"):
+        result = run_simulation(
+            rdms, noise_levels=levels,
+            statistics={label: _statistic_function(spec)
+                        for label, spec in statistics},
+            n_bootstrap=args.n_bootstrap, random_state=args.seed,
+            n_jobs=args.n_jobs, progress=console.progress, ci=args.ci,
+            n_noise_draws=n_noise_draws)
     frame = result.to_frame()
     frame["chance"] = result.chance
+    header = interval_header(args.ci, result.ci_method)
     cells = frame.assign(cell=[
-        f"{a:.2f} [{lo:.2f}, {hi:.2f}]" for a, lo, hi in
+        f"{format_number(a)} {format_interval(lo, hi)}" for a, lo, hi in
         zip(frame["accuracy"], frame["ci_low"], frame["ci_high"])])
     shown = cells.pivot(index="noise_level", columns="statistic",
                         values="cell")[list(result.statistics)]
-    console.table(f"{what}: accuracy [{args.ci:.0%} CI] by noise level",
-                  shown.reset_index())
-    report.add_table(frame, name=f"{name}_noise",
-                     caption=f"{what}: accuracy by noise level k (noise SD "
-                             f"= k x {result.fraction:g} x the SD of each "
-                             f"RDM; negative values set to 0).")
+    shown.index = [f"{k:g}" for k in shown.index]
+    shown = shown.rename_axis("k").reset_index()
+    console.table(f"{what}: accuracy by noise level k, mean over "
+                  f"{n_noise_draws} noise draws [{header}]", shown)
+    report.add_table(
+        frame, name=f"{name}_noise", display=shown,
+        caption=f"{what}: accuracy by noise level k (noise SD = k x "
+                f"{result.fraction:g} x the SD of {result.reference_text}; "
+                f"negative values set to 0), mean over {n_noise_draws} "
+                f"noise draws, [{header}] over seeds, conditions and noise "
+                f"draws.")
     report.add_figure(result.plot().figure, name=f"{name}_noise",
-                      caption=f"{what}: accuracy against noise level with "
-                              f"bootstrap bands.")
+                      caption=f"{what}: accuracy against noise level "
+                              f"(log-spaced beyond the paper's k <= 4) with "
+                              f"{header} bands.")
+    return frame
 
 
 def _topo_statistic(spec):
@@ -695,26 +829,35 @@ def _model_section(report, console, data, model_rdms, statistics, args,
     from rsatoolbox.model import ModelFixed
 
     from . import inference
-    from .report import grouped_figure
+    from .report import display_table, model_comparison_figure
 
     names = list(model_rdms.rdm_descriptors["name"])
     models = [ModelFixed(n, model_rdms.subset("name", n)) for n in names]
     console.say(f"\n{what}: {len(models)} models compared with each "
                 f"statistic applied to data and models (Pearson r, "
                 f"bootstrap of the images)")
+    from ._resampling import confidence_interval
+
     samples = inference.draw_samples(data, N=args.n_bootstrap,
                                      random_state=args.seed)
-    tail = 50 * (1 - args.ci)
+    method = "percentile"
     rows = []
-    for label, spec in statistics:
-        result = inference.eval_bootstrap_pattern(
-            models, data, method="corr", samples=samples,
-            statistic=_topo_statistic(spec), n_jobs=args.n_jobs,
-            progress=not args.quiet)
+    for label, spec in console.bar(statistics, what, "statistic"):
+        function = _statistic_function(spec)
+        if function is not None:
+            for rdms in (model_rdms, data):
+                with console.notes.collect(what, label, rdms=rdms):
+                    function(rdms)
+        with console.notes.collect(what, label):
+            result = inference.eval_bootstrap_pattern(
+                models, data, method="corr", samples=samples,
+                statistic=_topo_statistic(spec), n_jobs=args.n_jobs,
+                progress=False)
         evaluations = np.asarray(result.evaluations, dtype=float)
         evaluations = evaluations.reshape(len(evaluations), len(models), -1)
         evaluations = np.nanmean(evaluations, axis=2)
-        low, high = np.nanpercentile(evaluations, [tail, 100 - tail], axis=0)
+        low, high = confidence_interval(evaluations, result.get_means(),
+                                        level=args.ci, method=method)
         ceiling = np.nanmean(np.asarray(result.noise_ceiling, dtype=float)
                              .reshape(2, -1), axis=1)
         for k, model in enumerate(names):
@@ -724,21 +867,26 @@ def _model_section(report, console, data, model_rdms, statistics, args,
                          "ceiling_high": ceiling[1]})
     frame = pd.DataFrame(rows)
     shown = frame.pivot(index="model", columns="statistic", values="r")
+    shown = shown[[label for label, _ in statistics]].loc[names]
     console.table(f"{what}: mean Pearson r with the data",
-                  shown[[label for label, _ in statistics]].loc[names]
-                  .round(3).reset_index())
-    report.add_table(frame, name=f"{name}_models",
-                     caption=f"{what}: Pearson r of each model with the "
-                             f"data after the statistic, {args.ci:.0%} "
-                             f"bootstrap interval over images "
-                             f"({args.n_bootstrap} samples shared by all "
-                             f"statistics) and the noise ceiling.")
+                  shown.map(lambda v: f"{v:.3f}").reset_index())
+    display = display_table(frame, {"r": ("ci_low", "ci_high")},
+                            level=args.ci, method=method)
+    report.add_table(
+        frame, name=f"{name}_models", display=display,
+        note_refs=[console.notes.numbers(what, s, item=m)
+                   for s, m in zip(frame["statistic"], frame["model"])],
+        caption=f"{what}: Pearson r of each model with the data after the "
+                f"statistic, {args.ci:.0%} {method} bootstrap interval over "
+                f"images ({args.n_bootstrap} samples shared by all "
+                f"statistics) and the noise ceiling (lower, upper).")
     report.add_figure(
-        grouped_figure(frame, x="model", group="statistic", value="r",
-                       ylabel="Pearson r with the data"),
+        model_comparison_figure(frame, level=args.ci, method=method),
         name=f"{name}_models",
-        caption=f"{what}: model evaluations per statistic with bootstrap "
-                f"intervals.")
+        caption=f"{what}: model evaluations per statistic (bars), "
+                f"{args.ci:.0%} {method} bootstrap intervals (lines) and "
+                f"the noise ceiling (grey band), as rsatoolbox draws them.")
+    return frame
 
 
 def _command_line(argv):
@@ -747,10 +895,14 @@ def _command_line(argv):
     return " ".join([PROG] + [shlex.quote(a) for a in argv])
 
 
-def _finish(report, args, console):
+def _finish(report, args, console, findings=None):
+    if findings is not None:
+        report.add_findings(findings)
+    report.add_notes(console.notes)
     path = report.save(args.out / "report.html")
-    console.say(f"\nWrote the report {path} (tables and figures in "
-                f"{args.out}) in {console.elapsed():.0f} s.")
+    console.say(f"\nWrote the report {path} (tables, figures and "
+                f"report.log in {args.out}) in {console.elapsed():.0f} s.")
+    console.print_notes()
 
 
 def _check_out(out, force):
@@ -763,77 +915,89 @@ def _check_out(out, force):
             f"or choose another folder.")
 
 
+def _start(args, title):
+    """Output folder, console (with report.log) and report of a command."""
+    from .report import Report
+
+    args.out = prepare_output(args.out, args.force)
+    console = _Console(args.quiet, log=args.out / "report.log")
+    report = Report(title, out_dir=args.out)
+    report.add_code(_command_line(args.argv))
+    console.say(_command_line(args.argv))
+    return console, report
+
+
 def _run_identify(args):
     from .io import read_rdms
-    from .report import Report
+    from .report import conclusions
 
     # before the (possibly long) reading and analysis
     _check_out(args.out, args.force)
     statistics = _statistics(args)
     rdms = read_rdms(args.path, pattern=args.pattern, labels=args.labels,
-                     dissimilarity_measure=args.measure)
+                     dissimilarity_measure=args.measure,
+                     allow_pickle=args.allow_pickle)
     _check_labels(rdms, args.by, args.across, args.path)
-    args.out = prepare_output(args.out, args.force)
-    console = _Console(args.quiet)
-    report = Report(f"tRSA identification: {args.by} across {args.across}",
-                    out_dir=args.out)
-    report.add_code(_command_line(args.argv))
+    console, report = _start(
+        args, f"tRSA identification: {args.by} across {args.across}")
+    measure = (f" (dissimilarity: {rdms.dissimilarity_measure})"
+               if rdms.dissimilarity_measure else "")
     report.add_text(
         f"{rdms.n_rdm} RDMs of {rdms.n_cond} conditions read from "
-        f"{args.path} (dissimilarity: {rdms.dissimilarity_measure}). Each "
-        f"RDM is assigned to the nearest class centroid ({args.by}) built "
-        f"from the other groups ({args.across}), leaving one group out at a "
-        f"time (Lin & Kriegeskorte 2024, PNAS).")
+        f"{args.path}{measure}. Each RDM is assigned to the nearest class "
+        f"centroid ({args.by}) built from the other groups ({args.across}), "
+        f"leaving one group out at a time (the protocol of Lin & "
+        f"Kriegeskorte 2024, PNAS).")
     from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
     from .topology import METHODS
 
     what = f"{args.by} across {args.across}"
+    name = "identification"
     topological = args.method in METHODS
     if args.n_bootstrap is None:
         args.n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if topological \
             else _N_BOOTSTRAP
     if args.method != "euclidean":
         report.add_text(f"Comparator: {args.method} (--method).")
-    _identification_section(report, console, rdms, args.by, args.across,
-                            statistics, args, "identification", what)
+    found = {"accuracy": (f"{name}_accuracy", _identification_section(
+        report, console, rdms, args.by, args.across, statistics, args,
+        name, what))}
     if topological and not (args.no_map and args.no_regimes):
         console.say(f"--method {args.method}: the (lower, upper) map and the "
                     "regimes are skipped (one identification per cell).")
         args.no_map = args.no_regimes = True
     if not args.no_map:
-        _map_section(report, console, rdms, args.by, args.across, args,
-                     "identification", what)
+        found["thresholds"] = (f"{name}_threshold_map", _map_section(
+            report, console, rdms, args.by, args.across, args, name, what))
     if not args.no_regimes:
-        _regime_section(report, console, rdms, args.by, args.across, args,
-                        "identification", what)
-    _finish(report, args, console)
+        found["regimes"] = (f"{name}_regimes", _regime_section(
+            report, console, rdms, args.by, args.across, args, name, what))
+    _finish(report, args, console,
+            conclusions(**found, what=f"the {args.by}"))
 
 
 def _run_demo(args):
     from .datasets import CITATION_92IMAGES, load_92images
-    from .report import Report
+    from .report import conclusions
     from .simulation import load_simulation_rdms
 
-    args.out = prepare_output(args.out, args.force)
-    console = _Console(args.quiet)
+    console, report = _start(args, "tRSA demo: identifying representations "
+                                   "with geo-topological statistics")
     statistics = [parse_statistic(s) for s in DEFAULT_STATISTICS]
-    report = Report("tRSA demo: identifying representations with "
-                    "geo-topological statistics", out_dir=args.out)
-    report.add_code(_command_line(args.argv))
     report.add_text(
         "Topological RSA (Lin & Kriegeskorte 2024, PNAS, "
         "doi:10.1073/pnas.2317881121) asks whether a statistic of an RDM "
         "keeps what tells representations apart while discarding "
-        "differences between individuals. A held-out individual's RDM is "
-        "assigned to the nearest class centroid built from the other "
-        "individuals; accuracies are shown with bootstrap intervals over "
-        "individuals and conditions. Statistics: 'rdm' the RDM itself, "
-        "'rank' its rank-normalised version, 'rgtm(l,u)' the "
-        "geo-topological matrix with thresholds l and u, 'rgdm(l,u)' the "
-        "geodesic distance matrix.")
+        "differences between individuals. Statistics: 'rdm' the RDM "
+        "itself, 'rank' its rank-normalised version, 'rgtm(l,u)' the "
+        "geo-topological matrix with thresholds l and u (rgtm(0.5,0.5) is "
+        "topology sensitive), 'rgdm(l,u)' the geodesic distance matrix. "
+        "All numbers below were measured by this run on data shipped with "
+        "the package; none is the paper's.")
 
+    # 1. The paper's question: which layer is this, across network seeds?
     simulated = load_simulation_rdms()
-    report.add_heading("Simulated networks: which layer is this?")
+    report.add_heading("1. Simulated networks: which layer is this?")
     report.add_text(
         f"{simulated.n_rdm} RDMs ({simulated.dissimilarity_measure}) of the "
         f"{len(set(simulated.rdm_descriptors['layer']))} layers of small "
@@ -841,40 +1005,56 @@ def _run_demo(args):
         f"{len(set(simulated.rdm_descriptors['seed']))} random seeds, for "
         f"{simulated.n_cond} held-out digit images (shipped with the "
         f"package; see rsatoolbox_topo.simulation). The layer of each "
-        f"network's RDM is identified from the other networks' RDMs.")
-    what = "Network layers across seeds"
-    _identification_section(report, console, simulated, "layer", "seed",
-                            statistics, args, "layers", what)
-    _noise_section(report, console, simulated,
-                   [parse_statistic(s) for s in DEMO_NOISE_STATISTICS],
-                   args.noise, args, "layers", what)
-    _map_section(report, console, simulated, "layer", "seed", args,
-                 "layers", what)
-    _regime_section(report, console, simulated, "layer", "seed", args,
-                    "layers", what)
+        f"network's RDM is identified from the other networks' RDMs by "
+        f"the nearest class centroid, leaving one seed out at a time.")
+    what = "Layers across seeds"
+    found = {"accuracy": ("layers_accuracy", _identification_section(
+        report, console, simulated, "layer", "seed", statistics, args,
+        "layers", what))}
+    found["noise"] = ("layers_noise", _noise_section(
+        report, console, simulated,
+        [parse_statistic(s) for s in DEMO_NOISE_STATISTICS], args.noise,
+        args, "layers", what, n_noise_draws=args.noise_draws))
+    found["thresholds"] = ("layers_threshold_map", _map_section(
+        report, console, simulated, "layer", "seed", args, "layers", what))
+    found["regimes"] = ("layers_regimes", _regime_section(
+        report, console, simulated, "layer", "seed", args, "layers", what))
+    # (A table of representation topology divergences (RTD) between the
+    # layers' RDMs belongs here when rsatoolbox_topo.topology offers one.)
 
+    # 2. Which model explains human IT, per statistic?
     hit = load_92images("hit")
-    report.add_heading("Human IT fMRI: which subject is this?")
+    report.add_heading("2. Human IT fMRI: which model explains it?")
     report.add_text(
         "RDMs of human inferior temporal cortex for 92 object images, 4 "
-        "subjects x 2 sessions (Kriegeskorte et al. 2008). Each session's "
-        "RDM is assigned to a subject by the other session's RDMs: do the "
-        "statistics keep what is individual about a subject's "
-        "representation? Source: " + CITATION_92IMAGES)
-    _identification_section(report, console, hit, "subject", "session",
-                            statistics, args, "hit_subject",
-                            "Human IT: subject across sessions")
-    report.add_heading("Human IT fMRI: which model explains it?")
+        "subjects x 2 sessions (Kriegeskorte et al. 2008), and the 8 model "
+        "RDMs shipped with them (animacy, face/body/man-made/natural "
+        "categories, monkey IT, EVA, HMAX, V1, silhouette, RADON), compared "
+        "with rsatoolbox's model comparison, each statistic applied to the "
+        "data and the models after resampling the images "
+        "(rsatoolbox_topo.inference). Source: " + CITATION_92IMAGES)
+    found["models"] = ("hit_models_models", _model_section(
+        report, console, hit, load_92images("models"), statistics, args,
+        "hit_models", "Human IT: models"))
+
+    # 3. Individuality: what tRSA aims to discard.
+    report.add_heading("3. Human IT fMRI: how much individuality does a "
+                       "statistic keep?")
     report.add_text(
-        "The 8 model RDMs shipped with the same data (animacy, "
-        "face/body/man-made/natural categories, monkey IT, EVA, HMAX, V1, "
-        "silhouette, RADON), evaluated against the 8 hIT RDMs with "
-        "rsatoolbox's model comparison, each statistic applied to the data "
-        "and the models after resampling the images "
-        "(rsatoolbox_topo.inference).")
-    _model_section(report, console, hit, load_92images("models"),
-                   statistics, args, "hit_models", "Human IT: models")
-    _finish(report, args, console)
+        "Each session's RDM is assigned to a subject by the other "
+        "session's RDMs. This measures how much of what is individual "
+        "about a subject's representation a statistic keeps, which tRSA "
+        "means to discard: here lower accuracy is what tRSA aims for. With "
+        "4 subjects x 2 sessions (8 RDMs) the intervals are wide; read "
+        "them before the accuracies.")
+    found["individuality"] = ("hit_subject_accuracy", _identification_section(
+        report, console, hit, "subject", "session", statistics, args,
+        "hit_subject", "Human IT: subject across sessions",
+        caption=f"Subject identification across sessions (lower: less "
+                f"individuality kept, as tRSA aims for); {args.ci:.0%} "
+                f"bootstrap interval over sessions and images "
+                f"({args.n_bootstrap} samples, seed {args.seed})."))
+    _finish(report, args, console, conclusions(**found, what="the layer"))
 
 
 def _run_simulate(args):
@@ -883,39 +1063,41 @@ def _run_simulate(args):
     except ImportError:
         raise CommandError(
             "simulate needs torch, which is not installed; install it with "
-            "pip install 'rsatoolbox-topo[torch]'.") from None
-    from .report import Report
+            "pip install '.[torch]' in the rsatoolbox_topo folder (or pip "
+            "install torch).") from None
+    from .report import conclusions
     from .simulation import simulate_layer_rdms
 
     if args.n_seeds < 2:
         raise CommandError("--n-seeds must be at least 2: a layer is "
                            "identified from the other seeds' networks.")
     statistics = _statistics(args)
-    args.out = prepare_output(args.out, args.force)
-    console = _Console(args.quiet)
+    console, report = _start(args, "tRSA simulation: identifying network "
+                                   "layers across seeds")
     console.say(f"Training {args.n_seeds} networks ({args.epochs} epochs, "
                 f"width {args.width}) and computing their layer RDMs")
     rdms = simulate_layer_rdms(
         seeds=range(args.n_seeds), epochs=args.epochs, width=args.width,
         n_per_digit=args.n_per_digit,
         cache_dir=False if args.no_cache else args.cache_dir,
-        progress=not args.quiet)
+        progress=console.progress)
     rdms.save(str(args.out / "layer_rdms.hdf5"), file_type="hdf5",
               overwrite=True)
-    report = Report("tRSA simulation: identifying network layers across "
-                    "seeds", out_dir=args.out)
-    report.add_code(_command_line(args.argv))
     test_accuracy = sorted(set(rdms.rdm_descriptors["test_accuracy"]))
-    report.add_text(
-        f"{args.n_seeds} networks trained for {args.epochs} epochs (width "
-        f"{args.width}); digit classification accuracy on the held-out "
-        f"stimuli {min(test_accuracy):.2f} to {max(test_accuracy):.2f}. "
-        f"{rdms.n_rdm} layer RDMs ({rdms.dissimilarity_measure}) of "
-        f"{rdms.n_cond} stimuli are in layer_rdms.hdf5 (rsatoolbox format; "
-        f"rsatoolbox-topo identify reads it).")
-    what = "Network layers across seeds"
-    _identification_section(report, console, rdms, "layer", "seed",
-                            statistics, args, "layers", what)
-    _noise_section(report, console, rdms, statistics, args.noise, args,
-                   "layers", what)
-    _finish(report, args, console)
+    text = (f"{args.n_seeds} networks trained for {args.epochs} epochs "
+            f"(width {args.width}); digit classification accuracy on the "
+            f"held-out stimuli {test_accuracy[0]:.3f} to "
+            f"{test_accuracy[-1]:.3f}. {rdms.n_rdm} layer RDMs "
+            f"({rdms.dissimilarity_measure}) of {rdms.n_cond} stimuli are "
+            f"in layer_rdms.hdf5 (rsatoolbox format; rsatoolbox-topo "
+            f"identify reads it).")
+    console.say(text)
+    report.add_text(text)
+    what = "Layers across seeds"
+    found = {"accuracy": ("layers_accuracy", _identification_section(
+        report, console, rdms, "layer", "seed", statistics, args, "layers",
+        what))}
+    found["noise"] = ("layers_noise", _noise_section(
+        report, console, rdms, statistics, args.noise, args, "layers", what,
+        n_noise_draws=args.noise_draws))
+    _finish(report, args, console, conclusions(**found, what="the layer"))

@@ -15,6 +15,7 @@ __all__ = [
     "DisconnectedGraphWarning",
     "RDMFileWarning",
     "MissingPairsWarning",
+    "CacheWarning",
     "InferenceWarning",
 ]
 
@@ -69,4 +70,12 @@ class InferenceWarning(TopoWarning):
 
     For example ``use_correction=True`` with a single cross-validation run
     per bootstrap sample, where no correction is possible.
+    """
+
+
+class CacheWarning(TopoWarning):
+    """A cached file (e.g. a trained network) could not be read.
+
+    Raised by :mod:`rsatoolbox_topo.simulation`, which names the file and
+    rebuilds it.
     """

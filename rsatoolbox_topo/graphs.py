@@ -10,6 +10,8 @@ networkx/scipy adjacency matrix, where 0 means "no edge".
 import numpy as np
 from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
+from ._validation import check_int, is_real_dtype
+
 __all__ = ["knn_mask", "geodesic_distances"]
 
 # Below this many conditions, a Floyd-Warshall sweep vectorised over a block
@@ -19,6 +21,20 @@ __all__ = ["knn_mask", "geodesic_distances"]
 _BATCH_MAX_CONDITIONS = 160
 # Entries of one vectorised block of graphs: small enough to stay in cache.
 _BATCH_ENTRIES = 2 ** 16
+
+
+def _square_stack(name, array):
+    """``array`` as a real float array of shape (n_graphs, n, n)."""
+    array = np.asarray(array)
+    if not is_real_dtype(array.dtype):
+        raise TypeError(
+            f"The '{name}' parameter must be a real (integer or float) "
+            f"array. Got dtype {array.dtype} instead.")
+    if array.ndim != 3 or array.shape[1] != array.shape[2]:
+        raise ValueError(
+            f"The '{name}' parameter must have shape (n_graphs, n, n). Got "
+            f"shape {array.shape} instead.")
+    return array
 
 
 def knn_mask(dist, k):
@@ -39,7 +55,9 @@ def knn_mask(dist, k):
         by condition order (a stable sort), so that exactly k neighbours
         are chosen per node.
     """
+    dist = _square_stack("dist", dist)
     n = dist.shape[-1]
+    k = check_int("k", k, 1, max(n - 1, 1))
     work = np.where(np.isnan(dist), np.inf, dist)
     diag = np.arange(n)
     work[:, diag, diag] = np.inf
@@ -72,7 +90,8 @@ def geodesic_distances(weights):
         Shortest-path lengths; ``np.inf`` between conditions in different
         connected components; 0 on the diagonal.
     """
-    weights = np.asarray(weights, dtype=np.float64)
+    weights = _square_stack("weights", weights).astype(np.float64,
+                                                        copy=False)
     n_graphs, n, _ = weights.shape
     off_diagonal = ~np.eye(n, dtype=bool)
     negative = np.any(weights[:, off_diagonal] < 0, axis=-1)

@@ -7,14 +7,15 @@ regions, network layers: the *classes*) while discarding what differs between
 
 * :func:`identify`: leave-one-individual-out nearest-centroid
   identification of the class of every held-out RDM;
-* :func:`bootstrap_identify`: percentile intervals from a two-factor
-  bootstrap over individuals and conditions (stimuli);
+* :func:`bootstrap_identify`: intervals (six methods, ``ci_method``) from
+  a two-factor bootstrap over individuals and conditions (stimuli);
 * :func:`threshold_map`: accuracy over the (lower, upper) grid of the RGTM
   (or the two-step RGDM), with bootstrap intervals;
 * :func:`nested_threshold_cv`: the honest counterpart of picking the best
   cell in-sample: thresholds chosen on the training individuals only;
 * :func:`compare_regimes`: the five regimes of the (lower, upper) triangle
-  and the rank RDM compared over the same bootstrap samples.
+  compared with the rank RDM or the RDM over the same bootstrap samples;
+  :func:`compare_statistics`: the same for any statistics.
 
 Every result has ``to_frame()`` (a tidy :class:`pandas.DataFrame`),
 ``plot(ax=None)`` and ``save(path)`` / ``load(path)`` (``.npz`` or ``.json``,
@@ -47,6 +48,7 @@ from ._validation import check_rdms, check_real
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
+from .io import _load_npz
 from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
                          rgtm)
 
@@ -290,24 +292,39 @@ class _Saveable:
         """
         path = pathlib.Path(path)
         check_option("path suffix", path.suffix, (".npz", ".json"))
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as npz:
-                header = json.loads(str(npz["__header__"]))
-                arrays = {k: npz[k] for k in npz.files if k != "__header__"}
-        else:
-            header = json.loads(path.read_text())
-            arrays = {
-                k: np.array(v["data"], dtype=np.dtype(v["dtype"])).reshape(
-                    v["shape"]) for k, v in header["arrays"].items()}
-        if header["type"] != cls.__name__:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file.")
+        try:
+            if path.suffix == ".npz":
+                arrays = _load_npz(path)  # checked headers, no unpickling
+                header = json.loads(str(arrays.pop("__header__")))
+            else:
+                header = json.loads(path.read_text())
+                arrays = {
+                    k: np.array(v["data"], dtype=np.dtype(v["dtype"]))
+                    .reshape(v["shape"])
+                    for k, v in header["arrays"].items()}
+            kind, meta = header["type"], header["meta"]
+        except (KeyError, TypeError, AttributeError, ValueError,
+                UnicodeDecodeError) as exc:
+            if str(exc).startswith(str(path)):
+                raise
             raise ValueError(
-                f"The file {str(path)!r} holds a {header['type']}, not a "
+                f"{path}: is not a result written by save() "
+                f"({type(exc).__name__}: {exc}).") from exc
+        if kind != cls.__name__:
+            raise ValueError(
+                f"The file {str(path)!r} holds a {kind}, not a "
                 f"{cls.__name__}.")
-        meta = header["meta"]
         for name in cls._tuples:
             if meta.get(name) is not None:
                 meta[name] = tuple(meta[name])
-        return cls(**meta, **arrays)
+        try:
+            return cls(**meta, **arrays)
+        except TypeError as exc:
+            raise ValueError(
+                f"{path}: its fields do not fit a {cls.__name__} "
+                f"({exc}).") from exc
 
 
 # ------------------------------------------------------------ results
@@ -482,7 +499,7 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
         'rtd' and 'rtd-h2' assign to the centroid at the smallest
         Representation Topology Divergence (H1 or H2, symmetric,
         rank-normalised; :func:`~rsatoolbox_topo.topology.rtd`), the
-        'labelfree-*' baselines to the centroid whose H1 persistence
+        ``'labelfree-*'`` baselines to the centroid whose H1 persistence
         diagram is nearest (:func:`~rsatoolbox_topo.topology.
         labelfree_distance`); all four need the ``topology`` extra, and
         with ``statistic=None`` the centroids are class means of the
@@ -1026,7 +1043,7 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
         As in :func:`identify`.
     n_bootstrap : int | None
         Number of bootstrap samples; None: 1000, or 100 for the
-        topological methods ('rtd', 'rtd-h2', 'labelfree-*'), whose
+        topological methods ('rtd', 'rtd-h2', ``'labelfree-*'``), whose
         identification of 100 RDMs of 100 conditions costs about 30 s per
         sample on one core.
     ci : float
@@ -1754,8 +1771,7 @@ class _Comparison(_Intervals):
         return ax
 
 
-_COMPARISON_DOC = """
-    accuracy : ndarray, shape (k,)
+_COMPARISON_DOC = """    accuracy : ndarray, shape (k,)
         Full-data accuracy.
     samples : ndarray, shape (n_bootstrap, k)
         The same on each shared bootstrap sample.
@@ -1795,7 +1811,7 @@ def _fill_comparison(result, scorer, member, n_bootstrap, ci_method, rng):
 
 @dataclass(eq=False)
 class StatisticsComparison(_Saveable, _Comparison):
-    """Result of :func:`compare_statistics`.
+    __doc__ = """Result of :func:`compare_statistics`.
 
     Parameters
     ----------
@@ -1803,10 +1819,10 @@ class StatisticsComparison(_Saveable, _Comparison):
         The statistics compared.
     baseline : str
         The name of the statistic the others are compared with.
-    """ + _COMPARISON_DOC + """    chance, ci_level : float
+""" + _COMPARISON_DOC + """    chance, ci_level : float
     method, ties, ci_method : str
     n_bootstrap, n_individuals, n_conditions : int
-    unit_values, jackknife_individuals, jackknife_conditions, \\
+    unit_values, jackknife_individuals, jackknife_conditions, \
 one_factor_individuals, one_factor_conditions : ndarray | None
         As in :class:`BootstrapResult`, one column per statistic.
     """
@@ -1933,7 +1949,7 @@ def compare_statistics(rdms, by, across, statistics, baseline=0,
 
 @dataclass(eq=False)
 class RegimeComparison(_Saveable, _Comparison):
-    """Result of :func:`compare_regimes`.
+    __doc__ = """Result of :func:`compare_regimes`.
 
     Parameters
     ----------
@@ -1941,7 +1957,7 @@ class RegimeComparison(_Saveable, _Comparison):
         The five regimes (:data:`~rsatoolbox_topo.statistics.REGIMES`),
         ``'rank RDM'`` (lower, upper) = (0, 1) and, with
         ``baseline='rdm'``, ``'RDM'`` (the RDM itself).
-    """ + _COMPARISON_DOC + """    draw_lower, draw_upper : ndarray
+""" + _COMPARISON_DOC + """    draw_lower, draw_upper : ndarray
         The (lower, upper) pairs drawn.
     draw_regime : list of str
         The regime of each pair drawn.
@@ -1950,7 +1966,7 @@ class RegimeComparison(_Saveable, _Comparison):
     baseline : str
         ``'rank RDM'`` or ``'RDM'``.
     n_bootstrap, n_individuals, n_conditions : int
-    unit_values, jackknife_individuals, jackknife_conditions, \\
+    unit_values, jackknife_individuals, jackknife_conditions, \
 one_factor_individuals, one_factor_conditions : ndarray | None
         As in :class:`BootstrapResult`, one column per name.
     """

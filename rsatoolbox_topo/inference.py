@@ -40,6 +40,7 @@ for comparators 'corr' and 'cosine'); it is equal to the literal
 resampling, which is used for every other statistic and comparator.
 """
 
+import os
 import warnings
 
 import numpy as np
@@ -56,9 +57,11 @@ from rsatoolbox.util.inference_util import (default_k_pattern, default_k_rdm,
 from . import _resampling
 from . import topology as _topology
 from ._parallel import chunk_bounds, run_tasks
-from ._validation import check_int, check_n_jobs, check_option
+from ._validation import (check_bool, check_int, check_n_jobs,
+                          check_option, check_progress)
 from ._validation import check_random_state as _rng
 from .exceptions import CollapsedStatisticWarning, InferenceWarning
+from .io import _refuse_pickle
 from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
                      _TopoModel, as_statistic, model_from_dict)
 
@@ -652,6 +655,7 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
     >>> res.evaluations.shape, res.cv_method
     ((20, 2), 'bootstrap_pattern')
     """
+    _check_execution(n_jobs, progress, fast)
     _check_data(data)
     check_option("method", method, _METHODS)
     models = _check_models(models)
@@ -770,6 +774,7 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
     >>> res.cv_method
     'bootstrap_rdm'
     """
+    _check_execution(n_jobs, progress)
     _check_data(data)
     check_option("method", method, _METHODS)
     models = _check_models(models)
@@ -1108,14 +1113,46 @@ def _resolve_boot_samples(samples, boot_type, data, N, rdm_descriptor,
 
 def _default_ks(data, k_pattern, k_rdm, pattern_descriptor, rdm_descriptor,
                 one_rdm_k1):
+    n_pattern = len(_descriptor_values(data, pattern_descriptor, "pattern"))
+    n_rdm = len(_descriptor_values(data, rdm_descriptor, "rdm"))
     if k_pattern is None:
-        n = len(np.unique(data.pattern_descriptors[pattern_descriptor]))
-        k_pattern = default_k_pattern((1 - 1 / np.exp(1)) * n)
+        k_pattern = default_k_pattern((1 - 1 / np.exp(1)) * n_pattern)
     if k_rdm is None:
-        n = len(np.unique(data.rdm_descriptors[rdm_descriptor]))
-        k_rdm = 1 if (one_rdm_k1 and n == 1) else \
-            default_k_rdm((1 - 1 / np.exp(1)) * n)
-    return check_int("k_pattern", k_pattern, 1), check_int("k_rdm", k_rdm, 1)
+        k_rdm = 1 if (one_rdm_k1 and n_rdm == 1) else \
+            default_k_rdm((1 - 1 / np.exp(1)) * n_rdm)
+    k_pattern = check_int("k_pattern", k_pattern, 1)
+    k_rdm = check_int("k_rdm", k_rdm, 1)
+    # A bootstrap sample with fewer distinct groups than this is skipped
+    # (NaN); folds the full data cannot fill would give only NaN.
+    if 3 * k_pattern > n_pattern:
+        raise ValueError(
+            f"The 'k_pattern' parameter must be at most {n_pattern // 3}: "
+            f"each fold needs at least 3 of the {n_pattern} distinct values "
+            f"of the pattern descriptor {pattern_descriptor!r}. Got "
+            f"{k_pattern} instead.")
+    if k_rdm > n_rdm:
+        raise ValueError(
+            f"The 'k_rdm' parameter must be at most {n_rdm}, the number of "
+            f"distinct values of the rdm descriptor {rdm_descriptor!r}. Got "
+            f"{k_rdm} instead.")
+    return k_pattern, k_rdm
+
+
+def _check_all_skipped(evaluations, k_pattern, k_rdm):
+    """An error instead of an all-NaN result when every sample was skipped."""
+    if evaluations.size and np.all(np.isnan(evaluations)):
+        raise ValueError(
+            f"Every bootstrap sample was skipped: none had the distinct "
+            f"conditions (3 x k_pattern = {3 * k_pattern}) and RDM groups "
+            f"(k_rdm = {k_rdm}) the folds need. Use fewer folds.")
+
+
+def _check_execution(n_jobs, progress, *fast):
+    """Check the arguments that say how (not what) to compute."""
+    check_n_jobs(n_jobs)
+    check_progress(progress)
+    for value in fast:
+        check_bool("fast", value)
 
 
 def _cv_variances(evaluations, noise_ceil, n_cv, use_correction):
@@ -1220,6 +1257,9 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
     %(fitter)s
     k_pattern, k_rdm : int | None
         Folds over conditions and over RDMs (None: rsatoolbox's defaults).
+        Each condition fold needs 3 distinct conditions and each RDM fold
+        one RDM group: more folds than the data can fill are an error, and
+        so is a run in which every bootstrap sample had too few of them.
     %(N)s
     %(n_cv)s
     pattern_descriptor, rdm_descriptor : str
@@ -1251,6 +1291,7 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
     >>> res.evaluations.shape
     (3, 1, 4, 2)
     """
+    _check_execution(n_jobs, progress)
     _check_data(data)
     check_option("method", method, _METHODS)
     check_option("boot_type", boot_type, _BOOT_TYPES)
@@ -1269,6 +1310,7 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
         sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
         rdm_descriptor, k_pattern, k_rdm, n_cv, method, nc_stat, [variant],
         progress, n_jobs, "bootstrap_crossval")
+    _check_all_skipped(evaluations, k_pattern, k_rdm)
     evaluations = evaluations[..., 0]
     noise_ceil = noise_ceil[..., 0]
     if boot_type == "both":
@@ -1307,7 +1349,8 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
     %(method)s
     %(fitter)s
     k_pattern, k_rdm : int | None
-        Folds over conditions and over RDMs (1: no cross-validation).
+        Folds over conditions and over RDMs (1: no cross-validation); too
+        many for the data is an error, as in :func:`bootstrap_crossval`.
     %(N)s
     %(n_cv)s
     pattern_descriptor, rdm_descriptor : str
@@ -1337,6 +1380,7 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
     >>> res.evaluations.shape
     (4, 1, 1, 1, 3)
     """
+    _check_execution(n_jobs, progress)
     _check_data(data)
     check_option("method", method, _METHODS)
     n_cv = check_int("n_cv", n_cv, 1)
@@ -1356,6 +1400,7 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
         sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
         rdm_descriptor, k_pattern, k_rdm, n_cv, method, nc_stat,
         ["both", "rdm", "pattern"], progress, n_jobs, "eval_dual_bootstrap")
+    _check_all_skipped(evaluations, k_pattern, k_rdm)
     dof = min(data.n_rdm, data.n_cond) - 1
     eval_ok = ~np.isnan(evaluations[:, 0, 0, 0, 0])
     evals_nonan = np.mean(np.mean(evaluations[eval_ok], -2), -2)
@@ -1663,24 +1708,33 @@ def result_from_dict(result_dict):
     >>> result_from_dict(res.to_dict()).models[0].statistic
     TopoStatistic('rgtm')
     """
-    models_dict = result_dict["models"]
-    models = [model_from_dict(models_dict[f"model_{i}"])
-              for i in range(len(models_dict))]
-    return Result(models, np.asarray(result_dict["evaluations"]),
-                  _text(result_dict["method"]),
-                  _text(result_dict["cv_method"]),
-                  result_dict["noise_ceiling"],
-                  variances=result_dict.get("variances"),
-                  dof=result_dict.get("dof"),
-                  n_rdm=result_dict.get("n_rdm"),
-                  n_pattern=result_dict.get("n_pattern"))
+    if not isinstance(result_dict, dict):
+        raise TypeError(
+            f"The 'result_dict' parameter must be a dict (from "
+            f"Result.to_dict()). Got {type(result_dict).__name__} instead.")
+    try:
+        models_dict = result_dict["models"]
+        models = [model_from_dict(models_dict[f"model_{i}"])
+                  for i in range(len(models_dict))]
+        return Result(models, np.asarray(result_dict["evaluations"]),
+                      _text(result_dict["method"]),
+                      _text(result_dict["cv_method"]),
+                      result_dict["noise_ceiling"],
+                      variances=result_dict.get("variances"),
+                      dof=result_dict.get("dof"),
+                      n_rdm=result_dict.get("n_rdm"),
+                      n_pattern=result_dict.get("n_pattern"))
+    except (KeyError, AttributeError, IndexError, TypeError) as exc:
+        raise ValueError(
+            f"The 'result_dict' parameter is not a complete Result "
+            f"dictionary ({type(exc).__name__}: {exc}).") from exc
 
 
 def _text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def load_results(filename, file_type=None):
+def load_results(filename, file_type=None, *, allow_pickle=False):
     """Load a Result saved by ``Result.save``, the package's models included.
 
     rsatoolbox's own ``load_results`` fails for model classes it does not
@@ -1689,10 +1743,16 @@ def load_results(filename, file_type=None):
 
     Parameters
     ----------
-    filename : str | file
-        Path ('.pkl', '.h5' or '.hdf5') or open file.
+    filename : str | os.PathLike | file
+        Path ('.h5', '.hdf5' or, with ``allow_pickle=True``, '.pkl') or an
+        open binary file.
     file_type : {'hdf5', 'pkl'} | None
-        Inferred from the file name when None.
+        Inferred from the file's content (and name) when None.
+    allow_pickle : bool
+        Read pickles. Unpickling runs whatever code the file's author put
+        in it, so a pickle (recognised by its content, whatever the name,
+        or by a '.pkl' name) is refused with a ValueError before any of it
+        is unpickled unless this is True. Set it only for trusted files.
 
     Returns
     -------
@@ -1712,12 +1772,40 @@ def load_results(filename, file_type=None):
     >>> load_results(path).models[0].name
     'EVA'
     """
-    if file_type is None and isinstance(filename, str):
-        if filename.endswith(".pkl"):
-            file_type = "pkl"
-        elif filename.endswith((".h5", ".hdf5")):
-            file_type = "hdf5"
-    check_option("file_type", file_type, ("hdf5", "pkl"))
-    data = read_dict_hdf5(filename) if file_type == "hdf5" \
-        else read_dict_pkl(filename)
-    return result_from_dict(data)
+    if isinstance(filename, os.PathLike):
+        filename = os.fspath(filename)
+    if not isinstance(filename, str) and not hasattr(filename, "read"):
+        raise TypeError(
+            f"The 'filename' parameter must be a str, a path or an open "
+            f"binary file. Got {type(filename).__name__} instead.")
+    if file_type is not None:
+        check_option("file_type", file_type, ("hdf5", "pkl"))
+    if isinstance(filename, str) and not os.path.isfile(filename):
+        raise FileNotFoundError(f"{filename}: no such file.")
+    kind = _refuse_pickle(filename, allow_pickle, "results")
+    if file_type == "pkl" and kind != "pickle":
+        _refuse_pickle_type(filename, allow_pickle)
+        kind = "pickle"
+    if kind not in ("hdf5", "pickle"):
+        raise ValueError(
+            f"{getattr(filename, 'name', filename)}: is neither an HDF5 file "
+            f"nor an allowed pickle (no HDF5 signature).")
+    where = getattr(filename, "name", filename)
+    try:
+        # kind is 'pickle' only after _refuse_pickle let it through
+        data = read_dict_pkl(filename) if kind == "pickle" \
+            else read_dict_hdf5(filename)
+        return result_from_dict(data)
+    except Exception as exc:  # h5py, pickle and the readers raise many kinds
+        raise ValueError(
+            f"{where}: cannot be read as an rsatoolbox Result "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())}).") \
+            from exc
+
+
+def _refuse_pickle_type(filename, allow_pickle):
+    if not allow_pickle:
+        raise ValueError(
+            f"{getattr(filename, 'name', filename)}: file_type='pkl' means "
+            f"unpickling, which needs allow_pickle=True (unpickling a file "
+            f"can run arbitrary code).")

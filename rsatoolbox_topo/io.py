@@ -7,8 +7,16 @@ Three kinds of input are understood by :func:`read_rdms`:
   upper-triangle entries (the order of
   :func:`scipy.spatial.distance.squareform` and of rsatoolbox);
 * one ``.npz`` archive, one RDM per array, named by its key;
-* an rsatoolbox file (``.hdf5``, ``.h5`` or ``.pkl``, as written by
-  :meth:`rsatoolbox.rdm.RDMs.save`), read with :func:`rsatoolbox.rdm.load_rdm`.
+* an rsatoolbox file (``.hdf5``, ``.h5`` or, only with
+  ``allow_pickle=True``, ``.pkl``, as written by
+  :meth:`rsatoolbox.rdm.RDMs.save`).
+
+Unpickling a file can run any code its author chose, so pickles are refused
+unless the caller opts in with ``allow_pickle=True``. The decision is taken
+before a byte is unpickled, from the file's content as well as its name: a
+pickle renamed ``.hdf5`` or ``.npz`` is refused too. ``.npy`` and ``.npz``
+files are read with ``allow_pickle=False``, and their headers are checked
+against the file size before any memory is allocated.
 
 Labels (the rdm descriptors that say which class and which individual an RDM
 belongs to) come from a file-name pattern with named fields, such as
@@ -22,26 +30,240 @@ is only a warning (:class:`~rsatoolbox_topo.exceptions.RDMFileWarning`), since
 leaving files out on purpose is common.
 """
 
+import ast
 import os
 import re
+import struct
 import warnings
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rsatoolbox.rdm import RDMs, load_rdm
+from rsatoolbox.io.hdf5 import read_dict_hdf5
+from rsatoolbox.io.pkl import read_dict_pkl
+from rsatoolbox.rdm import RDMs
+from rsatoolbox.rdm.rdms import rdms_from_dict
 
+from ._validation import is_real_dtype
 from .exceptions import RDMFileWarning
 
 __all__ = ["read_rdms", "parse_pattern"]
 
 _RSATOOLBOX_SUFFIXES = (".hdf5", ".h5", ".pkl")
+# 'file' is added by read_rdms, 'index' is rsatoolbox's own numbering.
+_RESERVED = ("file", "index")
+_RESERVED_TEXT = ("which is reserved ('file' names the file, 'index' is "
+                  "rsatoolbox's own numbering of the RDMs); rename it")
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Relative tolerance (of the largest absolute entry) for symmetry and a zero
 # diagonal: loose enough for matrices stored as float32, tight enough to catch
 # a matrix that is not an RDM at all.
 _RTOL = 1e-5
+
+
+# ------------------------------------------------------- safe file access
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_NPY_MAGIC = b"\x93NUMPY"
+_CONTENT = {"hdf5": "an HDF5 file", "zip": "a zip (.npz) archive",
+            "npy": "a .npy array", "pickle": "a pickle",
+            "unknown": "not a known format"}
+_PICKLE_REASON = (
+    "unpickling a file can run arbitrary code, so pickles are read only "
+    "with allow_pickle=True (command line: --allow-pickle), and only from "
+    "sources you trust; hdf5 and npz are the safe formats")
+
+
+def _file_format(source):
+    """The format of a file from its first bytes, whatever its name says.
+
+    Returns 'hdf5' (signature at byte 0 or after a user block of 512,
+    1024, ... bytes), 'zip' (``.npz``), 'npy', 'pickle' (protocol 2 or
+    later, which starts with the PROTO opcode) or 'unknown'. An open binary
+    file is read from its current position, which is restored.
+    """
+    if not hasattr(source, "read"):
+        with open(source, "rb") as handle:
+            return _file_format(handle)
+    start = source.tell()
+    try:
+        head = source.read(8)
+        offset = 512
+        while not head.startswith(_HDF5_MAGIC) and offset <= 2 ** 20:
+            source.seek(start + offset)
+            if source.read(8) == _HDF5_MAGIC:
+                return "hdf5"
+            offset *= 2
+    finally:
+        source.seek(start)
+    if head.startswith(_HDF5_MAGIC):
+        return "hdf5"
+    if head.startswith(_ZIP_MAGICS):
+        return "zip"
+    if head.startswith(_NPY_MAGIC):
+        return "npy"
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "pickle"
+    return "unknown"
+
+
+def _refuse_pickle(source, allow_pickle, what):
+    """Say whether ``source`` is to be unpickled, before a byte of it is.
+
+    A file is read as a pickle when its content is a pickle (protocol >= 2)
+    or when it ends in ``.pkl`` and is neither HDF5 nor an archive; without
+    ``allow_pickle=True`` that is a ValueError naming the file and the
+    reason. Returns the content's format ('hdf5', 'pickle', ...).
+    """
+    if not isinstance(allow_pickle, (bool, np.bool_)):
+        raise TypeError(
+            f"The 'allow_pickle' parameter must be True or False. Got "
+            f"{allow_pickle!r} instead.")
+    name = str(source.name if hasattr(source, "read") else source)
+    try:
+        kind = _file_format(source)
+    except OSError as exc:
+        raise ValueError(f"{name}: cannot be read ({exc}).") from exc
+    if kind == "unknown" and name.lower().endswith(".pkl"):
+        kind = "pickle"
+    if kind == "pickle" and not allow_pickle:
+        raise ValueError(
+            f"{name}: refused to read {what} from a pickle file: "
+            f"{_PICKLE_REASON}.")
+    return kind
+
+
+def _npy_header(handle, source, size):
+    """Shape and dtype of the .npy array at ``handle``, checked on ``size``.
+
+    ``size`` is the number of bytes the array file has (on disk or inside
+    the archive): a header that claims more data than that is refused
+    before any memory is allocated.
+    """
+    try:
+        shape, dtype = _parse_npy_header(handle)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError,
+            KeyError, MemoryError, RecursionError) as exc:
+        raise ValueError(
+            f"{source}: cannot be read as a .npy array "
+            f"({_reason(exc)}).") from exc
+    if dtype.hasobject:
+        raise ValueError(
+            f"{source}: holds Python objects (dtype {dtype}), which would "
+            f"need unpickling; store numbers instead.")
+    count = int(np.prod(shape, dtype=object)) if shape else 1
+    needed = count * dtype.itemsize
+    available = size - handle.tell()
+    if needed > available:
+        raise ValueError(
+            f"{source}: the header claims shape {tuple(shape)} of "
+            f"{dtype} ({needed} bytes) but the file holds {available} "
+            f"bytes of data (truncated or corrupt).")
+    return shape, dtype
+
+
+def _parse_npy_header(handle):
+    """(shape, dtype) from a .npy header, any format version, by literals.
+
+    numpy's own readers differ between versions (and 3.0 has no public
+    one); the header is a Python literal of at most 10,000 bytes (numpy's
+    limit), read with :func:`ast.literal_eval`, which evaluates no code.
+    """
+    magic = handle.read(8)
+    if len(magic) < 8 or not magic.startswith(_NPY_MAGIC):
+        raise ValueError("no .npy signature")
+    version = (magic[6], magic[7])
+    if version not in ((1, 0), (2, 0), (3, 0)):
+        raise ValueError(f"unknown .npy format version {version}")
+    size_format = "<H" if version == (1, 0) else "<I"
+    size_bytes = handle.read(struct.calcsize(size_format))
+    if len(size_bytes) < struct.calcsize(size_format):
+        raise EOFError("the header length is cut off")
+    (length,) = struct.unpack(size_format, size_bytes)
+    if length > 10_000:
+        raise ValueError(f"header of {length} bytes (at most 10000)")
+    text = handle.read(length)
+    if len(text) < length:
+        raise EOFError("the header is cut off")
+    header = ast.literal_eval(
+        text.decode("utf8" if version == (3, 0) else "latin1"))
+    if not isinstance(header, dict) \
+            or set(header) != {"descr", "fortran_order", "shape"}:
+        raise ValueError("the header is not a .npy header dict")
+    shape = header["shape"]
+    if not isinstance(shape, tuple) or not all(
+            isinstance(n, int) and n >= 0 for n in shape):
+        raise ValueError(f"bad shape {shape!r}")
+    return shape, np.lib.format.descr_to_dtype(header["descr"])
+
+
+def _reason(exc):
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _load_npy(path):
+    """One array from a .npy file, never unpickling, header checked first."""
+    try:
+        with open(path, "rb") as handle:
+            _npy_header(handle, path, os.fstat(handle.fileno()).st_size)
+            handle.seek(0)
+            return np.load(handle, allow_pickle=False)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({_reason(exc)}).") \
+            from exc
+    except ValueError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise ValueError(
+            f"{path}: cannot be read as a .npy array ({_reason(exc)}).") \
+            from exc
+
+
+def _load_npz(path):
+    """All arrays of an .npz archive as a dict, never unpickling.
+
+    Every member's header is checked against its stored size before it is
+    read; a truncated, corrupt or CRC-damaged archive is a ValueError that
+    names the file (and the member).
+    """
+    kind = _refuse_pickle(path, False, "arrays")
+    if kind != "zip":
+        raise ValueError(
+            f"{path}: is not an .npz archive (its content is "
+            f"{_CONTENT[kind]}).")
+    arrays = {}
+    member = None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                member = info.filename
+                if info.is_dir():
+                    continue
+                key = member[:-4] if member.endswith(".npy") else member
+                source = f"{path}[{key!r}]"
+                with archive.open(info) as handle:
+                    _npy_header(handle, source, info.file_size)
+                with archive.open(info) as handle:
+                    arrays[key] = np.lib.format.read_array(
+                        handle, allow_pickle=False)
+    except ValueError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        where = f"{path}" + (f"[{member!r}]" if member else "")
+        raise ValueError(
+            f"{where}: cannot be read as a .npz archive ({_reason(exc)}).") \
+            from exc
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError,
+            NotImplementedError, RuntimeError) as exc:
+        where = f"{path}" + (f"[{member!r}]" if member else "")
+        raise ValueError(
+            f"{where}: corrupt or truncated .npz archive "
+            f"({_reason(exc)}).") from exc
+    return arrays
 
 
 def parse_pattern(pattern, names):
@@ -114,10 +336,10 @@ def _compile_pattern(pattern):
                 f"The 'pattern' parameter has a malformed field "
                 f"{match.group(0)!r}; fields are {{name}} or {{name:d}}. "
                 f"Got {pattern!r}.")
-        if name in kinds or name == "file":
+        if name in kinds or name in _RESERVED:
             raise ValueError(
                 f"The 'pattern' parameter uses the field name {name!r} "
-                f"{'twice' if name in kinds else 'which is reserved'}. "
+                f"{'twice' if name in kinds else _RESERVED_TEXT}. "
                 f"Got {pattern!r}.")
         kinds[name] = kind or "s"
         parts.append(rf"(?P<{name}>-?\d+)" if kind == "d"
@@ -140,7 +362,7 @@ def _literal(text, pattern):
 
 
 def _strip_npy(name):
-    return name[:-4] if name.endswith(".npy") else name
+    return name[:-4] if name.lower().endswith(".npy") else name
 
 
 def _short(items, most=5):
@@ -159,10 +381,10 @@ def _natural_key(name):
 def _vector(array, source):
     """The condensed dissimilarity vector of one RDM read from ``source``."""
     array = np.asarray(array)
-    if not (np.issubdtype(array.dtype, np.floating)
-            or np.issubdtype(array.dtype, np.integer)):
+    if not is_real_dtype(array.dtype):
         raise ValueError(
-            f"{source}: must hold numbers, got dtype {array.dtype}.")
+            f"{source}: must hold numbers (real: integer or float), got "
+            f"dtype {array.dtype}.")
     array = array.astype(np.float64)
     if array.ndim == 2 and 1 in array.shape and array.shape != (1, 1):
         array = array.ravel()
@@ -182,9 +404,18 @@ def _vector(array, source):
         raise ValueError(
             f"{source}: must be a square (n, n) matrix or a condensed vector "
             f"of n * (n - 1) / 2 entries, got shape {array.shape}.")
-    if np.isinf(vector).any():
-        raise ValueError(f"{source}: holds infinite dissimilarities.")
+    _check_finite(vector, source)
     return vector, n_cond
+
+
+def _check_finite(vectors, source):
+    """Refuse infinite dissimilarities, the same way for every format."""
+    infinite = np.isinf(vectors)
+    if infinite.any():
+        raise ValueError(
+            f"{source}: holds {int(infinite.sum())} infinite "
+            f"dissimilarit{'y' if infinite.sum() == 1 else 'ies'}; an RDM "
+            f"needs finite values (NaN marks a missing one).")
 
 
 def _check_square(matrix, source):
@@ -198,9 +429,11 @@ def _check_square(matrix, source):
             f"{source}: the diagonal of an RDM must be 0, but entry "
             f"({i}, {i}) is {diagonal[i]:.6g} ({bad.size} non-zero diagonal "
             f"entries).")
-    difference = np.abs(matrix - matrix.T)
-    both_nan = np.isnan(matrix) & np.isnan(matrix.T)
-    difference[both_nan] = 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        difference = np.abs(matrix - matrix.T)
+    # equal entries (inf and inf included) and NaN on both sides agree
+    same = (matrix == matrix.T) | (np.isnan(matrix) & np.isnan(matrix.T))
+    difference[same] = 0.0
     difference[np.isnan(difference)] = np.inf  # NaN on one side only
     if difference.max() > tolerance:
         i, j = np.unravel_index(np.argmax(difference), matrix.shape)
@@ -221,18 +454,13 @@ def _stack(vectors, sizes, names, where):
 
 def _read_folder(folder):
     files = sorted((p for p in folder.iterdir()
-                    if p.is_file() and p.suffix == ".npy"),
+                    if p.is_file() and p.suffix.lower() == ".npy"),
                    key=lambda p: _natural_key(p.name))
     if not files:
         raise ValueError(f"{folder}: the folder holds no .npy files.")
     vectors, sizes = [], []
     for file in files:
-        try:
-            array = np.load(file, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise ValueError(
-                f"{file}: cannot be read as a .npy array ({exc}).") from exc
-        vector, size = _vector(array, file)
+        vector, size = _vector(_load_npy(file), file)
         vectors.append(vector)
         sizes.append(size)
     names = [f.name for f in files]
@@ -240,13 +468,8 @@ def _read_folder(folder):
 
 
 def _read_npz(path):
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            names = sorted(archive.files, key=_natural_key)
-            arrays = {name: archive[name] for name in names}
-    except (ValueError, OSError, EOFError) as exc:
-        raise ValueError(
-            f"{path}: cannot be read as a .npz archive ({exc}).") from exc
+    arrays = _load_npz(path)
+    names = sorted(arrays, key=_natural_key)
     if not names:
         raise ValueError(f"{path}: the archive holds no arrays.")
     vectors, sizes = [], []
@@ -300,6 +523,9 @@ def _labels_by_file(table, names, where):
 def _columns(table, names):
     columns = {}
     for column in table.columns:
+        if str(column) == "index":
+            raise ValueError(
+                f"The 'labels' table has a column 'index', {_RESERVED_TEXT}.")
         values = table[column]
         empty = values.isna().to_numpy()
         if empty.any():
@@ -319,7 +545,8 @@ def _merge(descriptors, new, what):
     descriptors.update(new)
 
 
-def read_rdms(path, pattern=None, labels=None, dissimilarity_measure=None):
+def read_rdms(path, pattern=None, labels=None, dissimilarity_measure=None,
+              *, allow_pickle=False):
     """Read RDMs from a folder of ``.npy`` files, ``.npz`` or rsatoolbox file.
 
     Parameters
@@ -327,8 +554,9 @@ def read_rdms(path, pattern=None, labels=None, dissimilarity_measure=None):
     path : str | os.PathLike
         A folder of ``.npy`` files (one RDM each: a square ``(n, n)`` matrix
         or a condensed vector of ``n (n - 1) / 2`` entries; other files are
-        ignored), an ``.npz`` archive (one RDM per array) or a file written by
-        :meth:`rsatoolbox.rdm.RDMs.save` (``.hdf5``, ``.h5``, ``.pkl``).
+        ignored; the ending may be in any case), an ``.npz`` archive (one
+        RDM per array) or a file written by :meth:`rsatoolbox.rdm.RDMs.save`
+        (``.hdf5``, ``.h5``; ``.pkl`` only with ``allow_pickle=True``).
         Files and keys are read in natural order (``sub-2`` before
         ``sub-10``).
     pattern : str | None
@@ -336,14 +564,22 @@ def read_rdms(path, pattern=None, labels=None, dissimilarity_measure=None):
         ``"sub-{subject}_{roi}"`` (text) or ``"seed{seed:d}_layer{layer:d}"``
         (integers); see :func:`parse_pattern`. Every file (or key) must match.
         Not allowed with rsatoolbox files, which carry their own descriptors.
+        The field names ``file`` and ``index`` are reserved (an error).
     labels : str | os.PathLike | pandas.DataFrame | None
         CSV table with one row per file; its columns become rdm descriptors.
         For a folder or ``.npz`` it needs a ``file`` column (the file name,
         with or without ``.npy``, or the key); for an rsatoolbox file its rows
-        are taken in the order of the stored RDMs and must be as many.
+        are taken in the order of the stored RDMs and must be as many. A
+        column named ``index`` (rsatoolbox's own numbering) is an error.
     dissimilarity_measure : str | None
         Name of the dissimilarity, stored in the result (e.g.
         ``"correlation distance"``). None keeps the one of an rsatoolbox file.
+    allow_pickle : bool
+        Read rsatoolbox ``.pkl`` files. Unpickling runs whatever code the
+        file's author put in it, so this is False by default and a pickle is
+        refused (ValueError) before any of it is unpickled; the content
+        decides, not only the name (a pickle renamed ``.hdf5`` or ``.npz``
+        is refused too). Set it only for files from a source you trust.
 
     Returns
     -------
@@ -360,9 +596,13 @@ def read_rdms(path, pattern=None, labels=None, dissimilarity_measure=None):
         On input that does not fit, naming the file: an empty folder, an
         unreadable file, RDMs of different sizes, a square matrix that is not
         symmetric or whose diagonal is not 0 (relative tolerance 1e-5 of its
-        largest entry, so float32 round-off passes), infinite values, a name
-        the pattern does not match, a file without a row in ``labels`` or an
-        empty cell. NaN entries (missing dissimilarities) are kept.
+        largest entry, so float32 round-off passes), infinite values (from
+        any format), non-numeric dtypes (bool, complex, str, object), a
+        pickle without ``allow_pickle=True``, a corrupt, truncated or
+        CRC-damaged archive, a ``.npy`` header that claims more data than
+        the file holds (checked before allocating), a name the pattern does
+        not match, a file without a row in ``labels`` or an empty cell. NaN
+        entries (missing dissimilarities) are kept.
 
     Warns
     -----
@@ -396,8 +636,11 @@ def read_rdms(path, pattern=None, labels=None, dissimilarity_measure=None):
         raise TypeError(
             f"The 'dissimilarity_measure' parameter must be a str or None. "
             f"Got {type(dissimilarity_measure).__name__} instead.")
-    if path.is_file() and path.suffix.lower() in _RSATOOLBOX_SUFFIXES:
-        return _read_rsatoolbox(path, pattern, labels, dissimilarity_measure)
+    if path.is_file():
+        kind = _refuse_pickle(path, allow_pickle, "RDMs")
+        if path.suffix.lower() in _RSATOOLBOX_SUFFIXES or kind == "pickle":
+            return _read_rsatoolbox(path, kind, pattern, labels,
+                                    dissimilarity_measure)
     if path.is_dir():
         vectors, names = _read_folder(path)
     elif path.suffix.lower() == ".npz":
@@ -418,23 +661,34 @@ def read_rdms(path, pattern=None, labels=None, dissimilarity_measure=None):
                 rdm_descriptors=descriptors)
 
 
-def _read_rsatoolbox(path, pattern, labels, dissimilarity_measure):
+def _read_rsatoolbox(path, kind, pattern, labels, dissimilarity_measure):
     if pattern is not None:
         raise ValueError(
             "The 'pattern' parameter applies to folders of .npy files and "
             f".npz archives, not to rsatoolbox files. Got {pattern!r} for "
             f"{path}.")
+    if kind not in ("hdf5", "pickle"):
+        raise ValueError(
+            f"{path}: is not an HDF5 file (no HDF5 signature; its content "
+            f"is {_CONTENT[kind]}).")
     try:
-        rdms = load_rdm(str(path),
-                        file_type="pkl" if path.suffix.lower() == ".pkl"
-                        else "hdf5")
+        # kind is 'pickle' only after _refuse_pickle let it through
+        content = read_dict_pkl(str(path)) if kind == "pickle" \
+            else read_dict_hdf5(str(path))
+        rdms = rdms_from_dict(content)
     except Exception as exc:  # rsatoolbox and h5py raise many kinds
         raise ValueError(
             f"{path}: cannot be read as an rsatoolbox RDMs file "
-            f"({type(exc).__name__}: {exc}).") from exc
+            f"({_reason(exc)}).") from exc
     if not isinstance(rdms, RDMs):
         raise ValueError(f"{path}: does not hold an rsatoolbox RDMs object.")
-    vectors = np.array(rdms.dissimilarities, dtype=np.float64, copy=True)
+    vectors = np.asarray(rdms.dissimilarities)
+    if not is_real_dtype(vectors.dtype):
+        raise ValueError(
+            f"{path}: must hold numbers (real: integer or float), got dtype "
+            f"{vectors.dtype}.")
+    vectors = np.array(vectors, dtype=np.float64, copy=True)
+    _check_finite(vectors, path)
     descriptors = {key: list(value)
                    for key, value in rdms.rdm_descriptors.items()
                    if key != "index"}

@@ -789,6 +789,19 @@ def model_from_dict(model_dict):
     >>> model_from_dict(m.to_dict()).statistic
     TopoStatistic('rgtm')
     """
+    if not isinstance(model_dict, dict):
+        raise TypeError(
+            f"The 'model_dict' parameter must be a dict (from "
+            f"model.to_dict()). Got {type(model_dict).__name__} instead.")
+    try:
+        return _model_from_dict(model_dict)
+    except (KeyError, AttributeError, IndexError) as exc:
+        raise ValueError(
+            f"The 'model_dict' parameter is not a complete model "
+            f"dictionary ({type(exc).__name__}: {exc}).") from exc
+
+
+def _model_from_dict(model_dict):
     kind = _plain(model_dict.get("type"))
     allowed = tuple(_OWN) + ("ModelThresholds",) + _RSATOOLBOX
     if kind not in allowed:

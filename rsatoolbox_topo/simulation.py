@@ -34,6 +34,7 @@ import functools
 import hashlib
 import json
 import os
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import resources
@@ -43,12 +44,13 @@ from rsatoolbox.rdm import RDMs
 
 from ._validation import check_int, check_option, check_rdms, check_real
 from .bridges.torch import _import_torch
+from .exceptions import CacheWarning, TopoWarning
 from .statistics import rank_normalize, rgdm, rgtm
 
 __all__ = ["LAYERS", "load_simulation_rdms", "digit_stimuli",
            "make_network", "train_network", "simulate_layer_rdms",
            "add_rdm_noise", "default_cache_dir", "default_statistics",
-           "run_simulation", "SimulationResult"]
+           "run_simulation", "SimulationResult", "NOISE_LEVELS"]
 
 #: Names of the recorded layers of :func:`make_network`, input to output.
 LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "conv7",
@@ -340,8 +342,18 @@ def train_network(seed, *, width=16, epochs=15, lr=1e-3, batch_size=64,
     path = _cache_path(cache_dir, settings, seed) if cache_dir else None
     net = make_network(settings["width"])
     if path and os.path.exists(path):
-        net.load_state_dict(torch.load(path, weights_only=True))
-        return net.eval()
+        try:
+            net.load_state_dict(torch.load(path, weights_only=True))
+            return net.eval()
+        except Exception as exc:  # torch raises many kinds for bad files
+            # a corrupt or foreign cache entry: name it, then rebuild it
+            warnings.warn(
+                f"The cached network {path} cannot be read as weights "
+                f"({type(exc).__name__}; corrupt, truncated or not written "
+                f"by this package); it is trained again and replaced.",
+                CacheWarning,
+                stacklevel=2)
+            net = make_network(settings["width"])
     data = digit_stimuli(settings["n_per_digit"])
     images = torch.from_numpy(data["train_images"])
     targets = torch.from_numpy(data["train_digits"])
@@ -456,15 +468,15 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
 
 
 # ------------------------------------------------------------------ noise
-def add_rdm_noise(rdms, level, *, fraction=0.1, reference="rdm",
+def add_rdm_noise(rdms, level, *, fraction=0.1, reference="all",
                   random_state=None):
     """Add the paper's i.i.d. Gaussian noise to every dissimilarity.
 
     The noise SD is ``level * fraction`` times the standard deviation of the
-    dissimilarities (the n(n-1)/2 entries of the condensed vector); values
+    dissimilarities (the n(n-1)/2 entries of the condensed vectors); values
     below 0 are then set to 0 (also entries that were negative before, e.g.
-    of crossvalidated distances). The paper used levels 0-4 with fraction
-    0.1.
+    of crossvalidated distances). Lin & Kriegeskorte (2024) used levels
+    0-4 with fraction 0.1.
 
     Parameters
     ----------
@@ -475,11 +487,13 @@ def add_rdm_noise(rdms, level, *, fraction=0.1, reference="rdm",
     fraction : float
         SD of the noise per unit of level, as a fraction of the SD of the
         dissimilarities.
-    reference : {'rdm', 'all'}
-        Whose SD scales the noise: each RDM's own entries (``'rdm'``, so
-        every layer gets the same signal-to-noise ratio) or all entries of
-        all RDMs pooled (``'all'``). The paper says "the SD of all entries"
-        without settling this.
+    reference : {'all', 'rdm'}
+        Whose SD scales the noise: all entries of all RDMs pooled
+        (``'all'``, the default: one noise SD for every RDM, as the
+        authors' benchmarking code computes it), or each RDM's own entries
+        (``'rdm'``: every RDM gets the same signal-to-noise ratio, so a
+        layer with a small spread of dissimilarities gets less noise than
+        under ``'all'``).
     random_state : int | numpy.random.Generator | None
         Seed or generator of the noise.
 
@@ -595,22 +609,33 @@ class SimulationResult:
     Parameters
     ----------
     noise_levels : ndarray, shape (n_levels,)
-        Noise levels k (noise SD = k x ``fraction`` x SD of each RDM).
+        Noise levels k (noise SD = k x ``fraction`` x the SD named by
+        ``reference``).
     statistics : list of str
         Names of the statistics.
     accuracy : ndarray, shape (n_levels, n_statistics)
-        Layer identification accuracy on all RDMs (leave one seed out).
+        Layer identification accuracy on all RDMs (leave one seed out),
+        mean over the noise draws of each level.
     ci_low, ci_high : ndarray, shape (n_levels, n_statistics)
-        Bootstrap percentile interval at level ``ci_level``.
+        Bootstrap interval at level ``ci_level`` by ``ci_method``, over
+        seeds, stimuli and noise draws.
     samples : ndarray, shape (n_levels, n_statistics, n_bootstrap)
-        Bootstrap accuracies. All statistics and noise levels share the
-        same bootstrap samples of seeds and stimuli (paired).
+        Bootstrap accuracies: sample ``b`` resamples seeds and stimuli of
+        noise draw ``b mod n_noise_draws`` (in blocks). All statistics and
+        noise levels share the same bootstrap samples (paired).
     chance : float
         1 / number of layers.
     ci_level : float
         Level of the intervals.
     fraction : float
         Noise SD per unit of level (0.1 in the paper).
+    draw_accuracy : ndarray, shape (n_levels, n_statistics, n_noise_draws) |
+    None
+        Full-data accuracy of each noise draw.
+    reference : str
+        Whose SD scales the noise (:func:`add_rdm_noise`).
+    ci_method : str
+        How the intervals were computed.
     """
 
     noise_levels: np.ndarray
@@ -622,6 +647,21 @@ class SimulationResult:
     chance: float
     ci_level: float
     fraction: float
+    draw_accuracy: object = None
+    reference: str = "all"
+    ci_method: str = "percentile"
+
+    @property
+    def n_noise_draws(self):
+        """Noise draws per level."""
+        return 1 if self.draw_accuracy is None else \
+            self.draw_accuracy.shape[-1]
+
+    @property
+    def reference_text(self):
+        """What the noise SD is a fraction of, in words."""
+        return ("all RDMs' entries pooled" if self.reference == "all" else
+                "each RDM's own entries")
 
     def to_frame(self):
         """Tidy table, one row per noise level and statistic.
@@ -629,22 +669,29 @@ class SimulationResult:
         Returns
         -------
         pandas.DataFrame
-            Columns ``noise_level``, ``statistic``, ``accuracy``,
-            ``ci_low``, ``ci_high``.
+            Columns ``noise_level``, ``statistic``, ``accuracy`` (mean over
+            noise draws), ``ci_low``, ``ci_high``, and ``draw_sd`` (SD of
+            the full-data accuracy over noise draws) when there are draws.
         """
         import pandas as pd
 
         n_levels, n_stats = self.accuracy.shape
-        return pd.DataFrame({
+        frame = pd.DataFrame({
             "noise_level": np.repeat(self.noise_levels, n_stats),
             "statistic": list(self.statistics) * n_levels,
             "accuracy": self.accuracy.ravel(),
             "ci_low": self.ci_low.ravel(),
             "ci_high": self.ci_high.ravel(),
         })
+        if self.draw_accuracy is not None:
+            frame["draw_sd"] = self.draw_accuracy.std(axis=-1).ravel()
+        return frame
 
     def plot(self, ax=None):
         """Accuracy against noise level per statistic, with interval bands.
+
+        The x axis is linear over the paper's levels (k <= 4, shaded) and
+        logarithmic beyond; the legend sits outside the axes.
 
         Parameters
         ----------
@@ -658,38 +705,63 @@ class SimulationResult:
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.5))
+            _, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
         colors = plt.get_cmap("tab10")
         for i, name in enumerate(self.statistics):
             color = colors(i % 10)
             ax.plot(self.noise_levels, self.accuracy[:, i], "o-",
-                    color=color, label=name)
+                    color=color, label=name, ms=4)
             ax.fill_between(self.noise_levels, self.ci_low[:, i],
                             self.ci_high[:, i], color=color, alpha=0.15,
                             linewidth=0)
         ax.axhline(self.chance, color="0.4", ls="--", lw=1, label="chance")
-        ax.set_xlabel(f"noise level k (noise SD = k x {self.fraction:g} "
-                      "x SD of the RDM)")
+        if self.noise_levels.max() > 4:
+            ax.set_xscale("symlog", linthresh=4, linscale=1.5)
+            ax.axvspan(0, min(4, self.noise_levels.max()), color="0.93",
+                       zorder=0, lw=0)
+            ax.text(2, 0.98, "paper's levels", ha="center", va="top",
+                    fontsize="small", color="0.35")
+        ax.set_xlabel(f"noise level k (noise SD = k x {self.fraction:g} x "
+                      f"SD of {self.reference_text})")
         ax.set_ylabel("layer identification accuracy")
         ax.set_ylim(0, 1)
-        ax.set_xticks(self.noise_levels)
-        ax.legend(fontsize="small", loc="lower left", ncol=2)
-        ax.set_title(f"{self.ci_level:.0%} bootstrap intervals over seeds "
-                     "and stimuli", fontsize="medium")
+        ax.set_xticks(self.noise_levels,
+                      [f"{k:g}" for k in self.noise_levels])
+        ax.legend(fontsize="small", loc="upper left",
+                  bbox_to_anchor=(1.01, 1), frameon=False)
+        draws = (f"mean of {self.n_noise_draws} noise draws; "
+                 if self.n_noise_draws > 1 else "")
+        ax.set_title(f"{draws}{100 * self.ci_level:g}% {self.ci_method} "
+                     "bootstrap intervals over seeds, stimuli and noise",
+                     fontsize="medium")
         return ax
 
 
-def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
+#: Noise levels of :func:`run_simulation`: the paper's k = 0..4 and beyond,
+#: until the layer RDMs' accuracy falls (around k = 10-100 on the shipped
+#: networks with the pooled SD).
+NOISE_LEVELS = (0, 1, 2, 3, 4, 10, 20, 30, 50, 100)
+
+#: Interval methods of :func:`run_simulation` (they need only the samples
+#: and the estimate, which the noise draws pool).
+_SIMULATION_INTERVALS = ("percentile", "basic", "bc")
+
+
+def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
                    n_bootstrap=100, random_state=None, n_jobs=1,
-                   progress=False, *, fraction=0.1, reference="rdm", ci=0.95,
-                   by="layer", across="seed"):
+                   progress=False, *, fraction=0.1, reference="all", ci=0.95,
+                   by="layer", across="seed", n_noise_draws=20,
+                   ci_method="percentile"):
     """Layer identification across seeds as RDM noise grows, per statistic.
 
-    For each noise level the paper's noise is added to the RDMs
-    (:func:`add_rdm_noise`); each statistic then identifies the layer of
-    every held-out seed's RDMs by leave-one-seed-out nearest centroid, with
-    a two-factor bootstrap over seeds and stimuli
-    (:func:`rsatoolbox_topo.identification.bootstrap_identify`).
+    For each noise level, ``n_noise_draws`` independent draws of the
+    paper's noise are added to the RDMs (:func:`add_rdm_noise`); each
+    statistic then identifies the layer of every held-out seed's RDMs by
+    leave-one-seed-out nearest centroid. The accuracy of a level is the
+    mean over its draws (one draw of 100 held-out RDMs has a standard error
+    near 0.05). The interval comes from a two-factor bootstrap over seeds
+    and stimuli (:func:`rsatoolbox_topo.identification.bootstrap_identify`)
+    spread over the draws, so it covers the noise as well.
 
     Parameters
     ----------
@@ -697,31 +769,42 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
         Layer RDMs with RDM descriptors ``by`` and ``across``. None uses the
         shipped RDMs (:func:`load_simulation_rdms`).
     noise_levels : sequence of float
-        Noise levels k >= 0 (0-4 in the paper).
+        Noise levels k >= 0; default :data:`NOISE_LEVELS` (the paper's
+        0-4 and beyond, until the accuracy falls).
     statistics : dict of str to callable or None | None
         Statistics to compare, by name; None uses
         :func:`default_statistics` (RDM, rank RDM, one RGTM per regime,
         RGDM).
     n_bootstrap : int
-        Bootstrap samples per noise level and statistic. With the default
-        (100), the shipped RDMs, the default statistics and noise levels,
-        the run took 211 s of CPU time on one core (most of it the RGDM);
-        use 1000 for final results.
+        Bootstrap samples per noise level and statistic, spread over the
+        noise draws (at least one per draw is best). Use 1000 for final
+        results.
     random_state : int | numpy.random.Generator | None
-        Seed of the noise and of the bootstrap. The noise of each level and
-        one bootstrap seed are drawn up front, so the result is the same
+        Seed of the noise and of the bootstrap. All noise and one bootstrap
+        seed per draw are drawn up front, so the result is the same
         whatever ``n_jobs`` is, and all statistics and noise levels share
         the same bootstrap samples.
     n_jobs : int
         Parallel jobs of the bootstrap (joblib); -1 uses all cores.
     progress : bool
-        Show progress bars.
+        Show one progress bar.
     fraction, reference
-        As in :func:`add_rdm_noise`.
+        As in :func:`add_rdm_noise` (default: 0.1 of the SD of all RDMs'
+        entries pooled).
     ci : float
-        Level of the percentile intervals.
+        Level of the intervals.
     by, across : str
         RDM descriptors of the class (layer) and the individual (seed).
+    n_noise_draws : int
+        Independent noise draws per level (at least 20 for a curve whose
+        points are not dominated by the noise of one draw). Level 0 is
+        computed once.
+    ci_method : {'percentile', 'basic', 'bc'}
+        Interval method of
+        :func:`rsatoolbox_topo._resampling.confidence_interval` over the
+        bootstrap samples pooled across noise draws, with the mean over
+        draws as the estimate (methods that need jackknife or unit values
+        do not apply to pooled draws); recorded in the result.
 
     Returns
     -------
@@ -736,14 +819,17 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
     >>> rdms = load_simulation_rdms().subset("seed", [0, 1, 2, 3])
     >>> result = run_simulation(rdms, noise_levels=(0, 2),
     ...                         statistics={"rank RDM": rank_normalize},
-    ...                         n_bootstrap=5, random_state=0)
+    ...                         n_bootstrap=6, n_noise_draws=3,
+    ...                         random_state=0)
     >>> result.to_frame().columns.tolist()
-    ['noise_level', 'statistic', 'accuracy', 'ci_low', 'ci_high']
-    >>> result.chance
-    0.1
+    ['noise_level', 'statistic', 'accuracy', 'ci_low', 'ci_high', 'draw_sd']
+    >>> result.chance, result.draw_accuracy.shape
+    (0.1, (2, 1, 3))
     """
     from tqdm.auto import tqdm
 
+    from ._resampling import confidence_interval, derive_seeds
+    from ._validation import check_random_state
     from .identification import bootstrap_identify
 
     if rdms is None:
@@ -755,35 +841,84 @@ def run_simulation(rdms=None, noise_levels=(0, 1, 2, 3, 4), statistics=None,
         raise ValueError("The 'noise_levels' parameter must hold at least "
                          "one level. Got an empty sequence instead.")
     statistics = _check_statistics(statistics)
-    rng = np.random.default_rng(random_state)
-    noise_seeds = rng.integers(0, 2**63, size=len(levels))
-    boot_seed = int(rng.integers(0, 2**63))
-    shape = (len(levels), len(statistics))
-    accuracy, low, high = np.empty(shape), np.empty(shape), np.empty(shape)
-    samples, chance = None, None
-    steps = [(i, j) for i in range(len(levels))
-             for j in range(len(statistics))]
+    n_draws = check_int("n_noise_draws", n_noise_draws, low=1)
+    n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=1)
+    check_option("ci_method", ci_method, _SIMULATION_INTERVALS)
+    rng = check_random_state(random_state)
+    noise_seeds = derive_seeds(rng, len(levels) * n_draws).reshape(
+        len(levels), n_draws)
+    boot_seeds = derive_seeds(rng, n_draws)
+    # bootstrap samples per draw, in blocks: draw d gets sizes[d] of them
+    sizes = np.diff(np.linspace(0, n_bootstrap, n_draws + 1).astype(int))
     names = list(statistics)
-    noisy = None
-    for i, j in tqdm(steps, disable=not progress, desc="simulation",
-                     unit="cell"):
-        if j == 0:
-            noisy = add_rdm_noise(rdms, levels[i], fraction=fraction,
+    shape = (len(levels), len(names))
+    draw_acc = np.empty(shape + (n_draws,))
+    samples = np.empty(shape + (n_bootstrap,))
+    chance, noisy = None, None
+    warned = {}  # statistic -> [runs with package warnings, first text]
+    bar = tqdm(total=len(levels) * n_draws, disable=not progress,
+               desc="simulation", unit="draw")
+    for i, level in enumerate(levels):
+        for d in range(n_draws):
+            # level 0 adds nothing: one draw stands for all
+            noisy = add_rdm_noise(rdms, level, fraction=fraction,
                                   reference=reference,
-                                  random_state=int(noise_seeds[i]))
-        boot = bootstrap_identify(noisy, by, across, statistics[names[j]],
-                                  n_bootstrap=n_bootstrap, ci=ci,
-                                  random_state=boot_seed, n_jobs=n_jobs)
-        if samples is None:
-            samples = np.empty(shape + (len(boot.samples),))
-            chance = boot.chance
-        accuracy[i, j] = boot.accuracy
-        low[i, j], high[i, j] = boot.ci
-        samples[i, j] = boot.samples
+                                  random_state=int(noise_seeds[i, d])) \
+                if level > 0 or d == 0 else noisy
+            start = int(sizes[:d].sum())
+            for j, name in enumerate(names):
+                if sizes[d] == 0 and level == 0 and d > 0:
+                    draw_acc[i, j, d] = draw_acc[i, j, 0]
+                    continue
+                if sizes[d] == 0:
+                    point = _identify_point(noisy, by, across,
+                                            statistics[name])
+                    draw_acc[i, j, d], chance = point.accuracy, point.chance
+                    continue
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", TopoWarning)
+                    boot = bootstrap_identify(
+                        noisy, by, across, statistics[name],
+                        n_bootstrap=int(sizes[d]), ci=ci,
+                        random_state=int(boot_seeds[d]), n_jobs=n_jobs)
+                _pass_on(caught, warned, name)
+                draw_acc[i, j, d], chance = boot.accuracy, boot.chance
+                samples[i, j, start:start + sizes[d]] = boot.samples
+            bar.update(1)
+    bar.close()
+    for name, (count, text) in warned.items():
+        warnings.warn(
+            f"{name}: package warnings in {count} of "
+            f"{len(levels) * n_draws} (noise level, draw) runs of the "
+            f"bootstrap, e.g. {text}", TopoWarning, stacklevel=2)
+    accuracy = draw_acc.mean(axis=-1)
+    low, high = confidence_interval(np.moveaxis(samples, -1, 0), accuracy,
+                                    level=ci, method=ci_method)
     return SimulationResult(
-        noise_levels=levels, statistics=names, accuracy=accuracy,
-        ci_low=low, ci_high=high, samples=samples, chance=float(chance),
-        ci_level=float(ci), fraction=float(fraction))
+        noise_levels=levels, statistics=names,
+        accuracy=accuracy, ci_low=low, ci_high=high,
+        samples=samples, chance=float(chance), ci_level=float(ci),
+        fraction=float(fraction), draw_accuracy=draw_acc,
+        reference=reference, ci_method=ci_method)
+
+
+def _pass_on(caught, warned, name):
+    """Count package warnings per statistic (one summary at the end);
+    re-issue any other warning."""
+    package = [w for w in caught if issubclass(w.category, TopoWarning)]
+    for w in caught:
+        if not issubclass(w.category, TopoWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename,
+                                   w.lineno)
+    if package:
+        count, text = warned.get(name, (0, str(package[0].message)))
+        warned[name] = (count + 1, text)
+
+
+def _identify_point(rdms, by, across, statistic):
+    from .identification import identify
+
+    return identify(rdms, by, across, statistic=statistic)
 
 
 # ----------------------------------------------------------- regenerating

@@ -89,10 +89,19 @@ def _row_step(vectors):
 def _warn_degenerate(degenerate, what):
     if np.any(degenerate):
         idx = np.flatnonzero(degenerate)
-        warnings.warn(
-            f"{len(idx)} RDM(s) (index {_short_list(idx)}) have no two distinct "
-            f"dissimilarities (constant or all NaN); {what}",
-            DegenerateRDMWarning, stacklevel=3)
+        _warn_rows(DegenerateRDMWarning(
+            f"{len(idx)} RDM(s) (index {_short_list(idx)}) have no two "
+            f"distinct dissimilarities (constant or all NaN); {what}"), idx)
+
+
+def _warn_rows(warning, idx, stacklevel=4):
+    """Warn with the indices of the RDMs concerned as ``warning.indices``.
+
+    The text lists at most five; callers that know the RDMs' descriptors
+    (e.g. the command line) name all of them from the attribute.
+    """
+    warning.indices = [int(i) for i in idx]
+    warnings.warn(warning, stacklevel=stacklevel)
 
 
 def _short_list(idx, most=5):
@@ -110,11 +119,23 @@ def _normalized(vectors, normalize):
     lo = data.sorted_ranks[:, :1]
     hi = np.take_along_axis(data.sorted_ranks,
                             np.maximum(data.n_valid - 1, 0)[:, None], 1)
-    span = np.where(data.degenerate[:, None], 1.0, hi - lo)
-    scaled = ((vectors - lo) / span).astype(vectors.dtype, copy=False)
+    # Halve rows whose span overflows (entries near the float maximum):
+    # (v - lo) / (hi - lo) is unchanged and no inf / inf makes a NaN.
+    half = _overflow_halves(hi, lo)
+    span = np.where(data.degenerate[:, None], 1.0, hi * half - lo * half)
+    scaled = ((vectors * half - lo * half) / span).astype(vectors.dtype,
+                                                          copy=False)
     scaled[data.degenerate] = np.where(
         np.isnan(vectors[data.degenerate]), np.nan, 0.5)
     return _ranking.sorted_values(scaled)
+
+
+def _overflow_halves(high, low):
+    """0.5 where ``high - low`` overflows (finite inputs), else 1.0."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        width = high - low
+    return np.where(np.isinf(width) & np.isfinite(high) & np.isfinite(low),
+                    0.5, 1.0).astype(np.result_type(high, low))
 
 
 def _check_rgtm_params(lower, upper, normalize, thresholds, shape):
@@ -178,11 +199,13 @@ def _gt_from_normalized(data, lower, upper, thresholds, shape):
         centre = (t_low + t_up) / 2
         out = 1.0 / (1.0 + np.exp(-_SIGMOID_ALPHA * (values - centre)))
         return out.astype(values.dtype, copy=False), t_low, t_up
-    width = t_up - t_low
+    half = _overflow_halves(t_up, t_low)  # thresholds near the float max
+    width = t_up * half - t_low * half
     binary = width <= 0
     safe = np.where(binary, 1.0, width).astype(values.dtype)
     with np.errstate(over="ignore"):  # a tiny width is a steep step
-        out = np.subtract(values, t_low)
+        out = np.subtract(values * half if np.any(half != 1) else values,
+                          t_low * half)
         out /= safe  # not * (1 / safe): 1 / a subnormal width is inf
         np.clip(out, 0.0, 1.0, out=out)
     if np.any(binary):
@@ -471,15 +494,15 @@ def rgdm(rdms, lower=None, upper=None, *, graph="two-step", p=None, k=None,
 
     _warn_degenerate(flags[0], "their RGDM cannot separate any pair.")
     _warn_collapse(flags[1] & ~flags[0],
-                   (zero_frac > _COLLAPSE_FRACTION) & ~flags[0])
+                   (zero_frac > _COLLAPSE_FRACTION) & ~flags[0],
+                   lower if graph == "two-step" else None)
     if np.any(flags[2]):
         idx = np.flatnonzero(flags[2])
-        warnings.warn(
+        _warn_rows(DisconnectedGraphWarning(
             f"The neighbourhood graph of {len(idx)} RDM(s) (index "
             f"{_short_list(idx)}) is disconnected; pairs in different "
             f"components get disconnected={disconnected!r}. Raise 'upper', "
-            "'p' or 'k' for a connected graph.",
-            DisconnectedGraphWarning, stacklevel=2)
+            "'p' or 'k' for a connected graph."), idx, stacklevel=3)
     return _new_rdms(rdms, out, label)
 
 
@@ -646,18 +669,33 @@ def _spread(geo_vec):
         return np.nanmax(finite, axis=1) - np.nanmin(finite, axis=1)
 
 
-def _warn_collapse(full, most):
-    """Warn when most geodesics of an RDM are 0 (zero edges connect them)."""
+def _warn_collapse(full, most, lower=None):
+    """Warn when most geodesics of an RDM are 0 (zero edges connect them).
+
+    The advice depends on the case: with ``lower > 0`` the lower threshold
+    makes the zero edges; with ``lower = 0`` (or another graph) only pairs
+    tied at the RDM's smallest dissimilarity do, which lowering nothing
+    can fix.
+    """
     if np.any(most | full):
         rows = np.flatnonzero(most | full)
-        warnings.warn(
+        if lower is not None and lower > 0:
+            advice = ("the zero-weight edges (pairs at or below the lower "
+                      f"threshold {lower:g}) connect the conditions. Use "
+                      "lower=0 for the two-step RGDM.")
+        else:
+            advice = ("many pairs are tied at the RDM's smallest "
+                      "dissimilarity (e.g. a categorical model RDM, or "
+                      "conditions duplicated by a resampling), and these "
+                      "zero-weight edges connect the conditions. With "
+                      "lower=0 already, no threshold fixes this: the RGDM "
+                      "of such an RDM carries little information.")
+        _warn_rows(CollapsedStatisticWarning(
             f"The RGDM of {len(rows)} RDM(s) (index {_short_list(rows)}) has "
             f"collapsed: {int(full.sum())} give every pair the same geodesic "
             f"and {int(most.sum())} have more than "
             f"{_COLLAPSE_FRACTION:.0%} of their pairs at geodesic 0, because "
-            "the zero-weight edges (pairs at or below the lower threshold) "
-            "connect the conditions. Use lower=0 for the two-step RGDM.",
-            CollapsedStatisticWarning, stacklevel=3)
+            + advice), rows)
 
 
 def regime(lower, upper):

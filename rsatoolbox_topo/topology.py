@@ -36,7 +36,7 @@ Two kinds of summary are offered here, and they answer different questions:
   conditions of one RDM does not change them.
 
 Every function here needs the optional extra ``topology``
-(``pip install rsatoolbox-topo[topology]``: giotto-ph for the barcodes,
+(``pip install ".[topology]"`` in the rsatoolbox_topo folder: giotto-ph for the barcodes,
 gudhi for the diagram distances); the libraries are imported when a
 function runs, never when :mod:`rsatoolbox_topo` is imported.
 
@@ -51,7 +51,8 @@ import warnings
 import numpy as np
 
 from . import _ranking
-from ._validation import check_int, check_option, check_rdms
+from ._parallel import chunk_bounds, run_tasks
+from ._validation import check_int, check_n_jobs, check_option, check_rdms
 from .exceptions import DegenerateRDMWarning, MissingPairsWarning
 
 __all__ = ["cross_barcode", "rtd", "persistence_diagrams",
@@ -65,8 +66,8 @@ _METRICS = ("bottleneck", "wasserstein")
 METHODS = ("rtd", "rtd-h2", "labelfree-bottleneck", "labelfree-wasserstein")
 # The reference code scales each matrix by this quantile of its entries.
 _QUANTILE = 0.9
-_INSTALL = ("pip install 'rsatoolbox-topo[topology]' (giotto-ph and "
-            "gudhi)")
+_INSTALL = ("pip install giotto-ph gudhi (or, in the rsatoolbox_topo "
+            "folder, pip install '.[topology]')")
 
 
 # ---------------------------------------------------------------- backends
@@ -262,16 +263,13 @@ def _rtd_rows(pairs, sq_a, sq_b, dim, symmetric, backend):
 
 
 def _map_pairs(function, pairs, n_jobs, *args):
-    """Run ``function(pairs_chunk, *args)`` over chunks of ``pairs``."""
-    if n_jobs == 1 or len(pairs) < 2:
+    """Run ``function(pairs_chunk, *args)`` over chunks of ``pairs``
+    (the package's runner: any joblib backend, same numbers)."""
+    if len(pairs) < 2:
         return function(pairs, *args)
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    n_chunks = min(len(pairs), 4 * effective_n_jobs(n_jobs))
-    chunks = [c for c in np.array_split(np.arange(len(pairs)), n_chunks)
-              if len(c)]
-    parts = Parallel(n_jobs=n_jobs)(
-        delayed(function)([pairs[k] for k in c], *args) for c in chunks)
+    parts = run_tasks(function, [(pairs[a:b],) + args for a, b in
+                                 chunk_bounds(len(pairs), n_jobs)],
+                      n_jobs=n_jobs)
     return np.concatenate(parts)
 
 
@@ -279,11 +277,7 @@ def _check_common(dim, normalize, n_jobs, backend):
     dim = check_int("dim", dim, 1, 3)
     check_option("normalize", normalize, _NORMALIZE)
     check_option("backend", backend, _BACKENDS)
-    n_jobs = check_int("n_jobs", n_jobs)
-    if n_jobs == 0 or n_jobs < -1:
-        raise ValueError("The 'n_jobs' parameter must be a positive integer "
-                         f"or -1. Got {n_jobs!r} instead.")
-    return dim, n_jobs
+    return dim, check_n_jobs(n_jobs)
 
 
 def _pair_list(n_a, n_b, elementwise, same):

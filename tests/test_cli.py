@@ -31,10 +31,13 @@ def one_line_error(stderr):
 
 
 def external_references(text):
-    """src/href attributes that are not embedded data, and script/link tags."""
+    """src/href attributes that are not embedded data or a link inside the
+    page to an existing id, and script/link tags."""
     refs = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']*)', text)
     tags = re.findall(r"<(?:script|link)\b", text)
-    return [r for r in refs if not r.startswith("data:")] + tags
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    return [r for r in refs if not r.startswith("data:")
+            and not (r.startswith("#") and r[1:] in ids)] + tags
 
 
 @pytest.fixture
@@ -81,7 +84,10 @@ def test_identify_end_to_end(roi_folder, tmp_path):
     assert {p.name for p in out.iterdir()} == {
         "identification_accuracy.csv", "identification_accuracy.png",
         "identification_confusion.png", "identification_assignments.csv",
-        "report.html"}
+        "report.html", "report.log"}
+    log = (out / "report.log").read_text()
+    assert "\r" not in log and "identification_accuracy" not in log
+    assert re.search(r"rank\s+1\.000\s+\[1\.000, 1\.000\]\s+0\.333", log)
 
 
 def test_identify_prints_the_table(roi_folder, tmp_path, capsys):
@@ -91,7 +97,8 @@ def test_identify_prints_the_table(roi_folder, tmp_path, capsys):
     args.remove("--quiet")
     assert main([str(a) for a in args]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"rdm\s+1\.0\s+\[1\.000, 1\.000\]\s+0\.333", out), out
+    assert re.search(r"rdm\s+1\.000\s+\[1\.000, 1\.000\]\s+0\.333", out), out
+    assert "95% interval (percentile)" in out  # the method, once
 
 
 def test_no_overwrite_without_force(roi_folder, tmp_path, capsys):
@@ -264,10 +271,29 @@ def test_demo_end_to_end(tmp_path):
     # the monkey IT model correlates with human IT (Kriegeskorte et al.)
     best = models[models["statistic"] == "rdm"].set_index("model")["r"]
     assert best["monkeyIT"] > 0.1 and best["monkeyIT"] > best["V1"]
-    # each distinct warning is printed once
-    warned = [line for line in result.stderr.splitlines()
-              if ": warning: " in line]
-    assert len(warned) == len(set(warned))
+    # the story: layers, then models, then individuality; conclusions first
+    order = [html.index(h) for h in (
+        "What this run shows", "1. Simulated networks", "2. Human IT fMRI",
+        "3. Human IT fMRI", '<h2 id="notes">Notes</h2>')]
+    assert order == sorted(order)
+    # warnings are notes: printed once, at the end, naming the analysis
+    # and statistic; the report lists them and table rows link to them
+    assert ": warning: " not in result.stderr
+    err = result.stderr.strip().splitlines()
+    notes = [line for line in err if re.match(r"\[\d+\] ", line)]
+    assert notes and err[-len(notes):] == notes
+    assert len(notes) == len(set(notes))
+    assert any(line.startswith(("[1] Layers across seeds, rgdm(0,0.5)",
+                                "[1] Human IT: models, ")) for line in notes)
+    assert "run it on the full data" not in result.stderr
+    assert "Use lower=0" not in result.stderr  # the demo's lower is 0
+    assert html.count('<li id="note-') == len(notes)
+    assert 'class="note" href="#note-' in html
+    # no progress bar outside a terminal, and a plain log
+    assert "\r" not in result.stderr
+    log = (out / "report.log").read_text()
+    assert "\r" not in log and "What this run shows" not in log
+    assert log.splitlines()[-len(notes):] == notes
 
 
 def test_simulate_without_torch_says_so(tmp_path):
@@ -282,7 +308,7 @@ def test_simulate_without_torch_says_so(tmp_path):
     assert result.returncode == 1
     line = one_line_error(result.stderr)
     assert "simulate needs torch" in line
-    assert "pip install 'rsatoolbox-topo[torch]'" in line
+    assert "pip install '.[torch]' in the rsatoolbox_topo folder" in line
     assert not (tmp_path / "out").exists()
 
 
@@ -330,7 +356,7 @@ def test_identify_with_map_and_regimes(roi_folder, tmp_path):
     assert cells.set_index(["lower", "upper"]).loc[(0, 1), "accuracy"] == 1
     regimes = pd.read_csv(out / "identification_regimes.csv")
     assert regimes["regime"].tolist()[-1] == "rank RDM"
-    assert regimes["diff_vs_rank"].iloc[-1] == 0
+    assert regimes["diff_vs_baseline"].iloc[-1] == 0
     html = (out / "report.html").read_text()
     assert "nested cross-validation" in html and external_references(html) \
         == []

@@ -150,7 +150,7 @@ def test_result_with_topo_models_roundtrips(rdms_92, tmp_path, suffix):
                          theta=[None, 2, np.ones(8), None, None])
     path = str(tmp_path / f"result{suffix}")
     res.save(path, file_type="pkl" if suffix == ".pkl" else "hdf5")
-    loaded = inf.load_results(path)
+    loaded = inf.load_results(path, allow_pickle=suffix == ".pkl")
     np.testing.assert_allclose(loaded.evaluations, res.evaluations)
     np.testing.assert_allclose(loaded.noise_ceiling, res.noise_ceiling)
     for old, new in zip(models, loaded.models):

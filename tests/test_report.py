@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from rsatoolbox_topo.report import Report, figure_to_png
+from rsatoolbox_topo.report import (Notes, Report, conclusions,
+                                    display_table, figure_to_png,
+                                    format_interval, model_comparison_figure)
 
 matplotlib.use("Agg")
 
@@ -31,7 +33,7 @@ def external_references(text):
     parser.feed(text)
     return [(tag, attrs) for tag, attrs in parser.tags
             if tag in ("link", "script")
-            or any(k in ("src", "href") and not v.startswith("data:")
+            or any(k in ("src", "href") and not v.startswith(("data:", "#"))
                    for k, v in attrs.items())]
 
 
@@ -172,3 +174,172 @@ def test_long_tables_are_cut_in_html_only(tmp_path):
     assert "First 5 of 30 rows; all in cells.csv." in text
     assert "<td>4</td>" in text and "<td>5</td>" not in text
     assert len(pd.read_csv(tmp_path / "cells.csv")) == 30
+
+
+
+# ------------------------------------------------------- number format
+def test_display_table_one_number_format():
+    """3 decimals, one bracketed interval column naming level and method."""
+    frame = pd.DataFrame({"noise_level": [0.0, 2.0], "statistic": ["a", "b"],
+                          "accuracy": [0.71, 1 / 3], "ci_low": [0.55, 0.2],
+                          "ci_high": [0.755, np.nan]})
+    shown = display_table(frame, {"accuracy": ("ci_low", "ci_high")},
+                          level=0.9, method="bca",
+                          parameters=("noise_level",))
+    assert shown.columns.tolist() == ["noise_level", "statistic", "accuracy",
+                                      "90% interval (bca)"]
+    assert shown.values.tolist() == [["0", "a", "0.710", "[0.550, 0.755]"],
+                                     ["2", "b", "0.333", ""]]
+    assert frame["accuracy"].tolist() == [0.71, 1 / 3]  # input unchanged
+    assert format_interval(-0.0123, 1) == "[-0.012, 1.000]"
+    with pytest.raises(ValueError, match="'method'.*None"):
+        display_table(frame, {"accuracy": ("ci_low", "ci_high")})
+
+
+# -------------------------------------------------------------- notes
+def test_notes_name_rdms_count_repeats_and_flag_rows(tmp_path):
+    """A warning with indices names the RDMs; repeats count; rows link."""
+    import warnings
+
+    from rsatoolbox.rdm import RDMs
+
+    from rsatoolbox_topo import rgdm
+
+    labels = np.array([0, 0, 0, 0, 0, 1])
+    within = (labels[:, None] != labels).astype(float)[np.triu_indices(6, 1)]
+    rdms = RDMs(np.vstack([np.arange(15.0), within]),
+                rdm_descriptors={"roi": ["V1", "FFA"], "subject": [3, 7]})
+    notes = Notes()
+    for _ in range(2):
+        with notes.collect("ROIs", "rgdm(0,0.5)", rdms=rdms):
+            rgdm(rdms, lower=0.0, upper=0.5)
+    collapsed = [n for n in notes.items
+                 if n.category == "CollapsedStatisticWarning"]
+    assert len(collapsed) == 1 and collapsed[0].count == 2
+    assert collapsed[0].rdms == ["roi FFA, subject 7"]
+    assert "index" not in collapsed[0].text
+    assert "RDMs: roi FFA, subject 7." in collapsed[0].text
+    # inside a resampling loop indices mean nothing: counted, not named
+    with notes.collect("ROIs", "rgdm(0,0.5)"):
+        rgdm(rdms, lower=0.0, upper=0.5)
+    assert len(notes.items) == 2  # both categories already named above
+    with notes.collect("ROIs", "other"):
+        warnings.warn("The statistic raised package warnings in 3 of 10 "
+                      "bootstrap samples; run it on the full data to see "
+                      "them.")
+    last = notes.items[-1]
+    assert "run it on the full data" not in last.text
+    assert "3 of 10 bootstrap samples" in last.text
+    assert "raised nothing" in last.text
+    assert notes.numbers("ROIs", "rgdm(0,0.5)") == [1, 2]
+    report = Report("t")
+    report.add_table(pd.DataFrame({"statistic": ["rgdm(0,0.5)", "rdm"]}),
+                     name="acc", note_refs=[[1, 2], []])
+    report.add_notes(notes)
+    text = report.to_html()
+    assert '<a class="note" href="#note-1">[1]</a>' in text
+    assert '<li id="note-2">' in text and 'id="table-acc"' in text
+    assert external_references(text) == []
+
+
+# -------------------------------------------------------- conclusions
+def _acc_table(values, lows, highs, names=("rdm", "rank", "rgtm(0.5,0.5)")):
+    return pd.DataFrame({"statistic": list(names), "accuracy": values,
+                         "ci_low": lows, "ci_high": highs, "chance": 0.1})
+
+
+def test_conclusions_accuracy_rules():
+    """Inside the best one's interval: about as good; below: worse."""
+    table = _acc_table([0.7, 0.65, 0.4], [0.6, 0.5, 0.3], [0.8, 0.7, 0.5])
+    first, paper = conclusions(("acc", table), what="the layer")
+    assert first.text.startswith("rdm identifies the layer best "
+                                 "(0.700 [0.600, 0.800]; chance 0.100).")
+    assert "rank is about as good" in first.text
+    assert "rgtm(0.5,0.5) does worse" in first.text
+    assert paper.text.startswith("Against the paper") and paper.table == "acc"
+    table = _acc_table([0.7, 0.65, 0.62], [0.6, 0.5, 0.5], [0.8, 0.7, 0.7])
+    paper = conclusions(("acc", table))[1]
+    assert paper.text.startswith("With the paper")
+
+
+def _noise_table(curves, width=0.05):
+    rows = []
+    for statistic, values in curves.items():
+        for k, value in zip((0, 4, 30, 100), values):
+            rows.append({"noise_level": k, "statistic": statistic,
+                         "accuracy": value, "ci_low": value - width,
+                         "ci_high": value + width})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("topo, verdict", [
+    ((0.7, 0.7, 0.3, 0.1), "Against the paper"),  # falls at k=30, RDM at 100
+    ((0.7, 0.7, 0.7, 0.68), "With the paper"),    # never below its interval
+    ((0.7, 0.7, 0.67, 0.1), "Neither"),           # both from k = 100
+])
+def test_conclusions_noise_rules(topo, verdict):
+    """Which statistic loses most, and the robustness claim, by rule."""
+    table = _noise_table({"rdm": (0.7, 0.7, 0.66, 0.2),
+                          "rgtm(0.5,0.5)": topo})
+    summary, claim = conclusions(noise=("noise", table))
+    assert "Within the paper's levels (k <= 4) no statistic loses" in \
+        summary.text
+    assert claim.text.startswith(verdict), claim.text
+    if verdict == "Against the paper":
+        assert "from k = 30 against from k = 100" in claim.text
+        assert summary.text.startswith("Under noise up to k = 100, "
+                                       "rgtm(0.5,0.5) loses most")
+
+
+def test_conclusions_thresholds_regimes_models_individuality():
+    """Optimism, paired regime differences, ceiling, individuality."""
+    (opt,) = conclusions(thresholds=("map", {"best": 0.7, "lower": 0.2,
+                                             "upper": 0.6, "nested": 0.5}))
+    assert "optimistic" in opt.text and "(optimism 0.200)" in opt.text
+    (none,) = conclusions(thresholds=("map", {"best": 0.5, "lower": 0.2,
+                                              "upper": 0.6, "nested": 0.5}))
+    assert "not optimistic" in none.text
+    regimes = pd.DataFrame({
+        "regime": ["local extractor", "topology sensitive", "rank RDM"],
+        "baseline": "rank RDM", "diff_ci_low": [-0.2, -0.05, 0.0],
+        "diff_ci_high": [-0.01, 0.05, 0.0]})
+    (reg,) = conclusions(regimes=("reg", regimes))
+    assert reg.text == ("Against the rank RDM (paired intervals): local "
+                        "extractor worse; the other regimes do not differ.")
+    models = pd.DataFrame({"statistic": ["rdm", "rdm", "rank", "rank"],
+                           "model": ["a", "b", "a", "b"],
+                           "r": [0.3, 0.2, 0.1, 0.2], "ceiling_low": 0.25})
+    (mod,) = conclusions(models=("m", models))
+    assert mod.text.startswith("The best model is a under rdm; b under rank.")
+    assert "lower bound of the noise ceiling under rdm." in mod.text
+    wide = _acc_table([0.5, 0.25, 0.25], [0.05, 0.0, 0.1], [0.6, 0.5, 0.4])
+    wide["chance"] = 0.25
+    (ind,) = conclusions(individuality=("ind", wide))
+    assert "every statistic's interval includes chance (0.250)" in ind.text
+
+
+def test_findings_are_the_first_section_and_link_to_tables():
+    """"What this run shows" comes before everything and links its tables."""
+    report = Report("t")
+    report.add_text("intro")
+    table = _acc_table([0.7, 0.65, 0.4], [0.6, 0.5, 0.3], [0.8, 0.7, 0.5])
+    report.add_table(table, name="acc")
+    report.add_findings(conclusions(("acc", table)))
+    text = report.to_html()
+    assert text.index("What this run shows") < text.index("intro")
+    assert text.count('href="#table-acc"') == 2
+
+
+def test_model_comparison_figure_has_the_noise_ceiling():
+    """One panel per statistic, a ceiling band and an interval per model."""
+    frame = pd.DataFrame({"statistic": ["rdm"] * 2 + ["rank"] * 2,
+                          "model": ["a", "b"] * 2, "r": [0.3, 0.1, 0.2, 0.0],
+                          "ci_low": [0.2, 0.0, 0.1, -0.1],
+                          "ci_high": [0.4, 0.2, 0.3, 0.1],
+                          "ceiling_low": 0.5, "ceiling_high": 0.6})
+    fig = model_comparison_figure(frame)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["rdm", "rank"]
+    band = panels[0].patches[0]
+    assert (band.get_y(), band.get_height()) == pytest.approx((0.5, 0.1))
+    assert fig._suptitle is not None

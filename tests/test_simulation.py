@@ -81,25 +81,27 @@ def test_loader_does_not_import_torch():
 
 # -------------------------------------------------------------------- noise
 def test_noise_sd_scales_with_level(rng):
-    """Noise SD is level x 10% of each RDM's SD (no clipping far from 0)."""
+    """reference='rdm': noise SD is level x 10% of each RDM's own SD."""
     values = np.stack([100 + rng.normal(size=20000),
                        100 + 5 * rng.normal(size=20000)])
     rdms = RDMs(values)
     for level in (1, 2, 4):
-        noisy = add_rdm_noise(rdms, level, random_state=1).dissimilarities
+        noisy = add_rdm_noise(rdms, level, reference="rdm",
+                              random_state=1).dissimilarities
         noise_sd = np.std(noisy - values, axis=1)
         assert_allclose(noise_sd, level * 0.1 * np.std(values, axis=1),
                         rtol=0.03)
 
 
 def test_noise_reference_all_pools_entries(rng):
-    """With reference='all' every RDM gets the SD of all entries pooled."""
+    """By default (reference='all') every RDM gets the pooled SD."""
     values = np.stack([100 + rng.normal(size=20000),
                        100 + 5 * rng.normal(size=20000)])
-    noisy = add_rdm_noise(RDMs(values), 3, reference="all",
-                          random_state=2).dissimilarities
+    noisy = add_rdm_noise(RDMs(values), 3, random_state=2).dissimilarities
     assert_allclose(np.std(noisy - values, axis=1),
                     [0.3 * np.std(values)] * 2, rtol=0.03)
+    assert_array_equal(noisy, add_rdm_noise(RDMs(values), 3, reference="all",
+                                            random_state=2).dissimilarities)
 
 
 def test_noise_clips_negative_values_to_zero(rng):
@@ -259,7 +261,8 @@ def test_run_simulation_well_above_chance_without_noise(shipped):
                       "RGDM (0, 0.5)")}
     with pytest.warns(Warning) as record:
         result = run_simulation(shipped, noise_levels=(0,), statistics=stats,
-                                n_bootstrap=4, random_state=0)
+                                n_bootstrap=4, random_state=0,
+                                n_noise_draws=2)
     assert all(issubclass(w.category, TopoWarning) for w in record)
     assert result.chance == 0.1
     assert np.all(result.accuracy[0] >= 0.3)
@@ -272,24 +275,28 @@ def test_run_simulation_table_noise_and_reproducibility(shipped):
     rdms = shipped.subset("seed", [0, 1, 2, 3])
     stats = {"RDM": None, "rank RDM": rank_normalize}
     result = run_simulation(rdms, noise_levels=(0, 100), statistics=stats,
-                            n_bootstrap=4, random_state=1)
-    # noise with 10 times the SD of the RDM leaves little to identify
+                            n_bootstrap=4, random_state=1, n_noise_draws=4)
+    # noise with 10 times the SD of the RDMs leaves little to identify
     assert np.all(result.accuracy[1] < result.accuracy[0] - 0.2)
     frame = result.to_frame()
     assert frame.columns.tolist() == ["noise_level", "statistic", "accuracy",
-                                      "ci_low", "ci_high"]
+                                      "ci_low", "ci_high", "draw_sd"]
+    # the accuracy is the mean over the noise draws; level 0 has no noise
+    assert_allclose(result.accuracy, result.draw_accuracy.mean(axis=-1))
+    assert np.all(frame["draw_sd"][:2] == 0) and result.n_noise_draws == 4
+    assert result.ci_method == "percentile" and result.reference == "all"
     assert frame["noise_level"].tolist() == [0.0, 0.0, 100.0, 100.0]
     assert frame["statistic"].tolist() == ["RDM", "rank RDM"] * 2
     assert_array_equal(frame["accuracy"], result.accuracy.ravel())
     assert np.all(frame["ci_low"] <= frame["ci_high"])
     again = run_simulation(rdms, noise_levels=(0, 100),
                            statistics={"RDM": None}, n_bootstrap=4,
-                           random_state=1, n_jobs=2)
+                           random_state=1, n_jobs=2, n_noise_draws=4)
     assert_array_equal(again.samples[:, 0], result.samples[:, 0])
     assert_array_equal(again.accuracy[:, 0], result.accuracy[:, 0])
     # the noise-free level does not depend on the random state
     other = run_simulation(rdms, noise_levels=(0,), statistics=stats,
-                           n_bootstrap=2, random_state=5)
+                           n_bootstrap=2, random_state=5, n_noise_draws=2)
     assert_array_equal(other.accuracy[0], result.accuracy[0])
     assert_array_equal(shipped.dissimilarities,
                        load_simulation_rdms().dissimilarities)
@@ -305,7 +312,7 @@ def test_run_simulation_plot(shipped):
     rdms = shipped.subset("seed", [0, 1, 2])
     result = run_simulation(rdms, noise_levels=(0, 2),
                             statistics={"RDM": None}, n_bootstrap=3,
-                            random_state=0)
+                            random_state=0, n_noise_draws=3)
     ax = result.plot()
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["RDM", "chance"]
@@ -324,3 +331,5 @@ def test_run_simulation_parameter_errors(shipped):
         run_simulation(shipped, statistics=[rank_normalize])
     with pytest.raises(TypeError, match="'statistics'.*'bad'"):
         run_simulation(shipped, statistics={"bad": 3})
+    with pytest.raises(ValueError, match="'n_noise_draws'"):
+        run_simulation(shipped, n_noise_draws=0)

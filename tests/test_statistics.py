@@ -363,6 +363,26 @@ def test_subnormal_threshold_width_is_a_step_not_nan():
     np.testing.assert_array_equal(out, [[0, 1, 1, 1, 1, 1]])
 
 
+def test_rgdm_collapse_advice_fits_the_lower_threshold():
+    """A categorical RDM collapses at lower=0: no advice to use lower=0."""
+    # categories of 5 and 1 conditions: within 0, between 1 (10 of 15 pairs
+    # tie at the smallest value), the RDMs at index 1 and 2 of three
+    labels = np.array([0, 0, 0, 0, 0, 1])
+    within = squareform((labels[:, None] != labels).astype(float))
+    data = np.vstack([np.arange(15.0), within, within])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DisconnectedGraphWarning)
+        with pytest.warns(CollapsedStatisticWarning) as record:
+            rgdm(_rdms(data), lower=0.0, upper=0.5)
+    message = str(record[0].message)
+    assert "Use lower=0" not in message and "lower=0 already" in message
+    assert record[0].message.indices == [1, 2]
+    with pytest.warns(CollapsedStatisticWarning,
+                      match=r"threshold 0.3\) connect.*Use lower=0") as rec:
+        rgdm(rdms := _rdms(data[:1]), lower=0.3, upper=0.5)
+    assert rec[0].message.indices == [0] and rdms.n_rdm == 1
+
+
 NEGATIVE = np.array([[-0.5, 2, 1, 3, 1.5, 0.7]])  # 4 conditions
 
 

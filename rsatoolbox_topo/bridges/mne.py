@@ -28,8 +28,9 @@ from rsatoolbox.rdm import RDMs
 
 from .. import _resampling
 from .._parallel import chunk_bounds, run_tasks
-from .._validation import (check_int, check_n_jobs, check_option,
-                           check_progress, check_random_state, check_real)
+from .._validation import (check_fraction, check_int, check_n_jobs,
+                           check_option, check_progress, check_random_state,
+                           check_real)
 from ..exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                            InferenceWarning, TopoWarning)
 from ..models import TopoStatistic, as_statistic
@@ -53,7 +54,8 @@ def _import_mne():
     except ImportError as err:  # pragma: no cover - mne is a test dependency
         raise ImportError(
             "rsatoolbox_topo.bridges.mne needs MNE-Python; install it with "
-            "pip install 'rsatoolbox-topo[mne]'.") from err
+            "pip install mne or, in the rsatoolbox_topo folder, "
+            "pip install '.[mne]'.") from err
     return mne
 
 
@@ -942,11 +944,9 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     check_option("correction", correction, _CORRECTIONS)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, 0)
     n_permutations = check_int("n_permutations", n_permutations, 1)
-    confidence_level = check_real("confidence_level", confidence_level,
-                                  0.0, 1.0)
-    alpha = check_real("alpha", alpha, 0.0, 1.0)
-    cluster_threshold = check_real("cluster_threshold", cluster_threshold,
-                                   0.0, 1.0)
+    confidence_level = check_fraction("confidence_level", confidence_level)
+    alpha = check_fraction("alpha", alpha)
+    cluster_threshold = check_fraction("cluster_threshold", cluster_threshold)
     n_jobs = check_n_jobs(n_jobs)
     check_progress(progress)
     rng = check_random_state(random_state)

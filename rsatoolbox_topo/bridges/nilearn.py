@@ -25,7 +25,7 @@ rsatoolbox's :func:`rsatoolbox.rdm.calc_rdm` on each sphere (tested).
 
 nilearn and nibabel are imported when a function of this module is called,
 never when the module or the package is imported; install them with
-``pip install rsatoolbox-topo[nilearn]``.
+``pip install ".[nilearn]"`` in the rsatoolbox_topo folder.
 """
 
 import warnings
@@ -62,7 +62,8 @@ def _import_nilearn():
     except ImportError as err:  # pragma: no cover - nilearn is a test dependency
         raise ImportError(
             "rsatoolbox_topo.bridges.nilearn needs nilearn and nibabel. "
-            "Install them with 'pip install rsatoolbox-topo[nilearn]'."
+            "Install them with 'pip install nilearn nibabel' or, in the "
+            "rsatoolbox_topo folder, 'pip install \".[nilearn]\"'."
         ) from err
     return nibabel, nilearn
 
@@ -195,9 +196,21 @@ def _volume_labels(images, conditions, runs, events, t_r, delay):
     return conditions, runs
 
 
+def _check_t_r(t_r):
+    """A repetition time must be positive: 0 would put every volume at t=0."""
+    if t_r is None:
+        return None
+    t_r = check_real("t_r", t_r)
+    if t_r <= 0:
+        raise ValueError(
+            f"The 't_r' parameter must be a positive number of seconds (the "
+            f"repetition time). Got {t_r!r} instead.")
+    return t_r
+
+
 def _repetition_time(img, t_r):
     if t_r is not None:
-        return check_real("t_r", t_r, 0.0)
+        return _check_t_r(t_r)
     t_r = float(img.header.get_zooms()[3])
     if not t_r > 0:
         raise ValueError("The image header has no repetition time; pass "
@@ -237,8 +250,8 @@ def fmri_patterns(imgs, conditions=None, runs=None, *, events=None, t_r=None,
         the event with ``onset <= i * t_r - delay < onset + duration``;
         volumes in no event are dropped.
     t_r : float | None
-        Repetition time in seconds for ``events``; by default read from the
-        image header.
+        Repetition time in seconds for ``events``, > 0; by default read from
+        the image header (a header without a positive one is an error).
     delay : float
         Shift in seconds applied to the event times (e.g. 5 for a
         hemodynamic lag) before the volumes are labelled.
@@ -298,6 +311,7 @@ def fmri_patterns(imgs, conditions=None, runs=None, *, events=None, t_r=None,
     >>> ds.obs_descriptors["conditions"]
     array(['a', 'b', 'a', 'b'], dtype=object)
     """
+    t_r = _check_t_r(t_r)
     nibabel, nilearn = _import_nilearn()
     images = _load_4d(imgs, nilearn)
     ref = images[0]
@@ -838,6 +852,25 @@ def _model_vector(model, cond_values, statistic):
     return ordered.get_matrices()[0]
 
 
+def _check_model_values(vector, compare, statistic):
+    """Refuse a model that would make every score NaN, before any sphere."""
+    after = "" if statistic is None else " after the statistic"
+    bad = ~np.isfinite(vector)
+    if bad.any():
+        raise ValueError(
+            f"The 'model' RDM has {int(bad.sum())} missing or infinite "
+            f"entries{after}; every sphere would score NaN. Give a model "
+            f"with a finite dissimilarity for every pair of conditions.")
+    if compare == "cosine":
+        degenerate, what = not np.any(vector), "all zero"
+    else:
+        degenerate, what = bool(np.all(vector == vector[0])), "constant"
+    if degenerate:
+        raise ValueError(
+            f"The 'model' RDM is {what}{after}: its {compare} similarity "
+            f"with any RDM is undefined and every sphere would score NaN.")
+
+
 def _standardized(vectors, compare):
     """Rows scaled so that a dot product / n gives the chosen similarity."""
     from scipy.stats import rankdata
@@ -947,7 +980,9 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
     model : rsatoolbox.rdm.RDMs | array-like
         One model RDM. With a pattern_descriptor 'conditions' it is
         reordered to the dataset's conditions; otherwise its conditions must
-        be in the dataset's (sorted) order.
+        be in the dataset's (sorted) order. A model with NaN or infinite
+        entries, or one that is constant (all zero for 'cosine') after the
+        statistic, is an error: every score would be NaN.
     radius, method, noise, process_mask_img, chunk_size, n_jobs, verbose
         As in :func:`searchlight_rdms`.
     statistic : TopoStatistic | str | dict | callable | None
@@ -995,6 +1030,7 @@ def searchlight(dataset, model, *, radius=6.0, method="crossnobis",
     perms = _resampling.draw_permutations(check_random_state(random_state),
                                           len(cond_values), n_permutations)
     i, j = pairs
+    _check_model_values(model_square[i, j], compare, statistic)
     models = np.array([model_square[i, j]] +
                       [model_square[np.ix_(p, p)][i, j] for p in perms])
     models = _standardized(models, compare)

@@ -9,7 +9,7 @@ RDM per layer with any measure of :func:`rsatoolbox.rdm.calc_rdm`.
 
 torch is imported when a function of this module is called, never when the
 module or the package is imported; install it with
-``pip install rsatoolbox-topo[torch]``.
+``pip install ".[torch]"`` in the rsatoolbox_topo folder.
 """
 
 from contextlib import ExitStack
@@ -31,7 +31,8 @@ def _import_torch():
     except ImportError as err:  # pragma: no cover - torch is a test dependency
         raise ImportError(
             "rsatoolbox_topo.bridges.torch needs PyTorch. Install it with "
-            "'pip install rsatoolbox-topo[torch]' (or follow "
+            "'pip install torch' or, in the rsatoolbox_topo folder, "
+            "'pip install \".[torch]\"' (or follow "
             "https://pytorch.org for a CPU-only or CUDA build)."
         ) from err
     return torch
