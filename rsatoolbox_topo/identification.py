@@ -498,13 +498,15 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
         the rsatoolbox comparators assign to the most similar centroid.
         'rtd' and 'rtd-h2' assign to the centroid at the smallest
         Representation Topology Divergence (H1 or H2, symmetric,
-        rank-normalised; :func:`~rsatoolbox_topo.topology.rtd`), the
-        ``'labelfree-*'`` baselines to the centroid whose H1 persistence
-        diagram is nearest (:func:`~rsatoolbox_topo.topology.
-        labelfree_distance`); all four need the ``topology`` extra, and
-        with ``statistic=None`` the centroids are class means of the
-        rank-normalised RDMs. Their ``distances`` are similarities
-        ``-RTD`` (or minus the diagram distance).
+        rank-normalised; :func:`rsatoolbox_topo.topology.rtd`), the
+        label-free baselines 'labelfree-bottleneck' and
+        'labelfree-wasserstein' to the centroid whose H1 persistence
+        diagram is nearest
+        (:func:`rsatoolbox_topo.topology.labelfree_distance`); all four
+        need the ``topology`` extra, and with ``statistic=None`` the
+        centroids are class means of the rank-normalised RDMs. Their
+        ``distances`` are similarities ``-RTD`` (or minus the diagram
+        distance).
     ties : {'split', 'report'}
         A held-out RDM equally close to ``k`` centroids (up to rounding,
         e.g. when a statistic collapses all RDMs to the same values):
@@ -1034,9 +1036,10 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
         As in :func:`identify`.
     n_bootstrap : int | None
         Number of bootstrap samples; None: 1000, or 100 for the
-        topological methods ('rtd', 'rtd-h2', ``'labelfree-*'``), whose
-        identification of 100 RDMs of 100 conditions costs about 30 s per
-        sample on one core.
+        topological methods ('rtd', 'rtd-h2' and the two label-free
+        baselines), whose
+        identification of 100 RDMs of 100 conditions costs about 35 s of
+        one core (measured; see the topology user guide).
     ci : float
         Level of the interval, in (0, 1).
     random_state : int | numpy.random.Generator | None
