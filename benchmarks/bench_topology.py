@@ -15,7 +15,7 @@ Parts (all on one core unless said):
 3. how the cost of one symmetric H1 RTD grows with n (random Euclidean
    RDMs), with the peak resident memory of a fresh process doing it;
 4. ``identify(..., method='rtd')`` on 100 RDMs of 100 conditions
-   (10 classes x 10 individuals), with ``n_jobs`` processes.
+   (10 classes x 10 individuals) in one process.
 
 Prints medians of repeats and ratios; the machine load (``uptime``) is
 printed first, as timings on a shared machine are noisy.
@@ -29,10 +29,27 @@ import subprocess
 import sys
 
 import numpy as np
-from _common import median_time, realistic_rdms
+from _common import realistic_rdms
 from rsatoolbox.rdm import RDMs
 
 from rsatoolbox_topo.topology import _cross_matrix, _squares, rtd
+
+
+def median_time(func, repeats=3):
+    """Median wall and CPU (process) time of ``repeats`` calls, last result.
+
+    On a shared, overloaded machine the wall time measures the queue; the
+    CPU time of this single-threaded work is what one free core would take.
+    """
+    import time
+
+    walls, cpus, result = [], [], None
+    for _ in range(repeats):
+        w, c = time.perf_counter(), time.process_time()
+        result = func()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return (float(np.median(walls)), float(np.median(cpus))), result
 
 
 def full_matrix(a, b):
@@ -104,14 +121,17 @@ def part_one(repeats):
     for name in ("giotto-ph", "ripser"):
         half = _cross_matrix(a, b)
         t_dir, val = median_time(lambda: calls[name](half, 1), repeats)
-        rows.append((f"half matrix only, {name}", t_dir, float("nan"), val))
-    ref = rows[0][1]
-    print(f"{'construction, library':34s} {'ms/direction':>12s} "
-          f"{'ms symmetric':>12s} {'vs straightforward gph':>22s} "
+        rows.append((f"half matrix only, {name}", t_dir, None, val))
+    ref = rows[0][1][1]
+    print("times in ms, median of repeats: wall / CPU; ratios from CPU")
+    print(f"{'construction, library':34s} {'per direction':>15s} "
+          f"{'symmetric':>15s} {'vs straightforward gph':>22s} "
           f"{'RTD(A,B) H1':>12s}")
     for label, t_dir, t_sym, val in rows:
-        print(f"{label:34s} {1e3 * t_dir:12.1f} {1e3 * t_sym:12.1f} "
-              f"{ref / t_dir:21.2f}x {val:12.6f}")
+        sym = f"{1e3 * t_sym[0]:7.1f}/{1e3 * t_sym[1]:<7.1f}" if t_sym \
+            else f"{'':15s}"
+        print(f"{label:34s} {1e3 * t_dir[0]:7.1f}/{1e3 * t_dir[1]:<7.1f} "
+              f"{sym} {ref / t_dir[1]:21.2f}x {val:12.6f}")
 
 
 def part_two(repeats):
@@ -120,32 +140,45 @@ def part_two(repeats):
     t_dir, val = median_time(lambda: rtd(
         RDMs(ranks[:1]), RDMs(ranks[1:]), dim=2, symmetric=False,
         normalize="none")[0, 0], max(1, repeats // 2))
-    print(f"H2 RTD(A, B) = {val:.6f}: {1e3 * t_dir:.0f} ms per direction")
+    print(f"H2 RTD(A, B) = {val:.6f}: {1e3 * t_dir[0]:.0f} ms wall, "
+          f"{1e3 * t_dir[1]:.0f} ms CPU per direction")
 
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 sys.path.insert(0, {bench!r})
 from _common import realistic_rdms
 from rsatoolbox.rdm import RDMs
 from rsatoolbox_topo.topology import rtd
+
+
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+
+
 v = realistic_rdms(2, {n}, seed=2)
 a, b = RDMs(v[:1]), RDMs(v[1:])
-rtd(a, b)  # warm-up, imports
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-times = []
+import gph  # the library, before any matrix exists
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak RSS
+base = hwm()
+walls, cpus = [], []
 for _ in range({repeats}):
-    t = time.perf_counter(); rtd(a, b); times.append(time.perf_counter() - t)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps([float(np.median(times)), base / 1024, peak / 1024]))
+    w, c = time.perf_counter(), time.process_time()
+    rtd(a, b)
+    walls.append(time.perf_counter() - w)
+    cpus.append(time.process_time() - c)
+print(json.dumps([float(np.median(walls)), float(np.median(cpus)), base,
+                  hwm()]))
 """
 
 
 def part_three(repeats):
     print("\n3. Cost of one symmetric H1 RTD (giotto-ph) against n")
-    print(f"{'n':>5s} {'s symmetric':>12s} {'ratio to n/2':>13s} "
-          f"{'peak RSS MiB':>13s}")
+    print(f"{'n':>5s} {'s wall':>9s} {'s CPU':>9s} {'CPU ratio to n/2':>17s} "
+          f"{'RSS MiB':>8s} {'peak added by RTD':>18s}")
     bench = os.path.dirname(os.path.abspath(__file__))
     last = None
     for n in (25, 50, 100, 200, 400):
@@ -154,35 +187,35 @@ def part_three(repeats):
             [sys.executable, "-c", _CHILD.format(bench=bench, n=n,
                                                  repeats=reps)],
             capture_output=True, text=True, check=True)
-        t, _, peak = json.loads(out.stdout)
-        ratio = f"{t / last:12.1f}x" if last else f"{'':>13s}"
-        print(f"{n:5d} {t:12.4f} {ratio} {peak:13.0f}")
-        last = t
+        wall, cpu, base, peak = json.loads(out.stdout)
+        ratio = f"{cpu / last:16.1f}x" if last else f"{'':>17s}"
+        print(f"{n:5d} {wall:9.3f} {cpu:9.3f} {ratio} {base:8.0f} "
+              f"{peak - base:18.1f}")
+        last = cpu
 
 
-def part_four(n_jobs):
+def part_four():
     import time
 
     from rsatoolbox_topo.identification import identify
 
-    print(f"\n4. identify(method='rtd'): 100 RDMs of 100 conditions, "
-          f"n_jobs={n_jobs}")
+    print("\n4. identify(method='rtd'): 100 RDMs of 100 conditions, one "
+          "process")
     vectors = realistic_rdms(100, 100, seed=3)
     rdms = RDMs(vectors, rdm_descriptors={
         "cls": [i % 10 for i in range(100)],
         "ind": [i // 10 for i in range(100)]})
-    start = time.perf_counter()
-    res = identify(rdms, "cls", "ind", method="rtd", n_jobs=n_jobs)
-    wall = time.perf_counter() - start
-    print(f"{wall:.1f} s wall for 1000 symmetric RTDs (accuracy "
-          f"{res.accuracy:.2f} on random RDMs, chance 0.10)")
+    start, cpu = time.perf_counter(), time.process_time()
+    res = identify(rdms, "cls", "ind", method="rtd")
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"{wall:.1f} s wall, {cpu:.1f} s CPU for 1000 symmetric RTDs "
+          f"(accuracy {res.accuracy:.2f} on random RDMs, chance 0.10)")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--parts", default="1234")
-    parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
     print("uptime:", subprocess.run(["uptime"], capture_output=True,
                                     text=True).stdout.strip())
@@ -193,7 +226,7 @@ def main():
     if "3" in args.parts:
         part_three(args.repeats)
     if "4" in args.parts:
-        part_four(args.n_jobs)
+        part_four()
     print("uptime:", subprocess.run(["uptime"], capture_output=True,
                                     text=True).stdout.strip())
 

@@ -17,7 +17,11 @@ the output).
 
 Writes ``rsatoolbox_topo/data/topology_evaluation.json``, which
 :func:`rsatoolbox_topo.topology.evaluation_table` reads.
-Run: ``python benchmarks/eval_topology.py [--parts sim,hit,models]
+A fourth part (``simmodels``) compares models on the simulation: seed 0's
+ten layer RDMs as models of each layer's RDMs from seeds 1-9
+(``eval_fixed``).
+
+Run: ``python benchmarks/eval_topology.py [--parts sim,hit,models,simmodels]
 [--n-jobs 2]`` (about an hour on 2 shared cores).
 """
 
@@ -80,6 +84,14 @@ def identification_rows(rdms, by, across, n_boot, n_boot_topo, methods,
     return rows
 
 
+def model_cases(methods):
+    """(label, comparator, statistic) of the model comparisons."""
+    return [("RDM (corr)", "corr", None),
+            ("rank RDM (corr)", "corr", "rank_normalize"),
+            ("RGTM (0.2, 0.8) (corr)", "corr", "rgtm")] + \
+        [(m, m, None) for m in methods]
+
+
 def model_rows(n_boot, n_boot_topo, methods, n_jobs):
     from rsatoolbox.model import ModelFixed
 
@@ -90,10 +102,7 @@ def model_rows(n_boot, n_boot_topo, methods, n_jobs):
     data = load_92images("hit")
     names = list(models.rdm_descriptors["name"])
     ms = [ModelFixed(n, models.subset("name", n)) for n in names]
-    cases = [("RDM (corr)", "corr", None), ("rank RDM (corr)", "corr",
-                                            "rank_normalize"),
-             ("RGTM (0.2, 0.8) (corr)", "corr", "rgtm")]
-    cases += [(m, m, None) for m in methods]
+    cases = model_cases(methods)
     rows = []
     for name, method, statistic in cases:
         n = n_boot_topo.get(method, n_boot)
@@ -120,9 +129,51 @@ def model_rows(n_boot, n_boot_topo, methods, n_jobs):
     return rows
 
 
+def simulation_model_rows(methods):
+    """Which of seed 0's ten layer RDMs best explains another layer?
+
+    For each layer, the data are that layer's RDMs of seeds 1-9 and the
+    models seed 0's ten layer RDMs (``eval_fixed``: mean over the nine data
+    RDMs, t interval from their spread).
+    """
+    from rsatoolbox.model import ModelFixed
+
+    from rsatoolbox_topo.inference import eval_fixed
+    from rsatoolbox_topo.simulation import load_simulation_rdms
+
+    rdms = load_simulation_rdms()
+    layers = list(dict.fromkeys(rdms.rdm_descriptors["layer"]))
+    seed0 = rdms.subset("seed", [0])
+    ms = [ModelFixed(layer, seed0.subset("layer", [layer]))
+          for layer in layers]
+    cases = model_cases(methods)
+    rows = []
+    for name, method, statistic in cases:
+        start = time.perf_counter()
+        winners, correct = [], 0
+        for layer in layers:
+            data = rdms.subset("layer", [layer]).subset(
+                "seed", list(range(1, 10)))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = eval_fixed(ms, data, method=method,
+                                 statistic=statistic)
+            means = res.evaluations[0].mean(axis=-1)
+            winners.append(layers[int(np.argmax(means))])
+            correct += winners[-1] == layer
+        rows.append({"data": "simulation: seed 0's layers as models of "
+                             "seeds 1-9", "comparator": name,
+                     "correct_layer_first": int(correct),
+                     "n_layers": len(layers),
+                     "winners": dict(zip(layers, winners)),
+                     "seconds": round(time.perf_counter() - start, 1)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--parts", default="sim,hit,models")
+    parser.add_argument("--parts", default="sim,hit,models,simmodels")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--sim-topology-bootstrap", type=int, default=20)
     parser.add_argument("--out", type=pathlib.Path, default=OUT)
@@ -162,6 +213,9 @@ def main():
             1000, {"rtd": 50, "labelfree-bottleneck": 100,
                    "labelfree-wasserstein": 100},
             ["rtd", "labelfree-bottleneck"], args.n_jobs)
+    if "simmodels" in parts:
+        result["simulation_models"] = simulation_model_rows(
+            ["rtd", "labelfree-bottleneck"])
     result["uptime_" + "_".join(parts)] = uptime
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print("uptime:", subprocess.run(["uptime"], capture_output=True,

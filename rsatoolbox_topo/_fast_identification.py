@@ -33,6 +33,10 @@ from .statistics import _gt_from_normalized
 # Relative tolerance under which two squared distances count as tied in
 # the exact engine: only rounding differences, never real differences.
 _TIE_RTOL = 1e-12
+# Comparisons that a common power-of-two scale of the values leaves
+# unchanged (Euclidean distances are rescaled afterwards).
+_SCALE_FREE = ("euclidean", "cosine", "corr", "rho-a", "tau-a", "corr_cov",
+               "cosine_cov")
 # Columns per block in the fast engine (float32: 512 columns x a few
 # hundred RDMs fit the per-core cache).
 _BLOCK = 512
@@ -146,7 +150,8 @@ def loo_credit(T, w, m, method="euclidean", ties="split", compare=None):
     Notes
     -----
     Memory: one centroid stack (n_class, n_pairs) and one held-out
-    individual at a time besides ``T``. Values are scaled by a power of two
+    individual at a time besides ``T``. For the Euclidean distance and the
+    scale-free rsatoolbox comparators, values are scaled by a power of two
     before any product (:func:`power_of_two_scale`), which is exact, so the
     result is the same for RDMs scaled by any common factor within the
     float range.
@@ -160,7 +165,12 @@ def loo_credit(T, w, m, method="euclidean", ties="split", compare=None):
     n_tied = np.zeros((n_ind, n_class), dtype=np.int64)
     higher = method != "euclidean"
     used = np.flatnonzero(m > 0)
-    scale = power_of_two_scale(T, used, keep)
+    # Exact power-of-two scaling where the comparison cannot see it: the
+    # Euclidean distances (rescaled below) and the scale-free rsatoolbox
+    # comparators; other comparators (e.g. topological divergences, which
+    # grow with the scale) get the values as they are.
+    scale = power_of_two_scale(T, used, keep) if method in _SCALE_FREE \
+        else 1.0
     for s in used:
         centroid = loo_centroid(T, m, s, keep, scale)
         if higher:

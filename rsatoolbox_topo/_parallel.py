@@ -42,9 +42,18 @@ def _active_config():
 
 
 def _n_workers(n_jobs):
-    """Workers that ``n_jobs`` asks for (-1: all cores), for chunking."""
+    """Workers that ``n_jobs`` asks for (-1: all cores), for chunking.
+
+    Under an active :func:`joblib.parallel_config` the backend says how many
+    workers ``n_jobs`` means (with dask, -1 counts the cluster's workers).
+    Only the chunking depends on it, never the results.
+    """
     if n_jobs is None or n_jobs == 1:
         return 1
+    if _active_config():
+        from joblib import effective_n_jobs
+
+        return max(1, int(effective_n_jobs(n_jobs)))
     if n_jobs < 0:
         return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
     return n_jobs
@@ -109,9 +118,10 @@ def limit_blas_threads(n_threads=1):
     return threadpool_limits(n_threads, user_api="blas")
 
 
-def run_tasks(function, tasks, *, n_jobs=1, progress=False, desc=None,
-              unit="task", prefer=None, sizes=None):
-    """Call ``function(*task)`` for every task; results in task order.
+def run_tasks(function, tasks, *, shared=(), shared_kwargs=None, n_jobs=1,
+              progress=False, desc=None, unit="task", prefer=None,
+              sizes=None):
+    """Call ``function(*shared, *task, **shared_kwargs)`` for every task.
 
     Parameters
     ----------
@@ -120,6 +130,15 @@ def run_tasks(function, tasks, *, n_jobs=1, progress=False, desc=None,
         arrays: results are combined by the caller).
     tasks : iterable of tuple
         Positional arguments of each call.
+    shared : tuple
+        Positional arguments put before every task's own: the data that all
+        tasks read. Pass large data here rather than binding it into
+        ``function`` (e.g. with :func:`functools.partial`): joblib then sends
+        it once, not with every task (the dask backend scatters arguments
+        above 1 kB to the cluster once per call; the default backend
+        memory-maps large arrays for its worker processes).
+    shared_kwargs : dict | None
+        Keyword arguments of every call, sent once like ``shared``.
     n_jobs : int | None
         joblib workers; -1 uses all cores. With 1 (or None) and no active
         :func:`joblib.parallel_config`, the tasks run in this process
@@ -137,7 +156,7 @@ def run_tasks(function, tasks, *, n_jobs=1, progress=False, desc=None,
     Returns
     -------
     list
-        ``[function(*task) for task in tasks]``.
+        The results, in task order.
 
     Examples
     --------
@@ -146,7 +165,9 @@ def run_tasks(function, tasks, *, n_jobs=1, progress=False, desc=None,
     """
     n_jobs = check_n_jobs(n_jobs, allow_none=True)
     check_progress(progress)
-    tasks = [tuple(task) for task in tasks]
+    shared = tuple(shared)
+    kwargs = dict(shared_kwargs or {})
+    tasks = [shared + tuple(task) for task in tasks]
     sizes = [1] * len(tasks) if sizes is None else [int(s) for s in sizes]
     from tqdm.auto import tqdm
 
@@ -155,7 +176,7 @@ def run_tasks(function, tasks, *, n_jobs=1, progress=False, desc=None,
     try:
         if n_jobs in (None, 1) and not _active_config():
             for task, size in zip(tasks, sizes):
-                results.append(function(*task))
+                results.append(function(*task, **kwargs))
                 bar.update(size)
         else:
             from joblib import Parallel, delayed
@@ -163,7 +184,8 @@ def run_tasks(function, tasks, *, n_jobs=1, progress=False, desc=None,
             parallel = Parallel(n_jobs=n_jobs, prefer=prefer,
                                 return_as="generator")
             for result, size in zip(parallel(
-                    delayed(function)(*task) for task in tasks), sizes):
+                    delayed(function)(*task, **kwargs) for task in tasks),
+                    sizes):
                 results.append(result)
                 bar.update(size)
     finally:

@@ -498,13 +498,15 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
         the rsatoolbox comparators assign to the most similar centroid.
         'rtd' and 'rtd-h2' assign to the centroid at the smallest
         Representation Topology Divergence (H1 or H2, symmetric,
-        rank-normalised; :func:`~rsatoolbox_topo.topology.rtd`), the
-        ``'labelfree-*'`` baselines to the centroid whose H1 persistence
-        diagram is nearest (:func:`~rsatoolbox_topo.topology.
-        labelfree_distance`); all four need the ``topology`` extra, and
-        with ``statistic=None`` the centroids are class means of the
-        rank-normalised RDMs. Their ``distances`` are similarities
-        ``-RTD`` (or minus the diagram distance).
+        rank-normalised; :func:`rsatoolbox_topo.topology.rtd`), the
+        label-free baselines 'labelfree-bottleneck' and
+        'labelfree-wasserstein' to the centroid whose H1 persistence
+        diagram is nearest
+        (:func:`rsatoolbox_topo.topology.labelfree_distance`); all four
+        need the ``topology`` extra, and with ``statistic=None`` the
+        centroids are class means of the rank-normalised RDMs. Their
+        ``distances`` are similarities ``-RTD`` (or minus the diagram
+        distance).
     ties : {'split', 'report'}
         A held-out RDM equally close to ``k`` centroids (up to rounding,
         e.g. when a statistic collapses all RDMs to the same values):
@@ -611,7 +613,7 @@ def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties,
     return out
 
 
-def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
+def _sample_general(measure, raw, valid, mult, draws, statistics, method,
                     ties, n_cond=None):
     """Accuracies (n_samples, n_statistics) from literal resampled RDMs.
 
@@ -628,7 +630,7 @@ def _sample_general(data_rdms, raw, valid, mult, draws, statistics, method,
         vec = raw[used].reshape(len(used) * n_class, -1)
         vec = np.where(valid, vec, np.nan)
         res = _resampled_vectors(vec, d, n_cond)
-        sub = RDMs(res, dissimilarity_measure=data_rdms.dissimilarity_measure)
+        sub = RDMs(res, dissimilarity_measure=measure)
         for k, statistic in enumerate(statistics):
             if statistic is None and method == "euclidean":
                 # No transform: weights on the original pairs are exact.
@@ -701,14 +703,22 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
     whatever ``n_jobs`` or the joblib backend is.
     """
     bounds = chunk_bounds(len(mult), n_jobs, min_chunks=min(len(mult), 50))
+    # The data bound first into ``function`` (a partial) is handed to the
+    # runner as shared arguments, so that joblib sends it once.
+    shared, kwargs = (), {}
+    if isinstance(function, functools.partial):
+        function, shared, kwargs = (function.func, function.args,
+                                    function.keywords)
     out = run_tasks(function, [(mult[a:b], draws[a:b]) for a, b in bounds],
-                    n_jobs=n_jobs, progress=progress, desc=desc,
-                    unit="sample", sizes=[b - a for a, b in bounds])
+                    shared=shared, shared_kwargs=kwargs, n_jobs=n_jobs,
+                    progress=progress,
+                    desc=desc, unit="sample",
+                    sizes=[b - a for a, b in bounds])
     return np.concatenate(out, axis=0)
 
 
 # ------------------------------------------------------------ resampling
-def _sample_accuracies(raw, valid, mult, draws, *, data_rdms, n_cond, lowers,
+def _sample_accuracies(raw, valid, mult, draws, *, measure, n_cond, lowers,
                        uppers, statistics, method, ties):
     """Accuracies (n_samples, n_cells + n_statistics) and, in the last
     column, how many package warnings the statistics raised per sample.
@@ -723,7 +733,7 @@ def _sample_accuracies(raw, valid, mult, draws, *, data_rdms, n_cond, lowers,
     elif len(lowers):
         statistics = _rgtm_partials(lowers, uppers) + list(statistics)
     if len(statistics):
-        parts.append(_sample_general(data_rdms, raw, valid, mult, draws,
+        parts.append(_sample_general(measure, raw, valid, mult, draws,
                                      statistics, method, ties, n_cond))
     else:
         parts.append(np.zeros((len(mult), 1)))
@@ -740,7 +750,8 @@ class _Scorer:
         self.data = data
         self.n_jobs, self.progress = n_jobs, progress
         self.function = functools.partial(
-            _sample_accuracies, data.raw, data.valid, data_rdms=data.rdms,
+            _sample_accuracies, data.raw, data.valid,
+            measure=data.rdms.dissimilarity_measure,
             n_cond=data.n_cond, lowers=np.asarray(lowers, dtype=np.float64),
             uppers=np.asarray(uppers, dtype=np.float64),
             statistics=list(statistics), method=method, ties=ties)
@@ -1034,9 +1045,10 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
         As in :func:`identify`.
     n_bootstrap : int | None
         Number of bootstrap samples; None: 1000, or 100 for the
-        topological methods ('rtd', 'rtd-h2', ``'labelfree-*'``), whose
-        identification of 100 RDMs of 100 conditions costs about 30 s per
-        sample on one core.
+        topological methods ('rtd', 'rtd-h2' and the two label-free
+        baselines), whose
+        identification of 100 RDMs of 100 conditions costs about 35 s of
+        one core (measured; see the topology user guide).
     ci : float
         Level of the interval, in (0, 1).
     random_state : int | numpy.random.Generator | None

@@ -645,9 +645,10 @@ def evaluation_table(part="identification"):
 
     Parameters
     ----------
-    part : {'identification', 'models'}
-        Identification rows, or the model comparison (one row per
-        comparator and model).
+    part : {'identification', 'models', 'simulation_models'}
+        Identification rows; the 92-image model comparison (one row per
+        comparator and model); or the simulation's model comparison (one
+        row per comparator and layer: the winning model layer).
 
     Returns
     -------
@@ -665,13 +666,22 @@ def evaluation_table(part="identification"):
 
     import pandas as pd
 
-    check_option("part", part, ("identification", "models"))
+    check_option("part", part, ("identification", "models",
+                                 "simulation_models"))
     text = resources.files("rsatoolbox_topo").joinpath(
         "data", "topology_evaluation.json").read_text()
     raw = json.loads(text)
     if part == "identification":
         return pd.DataFrame(raw.get("simulation", []) + raw.get("hit", []))
     rows = []
+    if part == "simulation_models":
+        for entry in raw.get("simulation_models", []):
+            for layer, winner in entry["winners"].items():
+                rows.append({"data": entry["data"],
+                             "comparator": entry["comparator"],
+                             "layer": layer, "winner": winner,
+                             "correct": winner == layer})
+        return pd.DataFrame(rows)
     for entry in raw.get("models", []):
         for rank, model in enumerate(entry["ranking"], start=1):
             rows.append({"data": entry["data"],

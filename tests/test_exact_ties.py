@@ -63,13 +63,15 @@ def fast_accuracy(raw, valid, m, draws, lowers, uppers, ties):
 
 @st.composite
 def tie_heavy(draw):
-    """(raw, cells) of RDMs full of ties: small integers or categories,
-    some RDMs constant; two to four individuals and classes."""
+    """(raw, cells) of RDMs full of ties: small integers, categories or
+    values rounded to 0.1, some RDMs constant; two to four individuals and
+    classes; binary cells and narrow windows among the cells."""
     n_ind = draw(st.integers(2, 4))
     n_class = draw(st.integers(2, 4))
     n_cond = draw(st.integers(4, 7))
     n_pairs = n_cond * (n_cond - 1) // 2
-    kind = draw(st.sampled_from(["integer", "categorical", "binary"]))
+    kind = draw(st.sampled_from(["integer", "categorical", "binary",
+                                 "rounded"]))
     seed = draw(st.integers(0, 2 ** 16))
     rng = np.random.default_rng(seed)
     if kind == "categorical":
@@ -84,6 +86,11 @@ def tie_heavy(draw):
                 flip = rng.random(n_cond) < 0.2
                 labels[flip] = rng.integers(0, 3, flip.sum())
                 raw[s, c] = labels[iu[0]] != labels[iu[1]]
+    elif kind == "rounded":
+        # a class template plus individual noise, rounded to 0.1
+        protos = rng.random((n_class, n_pairs))
+        raw = np.round(protos[None] + 0.5 * rng.random(
+            (n_ind, n_class, n_pairs)), 1)
     else:
         top = 1 if kind == "binary" else 3
         raw = rng.integers(0, top + 1, (n_ind, n_class, n_pairs)).astype(

@@ -583,6 +583,10 @@ def test_timecourse_levels_are_open_intervals(rng, name, value):
                          **{name: value})
     with pytest.raises(TypeError, match="'progress' parameter"):
         model_timecourse(rdms, RDMs(model), n_bootstrap=2, progress="no")
+    with pytest.raises(ValueError, match="'time_descriptor' parameter must "
+                       "name an rdm descriptor"):
+        model_timecourse(rdms, RDMs(model), n_bootstrap=2,
+                         time_descriptor=None)
 
 
 def test_corrupt_cached_network_is_named_and_rebuilt(tmp_path,

@@ -89,3 +89,20 @@ def test_checks_one_message_shape():
         check_progress("yes")
     with pytest.raises(ValueError, match="'n_jobs'"):
         run_tasks(_block, [(0, 1)], n_jobs=0)
+
+
+def test_shared_arguments_come_first_and_are_not_copied_in_process():
+    """shared= is prepended to every task; in-process it is the same object."""
+    import numpy as np
+
+    from rsatoolbox_topo._parallel import run_tasks
+
+    data = np.arange(5.0)
+    seen = run_tasks(lambda d, i: (d is data, d[i]), [(1,), (3,)],
+                     shared=(data,), n_jobs=1)
+    assert seen == [(True, 1.0), (True, 3.0)]
+    import joblib
+
+    with joblib.parallel_config(backend="threading"):
+        assert run_tasks(lambda d, i: d[i] * 2, [(0,), (4,)], shared=(data,),
+                         n_jobs=2) == [0.0, 8.0]

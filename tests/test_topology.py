@@ -526,3 +526,23 @@ def test_cli_rejects_unknown_methods(capsys):
         main(["identify", "x", "--by", "a", "--across", "b", "--method",
               "rtd-h0"])
     assert "--method: must be one of euclidean" in capsys.readouterr().err
+
+
+def test_shipped_evaluation_tables():
+    """The precomputed evaluation has every comparator on both data sets."""
+    from rsatoolbox_topo.topology import evaluation_table
+
+    ident = evaluation_table()
+    for data in ("simulation", "92 images"):
+        rows = ident[ident["data"].str.startswith(data)]
+        assert {"RDM", "rank RDM", "rtd", "labelfree-bottleneck",
+                "labelfree-wasserstein"} <= set(rows["comparator"])
+    assert ((ident["ci_low"] <= ident["ci_high"])
+            & ident["accuracy"].between(0, 1)).all()
+    models = evaluation_table("models")
+    assert (models.groupby("comparator")["rank"].apply(sorted)
+            .map(lambda r: r == list(range(1, 9)))).all()
+    sim = evaluation_table("simulation_models")
+    assert (sim.groupby("comparator").size() == 10).all()
+    with pytest.raises(ValueError, match="'part' parameter"):
+        evaluation_table("maps")

@@ -643,7 +643,9 @@ def _data_cube(rdms, time_descriptor, subject_descriptor):
     """Data RDMs as (n_subjects, n_times, n_pairs), with times, subjects."""
     for name, desc in (("time_descriptor", time_descriptor),
                        ("subject_descriptor", subject_descriptor)):
-        if desc is not None and desc not in rdms.rdm_descriptors:
+        required = name == "time_descriptor"  # the subject may be None
+        if (desc is not None or required) \
+                and desc not in rdms.rdm_descriptors:
             raise ValueError(
                 f"The '{name}' parameter must name an rdm descriptor of the "
                 f"data RDMs ({list(rdms.rdm_descriptors)}). Got {desc!r} "

@@ -1,0 +1,210 @@
+"""Building blocks of the interval validation study (validation/).
+
+The study itself (validation/interval_coverage.py) is a script; these tests
+check that its population, its null constructions and its bookkeeping are
+what its documentation says. No timing here.
+"""
+
+import dataclasses
+import importlib.util
+import pathlib
+
+import numpy as np
+import pytest
+from rsatoolbox.rdm import RDMs
+
+from rsatoolbox_topo.identification import identify
+
+_PATH = pathlib.Path(__file__).parents[1] / "validation" / \
+    "interval_coverage.py"
+
+
+@pytest.fixture(scope="module")
+def study():
+    """The study script, imported as a module."""
+    spec = importlib.util.spec_from_file_location("interval_coverage", _PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _setting(study, **changes):
+    base = study.Setting("tiny", "test", n_ind=4, signal=0.5, n_class=3,
+                         n_cond=8)
+    return dataclasses.replace(base, **changes)
+
+
+def test_data_set_layout(study):
+    """One RDM per (class, individual), offsets by pair group."""
+    st = _setting(study)
+    pop = study.Population(st, 0)
+    rdms = pop.draw(np.random.default_rng(1))
+    assert rdms.n_rdm == st.n_ind * st.n_class
+    assert rdms.n_cond == st.n_cond
+    assert sorted(set(rdms.rdm_descriptors["class"])) == [0, 1, 2]
+    values = rdms.dissimilarities
+    for group, (low, high) in enumerate(((0, 2), (3, 5), (6, 8))):
+        inside = values[:, pop.pair_group == group]
+        assert inside.min() >= low and inside.max() <= high
+
+
+def test_no_class_information_gives_chance(study):
+    """signal = 0: the expected accuracy is exactly 1 / n_classes."""
+    st = _setting(study, signal=0.0)
+    pop = study.Population(st, 0)
+    rng = np.random.default_rng(2)
+    acc = np.array([identify(pop.draw(rng), "class", "individual").accuracy
+                    for _ in range(300)])
+    se = acc.std(ddof=1) / np.sqrt(len(acc))
+    assert abs(acc.mean() - 1 / 3) < 4 * se
+
+
+def test_strong_signal_without_noise_is_perfect(study):
+    """Large class templates, no deviations or noise: accuracy 1."""
+    st = _setting(study, signal=50.0, deviation=0.0, shared=0.0, noise=0.0)
+    pop = study.Population(st, 0)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        assert identify(pop.draw(rng), "class", "individual").accuracy == 1
+
+
+def test_offsets_do_not_change_the_raw_rdm_accuracy(study):
+    """Per-pair offsets shared by all RDMs leave every distance unchanged."""
+    pop = study.Population(_setting(study), 0)
+    rdms = pop.draw(np.random.default_rng(4))
+    plain = RDMs(rdms.dissimilarities - pop.offsets,
+                 rdm_descriptors=dict(rdms.rdm_descriptors))
+    a = identify(rdms, "class", "individual")
+    b = identify(plain, "class", "individual")
+    assert a.accuracy == b.accuracy
+    np.testing.assert_allclose(a.distances, b.distances, rtol=1e-9)
+
+
+def test_paired_statistics_are_mirror_images(study):
+    """Swapping the two condition groups turns statistic A into B."""
+    st = _setting(study)
+    pop = study.Population(st, 0)
+    rdms = pop.draw(np.random.default_rng(5))
+    n, half = st.n_cond, st.n_cond // 2
+    square = rdms.get_matrices()
+    base = np.zeros((n, n))
+    iu = np.triu_indices(n, 1)
+    base[iu] = pop.offsets
+    base = base + base.T
+    swap = np.r_[half:n, 0:half]
+    swapped = (square - base)[:, swap][:, :, swap] + base
+    other = RDMs(swapped, rdm_descriptors=dict(rdms.rdm_descriptors))
+    a_swapped = study.group1_pairs(other).get_matrices()
+    b = study.group2_pairs(rdms).get_matrices()
+    np.testing.assert_allclose(a_swapped, b[:, swap][:, :, swap],
+                               atol=1e-12)
+    # Each statistic keeps only its own group's pairs.
+    a = study.group1_pairs(rdms).dissimilarities
+    assert np.all(a[:, pop.pair_group != 0] == 0)
+    assert np.all(a[:, pop.pair_group == 0] > 0)
+
+
+def test_paired_statistics_keep_missing_pairs(study):
+    """A NaN pair stays NaN (the bootstrap drops it), it does not become 0."""
+    pop = study.Population(_setting(study), 0)
+    rdms = pop.draw(np.random.default_rng(6))
+    values = rdms.dissimilarities.copy()
+    values[:, 0] = np.nan
+    rdms = RDMs(values, rdm_descriptors=dict(rdms.rdm_descriptors))
+    for statistic in (study.group1_pairs, study.group2_pairs):
+        out = statistic(rdms).dissimilarities
+        assert np.all(np.isnan(out[:, 0]))
+        assert not np.any(np.isnan(out[:, 1:]))
+
+
+def test_wilson_interval_known_answer(study):
+    """Wilson 95% interval of 5/10 and 0/10."""
+    low, high = study.wilson(5, 10)
+    assert low == pytest.approx(0.2366, abs=1e-4)
+    assert high == pytest.approx(0.7634, abs=1e-4)
+    low, high = study.wilson(0, 10)
+    assert low == pytest.approx(0.0, abs=1e-12)
+    assert high == pytest.approx(0.2775, abs=1e-4)
+
+
+def test_variance_components_known_answer(study):
+    """A pure row effect is all 'individuals'; a pure column effect all
+    'conditions'."""
+    rows = np.repeat(np.arange(6.0)[:, None], 5, axis=1)
+    np.testing.assert_allclose(study.variance_components(rows), (1, 0, 0),
+                               atol=1e-12)
+    np.testing.assert_allclose(study.variance_components(rows.T), (0, 1, 0),
+                               atol=1e-12)
+
+
+def test_choose_default_rule(study):
+    """Goal reached where achievable; elsewhere the highest coverage."""
+    table = {("a", "x"): 0.95, ("a", "y"): 0.94, ("a", "z"): 0.90,
+             ("b", "x"): 0.85, ("b", "y"): 0.88, ("b", "z"): 0.91}
+    rows = [{"setting": s, "method": m, "coverage": c}
+            for (s, m), c in table.items()]
+    method, reason = study.choose_default(rows, ["x", "y", "z"])
+    # z misses 0.93 in the achievable setting a; y covers b best after it.
+    assert method == "y"
+    assert "b (y: 0.880)" in reason
+
+
+def test_data_sets_do_not_depend_on_chunking(study):
+    """Data set 1 is the same computed alone or after data set 0."""
+    st = _setting(study)
+    both = study._resample_task(st, 7, 0, 2, 20, 10)
+    alone = study._resample_task(st, 7, 1, 2, 20, 10)
+    for key in ("estimate", "samples", "jack_cond", "cond_only",
+                "samples_ab"):
+        np.testing.assert_array_equal(both[key][1], alone[key][0])
+
+
+def test_quick_mode_runs(study, tmp_path):
+    """The --quick size runs end to end and writes its tables."""
+    from rsatoolbox_topo._resampling import INTERVAL_METHODS
+
+    default = study.main(["--quick", "--settings", "null-5",
+                          "--raw", str(tmp_path / "raw"),
+                          "--out", str(tmp_path / "out")])
+    assert default in INTERVAL_METHODS
+    coverage = (tmp_path / "out" / "coverage.csv").read_text().splitlines()
+    assert len(coverage) == 1 + len(INTERVAL_METHODS)
+    tests = (tmp_path / "out" / "tests_display.csv").read_text()
+    assert "chance: percentile lower bound > chance" in tests
+
+
+def test_study_intervals_are_the_public_ones(study):
+    """Percentile, basic, bc, bca and t of the study equal what
+    ``bootstrap_identify(...).confidence_interval`` gives users."""
+    from rsatoolbox_topo.identification import (BootstrapResult,
+                                                bootstrap_identify)
+
+    if not hasattr(BootstrapResult, "confidence_interval"):
+        pytest.skip("bootstrap_identify has no ci_method yet (issue 9)")
+    st = _setting(study)
+    rdms = study.Population(st, 0).draw(np.random.default_rng(8))
+    res = study.resample(rdms, 40, 10, 3, paired=False)
+    methods = ["percentile", "basic", "bc", "bca", "t"]
+    low, high = study.intervals({k: np.asarray(v)[None]
+                                 for k, v in res.items()}, methods)
+    boot = bootstrap_identify(rdms, "class", "individual", n_bootstrap=40,
+                              random_state=3, ci_method="bca")
+    for j, method in enumerate(methods):
+        got = boot.confidence_interval(method=method, level=0.95)
+        np.testing.assert_allclose(got, (low[0, j], high[0, j]),
+                                   rtol=1e-12, equal_nan=True)
+
+
+def test_study_paired_test_is_compare_statistics(study):
+    """The study's paired p-value of A vs B is ``compare_statistics``'s."""
+    from rsatoolbox_topo.identification import compare_statistics
+
+    st = _setting(study)
+    rdms = study.Population(st, 0).draw(np.random.default_rng(9))
+    res = study.resample(rdms, 40, 10, 4)
+    p = study.paired_p({k: np.asarray(v)[None] for k, v in res.items()})
+    comp = compare_statistics(rdms, "class", "individual",
+                              [study.group1_pairs, study.group2_pairs],
+                              baseline=0, n_bootstrap=40, random_state=4)
+    np.testing.assert_allclose(comp.accuracy, res["acc_ab"], rtol=1e-12)
+    assert comp.p_value[1] == pytest.approx(p[0], rel=1e-12)
