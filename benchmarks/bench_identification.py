@@ -34,7 +34,7 @@ from scipy.spatial.distance import pdist, squareform
 from sklearn.neighbors import NearestCentroid
 
 from rsatoolbox_topo import rgtm
-from rsatoolbox_topo import _fast_identification as fast
+from rsatoolbox_topo._resampling import draw_two_factor
 from rsatoolbox_topo.identification import threshold_map
 
 N_IND, N_CLASS, N_COND, N_DIM = 23, 18, 90, 10
@@ -178,8 +178,8 @@ def main(argv=None):
           f"{os.getloadavg()[0]:.1f}")
 
     # Same samples as threshold_map draws from the same seed.
-    mult, draws = fast.draw_samples(np.random.default_rng(args.seed),
-                                    N_IND, N_COND, args.n_bootstrap)
+    mult, draws = draw_two_factor(np.random.default_rng(args.seed),
+                                  N_IND, N_COND, args.n_bootstrap)
 
     # ---------------- fast path, the whole task
     cpu0 = os.times()

@@ -75,30 +75,6 @@ def resample_vectors(vectors, draws):
     return out
 
 
-def draw_samples(rng, n_ind, n_cond, n_bootstrap):
-    """Draw all bootstrap samples up front (identical whatever ``n_jobs``).
-
-    Returns individual multiplicities ``(n_bootstrap, n_ind)`` and condition
-    draws ``(n_bootstrap, n_cond)``. A sample with fewer than two distinct
-    individuals (no leave-one-out possible) or fewer than three distinct
-    conditions (no two pairs to rank) is redrawn.
-    """
-    mult = np.zeros((n_bootstrap, n_ind), dtype=np.int64)
-    draws = np.zeros((n_bootstrap, n_cond), dtype=np.intp)
-    for b in range(n_bootstrap):
-        while True:
-            ind = rng.integers(0, n_ind, n_ind)
-            if len(np.unique(ind)) >= 2:
-                break
-        while True:
-            cond = rng.integers(0, n_cond, n_cond)
-            if len(np.unique(cond)) >= 3:
-                break
-        mult[b] = np.bincount(ind, minlength=n_ind)
-        draws[b] = np.sort(cond)
-    return mult, draws
-
-
 def _tied(values, best, higher):
     """Mask of candidates tied with the best one (exact up to rounding)."""
     scale = np.maximum(np.abs(best), 1e-300)

@@ -523,8 +523,10 @@ def conclusions(accuracy=None, noise=None, thresholds=None, regimes=None,
         ``accuracy``, ``ci_low``, ``ci_high``). Rule 2: a statistic *loses*
         under noise from the first level at which its accuracy falls below
         its own interval at level 0; the loss is accuracy at 0 minus
-        accuracy at the highest level; the statistics with the largest and
-        smallest loss are named, and whether any loses within the paper's
+        accuracy at the lowest level at which any statistic loses (the
+        highest level if none does: further on, all statistics head for
+        chance); the statistics with the largest and smallest loss are
+        named, and whether any loses within the paper's
         levels (k <= ``paper_levels``). Rule 4b (the claim that they are
         more robust to noise): *against* if a topology-sensitive RGTM
         starts to lose at a lower level than the RDM, *with* if every one
@@ -627,9 +629,22 @@ def _accuracy_findings(name, frame, what):
 
 
 def _losses(frame, paper_levels):
-    """Per statistic: accuracy at 0 and at the top, loss, levels lost."""
+    """Per statistic: accuracy at 0 and at the reference level, loss, the
+    first level lost.
+
+    The reference level is the lowest at which any statistic leaves its
+    noise-free interval (past it, all head for chance and the loss mostly
+    measures where they started); the highest level if none does.
+    """
     rows = {}
-    top = frame["noise_level"].max()
+    zero_low = {}
+    for statistic, part in frame.groupby("statistic", sort=False):
+        part = part.sort_values("noise_level")
+        zero_low[statistic] = part.iloc[0]["ci_low"]
+    lost = frame[frame["ci_low"].notna() & (frame["accuracy"] < frame[
+        "statistic"].map(zero_low))]
+    top = (lost["noise_level"].min() if len(lost)
+           else frame["noise_level"].max())
     for statistic, part in frame.groupby("statistic", sort=False):
         part = part.sort_values("noise_level")
         zero = part[part["noise_level"] == part["noise_level"].min()].iloc[0]
@@ -652,7 +667,8 @@ def _noise_findings(name, frame, paper_levels):
     best = min(losses, key=lambda s: losses[s]["loss"])
     w, b = losses[worst], losses[best]
     losing = [s for s, v in losses.items() if v["first_lost"] is not None]
-    text = (f"Under noise up to k = {top:g}, {worst} loses most "
+    text = (f"From k = 0 to k = {top:g} (the first level at which a "
+            f"statistic leaves its noise-free interval), {worst} loses most "
             f"({format_number(w['zero'])} to {format_number(w['top'])})"
             f" and {best} least ({format_number(b['zero'])} to "
             f"{format_number(b['top'])}).")

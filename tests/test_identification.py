@@ -11,6 +11,7 @@ from sklearn.neighbors import NearestCentroid
 
 from rsatoolbox_topo import rank_normalize, rgdm, rgtm
 from rsatoolbox_topo import _fast_identification as fast
+from rsatoolbox_topo._resampling import draw_two_factor
 from rsatoolbox_topo.exceptions import (CollapsedStatisticWarning,
                                         DisconnectedGraphWarning,
                                         MissingPairsWarning, TopoWarning)
@@ -328,7 +329,7 @@ def test_identification_frame_and_plot(rng):
 def test_weighted_sample_equals_literal_resampling(rng):
     """The fast weighted path equals building the resampled data literally."""
     rdms = planted(rng, n_ind=5, n_class=4, n_cond=11, noise=2.0)
-    mult, draws = fast.draw_samples(np.random.default_rng(3), 5, 11, 6)
+    mult, draws = draw_two_factor(np.random.default_rng(3), 5, 11, 6)
     from rsatoolbox_topo.identification import _Data, _sample_cells
 
     data = _Data(rdms, "cls", "ind")
@@ -377,7 +378,7 @@ def test_bootstrap_general_path_matches_fast_path(rng):
 
 def test_bootstrap_redraws_single_individual_samples():
     """Every sample keeps at least 2 distinct individuals (else redrawn)."""
-    mult, draws = fast.draw_samples(np.random.default_rng(0), 2, 5, 300)
+    mult, draws = draw_two_factor(np.random.default_rng(0), 2, 5, 300)
     assert (np.count_nonzero(mult, axis=1) == 2).all()
     assert (mult.sum(axis=1) == 2).all()
     assert all(len(np.unique(d)) >= 3 for d in draws)

@@ -287,8 +287,11 @@ def test_conclusions_noise_rules(topo, verdict):
     assert claim.text.startswith(verdict), claim.text
     if verdict == "Against the paper":
         assert "from k = 30 against from k = 100" in claim.text
-        assert summary.text.startswith("Under noise up to k = 100, "
-                                       "rgtm(0.5,0.5) loses most")
+        # losses at k = 30, where the first statistic leaves its interval
+        assert summary.text.startswith("From k = 0 to k = 30 (the first "
+                                       "level at which a statistic leaves")
+        assert "rgtm(0.5,0.5) loses most (0.700 to 0.300)" in summary.text
+        assert "rdm least (0.700 to 0.660)" in summary.text
 
 
 def test_conclusions_thresholds_regimes_models_individuality():
