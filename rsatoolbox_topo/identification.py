@@ -883,10 +883,18 @@ class _Intervals:
         if method == "corrected":
             one = (arrays["one_factor_individuals"],
                    arrays["one_factor_conditions"])
-        return _resampling.confidence_interval(
+        low, high = _resampling.confidence_interval(
             arrays["samples"], arrays["estimate"], level=level, method=method,
             jackknife=jack, unit_values=arrays["unit_values"],
             one_factor=one, n_units=(self.n_individuals, self.n_conditions))
+        # Accuracies lie in [0, 1] and their differences in [-1, 1]: the
+        # symmetric methods ('t', 'corrected') can reach past them, and
+        # clipping to the possible values cannot lose coverage.
+        bound = 1.0 if transform is None else 2.0
+        lowest = 0.0 if transform is None else -1.0
+        with np.errstate(invalid="ignore"):
+            return (np.clip(low, lowest, lowest + bound),
+                    np.clip(high, lowest, lowest + bound))
 
     def confidence_interval(self, method=None, level=None):
         """Interval of the estimate by another method or level.
@@ -1029,7 +1037,7 @@ class BootstrapResult(_Saveable, _Intervals):
 def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
                        n_bootstrap=None, ci=0.95, random_state=None,
                        n_jobs=1, progress=False, ties="split", *,
-                       ci_method="percentile"):
+                       ci_method="corrected"):
     """Two-factor bootstrap of the identification accuracy.
 
     Each sample resamples the individuals (with all their RDMs) and the
@@ -1066,9 +1074,15 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
         left out (n_individuals + n_conditions more evaluations);
         'corrected' also runs the two one-factor bootstraps (2 x
         n_bootstrap more samples); 't' uses the held-out individuals'
-        accuracies. The resampled leave-one-out accuracy is biased low, so
-        the percentile interval can exclude the estimate
-        (``BootstrapResult.ci_excludes_estimate``).
+        accuracies. The default, 'corrected', is the only method that
+        covered the expected accuracy in at least 93% of simulated data sets
+        in every setting of the package's coverage study (0.988-1.000 at
+        nominal 0.95; conservative: 1.3-2.7x the width of an exact
+        interval; see the "Uncertainty" guide). The resampled leave-one-out
+        accuracy is biased low, so the quantile methods ('percentile',
+        'basic', 'bc', 'bca') can exclude the estimate
+        (``BootstrapResult.ci_excludes_estimate``) and covered as little as
+        0.04-0.13 there.
 
     Returns
     -------
@@ -1325,7 +1339,7 @@ one_factor_individuals, one_factor_conditions : ndarray | None
 def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
                   n_bootstrap=0, method="euclidean", random_state=None,
                   n_jobs=1, progress=False, *, ci=0.95, cells=None,
-                  ties="split", ci_method="percentile"):
+                  ties="split", ci_method="corrected"):
     """Identification accuracy over the (lower, upper) threshold grid.
 
     Parameters
@@ -1880,7 +1894,7 @@ def _named_statistics(statistics):
 
 def compare_statistics(rdms, by, across, statistics, baseline=0,
                        n_bootstrap=1000, ci=0.95, random_state=None,
-                       n_jobs=1, progress=False, *, ci_method="percentile",
+                       n_jobs=1, progress=False, *, ci_method="corrected",
                        method="euclidean", ties="split"):
     """Compare the identification accuracy of statistics on shared samples.
 
@@ -2041,7 +2055,7 @@ _BASELINES = {"rank": RANK_RDM, "rdm": RDM}
 def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
                     random_state=None, n_jobs=1, progress=False, *,
                     method="euclidean", ci=0.95, ties="split",
-                    baseline="rank", ci_method="percentile"):
+                    baseline="rank", ci_method="corrected"):
     """Compare the regimes of the RGTM with a baseline, on shared samples.
 
     ``n_draws`` (lower, upper) pairs are drawn uniformly inside each of the

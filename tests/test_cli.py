@@ -98,7 +98,7 @@ def test_identify_prints_the_table(roi_folder, tmp_path, capsys):
     assert main([str(a) for a in args]) == 0
     out = capsys.readouterr().out
     assert re.search(r"rdm\s+1\.000\s+\[1\.000, 1\.000\]\s+0\.333", out), out
-    assert "95% interval (percentile)" in out  # the method, once
+    assert out.count("95% interval (corrected)") == 1  # the method, once
 
 
 def test_no_overwrite_without_force(roi_folder, tmp_path, capsys):

@@ -57,14 +57,19 @@ def test_same_samples_for_every_method(rdms):
         pytest.approx(runs["percentile"].ci)
     assert runs["corrected"].confidence_interval("basic") == \
         pytest.approx(runs["percentile"].confidence_interval("basic"))
+    # Symmetric about the estimate, then clipped to [0, 1].
     low, high = runs["corrected"].ci
-    assert (low + high) / 2 == pytest.approx(runs["corrected"].accuracy)
+    acc = runs["corrected"].accuracy
+    half = max(acc - low, high - acc)
+    assert half > 0
+    assert low == pytest.approx(max(0.0, acc - half))
+    assert high == pytest.approx(min(1.0, acc + half))
 
 
 def test_missing_interval_data_is_a_clear_error(rdms):
     """A percentile run cannot give BCa or corrected intervals afterwards."""
     boot = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=5,
-                              random_state=0)
+                              random_state=0, ci_method="percentile")
     with pytest.raises(ValueError, match=r"cannot give a 'bca' interval: it "
                                          r"holds no jackknife_individuals"):
         boot.confidence_interval("bca")
@@ -118,7 +123,7 @@ def test_summary_frame_flags_excluding_interval(rdms):
     assert list(frame.columns) == [
         "statistic", "accuracy", "ci_low", "ci_high", "ci_level",
         "ci_method", "n_bootstrap", "ci_excludes_estimate", "chance"]
-    assert frame.ci_method[0] == "percentile"
+    assert frame.ci_method[0] == "corrected"  # the default
     assert frame.n_bootstrap[0] == 20
     low, high = boot.ci
     assert frame.ci_excludes_estimate[0] == \
