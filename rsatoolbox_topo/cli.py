@@ -968,6 +968,37 @@ def _run_identify(args):
             conclusions(**found, what=f"the {args.by}"))
 
 
+def _topology_section(report, console):
+    """The shipped evaluation of RTD against the RDM statistics (issue of
+    labelled persistent homology): precomputed, since RTD costs minutes."""
+    from .report import display_table
+    from .topology import evaluation_table
+
+    table = evaluation_table("identification")
+    report.add_heading("Beyond thresholds: persistent homology (RTD)",
+                       level=3)
+    text = ("Representation Topology Divergence (RTD; Barannikov et al., "
+            "ICML 2022) compares two RDMs on the same labelled conditions "
+            "across all thresholds at once; the label-free baselines compare "
+            "persistence diagrams and forget which condition is which. "
+            "These results are precomputed by the package (regenerate with "
+            "'python benchmarks/eval_topology.py', about an hour on two "
+            "cores), with percentile intervals (the default at the time of "
+            "that run) from the number of bootstrap samples in each row; "
+            "RTD rows have few samples. See the topology user guide.")
+    report.add_text(text)
+    console.say("\n" + text)
+    shown = display_table(table, {"accuracy": ("ci_low", "ci_high")},
+                          method="percentile", parameters=("n_bootstrap",),
+                          drop=("seconds",))
+    console.table("Identification by RTD and label-free baselines "
+                  "(precomputed)", shown)
+    report.add_table(table, name="topology_identification",
+                     caption="Identification accuracy by comparator "
+                             "(precomputed; percentile intervals).",
+                     display=shown)
+
+
 def _run_demo(args):
     from .datasets import CITATION_92IMAGES, load_92images
     from .report import conclusions
@@ -1011,8 +1042,7 @@ def _run_demo(args):
         report, console, simulated, "layer", "seed", args, "layers", what))
     found["regimes"] = ("layers_regimes", _regime_section(
         report, console, simulated, "layer", "seed", args, "layers", what))
-    # (A table of representation topology divergences (RTD) between the
-    # layers' RDMs belongs here when rsatoolbox_topo.topology offers one.)
+    _topology_section(report, console)
 
     # 2. Which model explains human IT, per statistic?
     hit = load_92images("hit")

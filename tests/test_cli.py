@@ -271,9 +271,14 @@ def test_demo_end_to_end(tmp_path):
     # the monkey IT model correlates with human IT (Kriegeskorte et al.)
     best = models[models["statistic"] == "rdm"].set_index("model")["r"]
     assert best["monkeyIT"] > 0.1 and best["monkeyIT"] > best["V1"]
+    # the precomputed RTD evaluation (labelled persistent homology)
+    rtd = pd.read_csv(out / "topology_identification.csv")
+    assert {"rtd", "labelfree-bottleneck"} <= set(rtd["comparator"])
+    assert "precomputed" in result.stdout
     # the story: layers, then models, then individuality; conclusions first
     order = [html.index(h) for h in (
-        "What this run shows", "1. Simulated networks", "2. Human IT fMRI",
+        "What this run shows", "1. Simulated networks",
+        "Beyond thresholds: persistent homology (RTD)", "2. Human IT fMRI",
         "3. Human IT fMRI", '<h2 id="notes">Notes</h2>')]
     assert order == sorted(order)
     # warnings are notes: printed once, at the end, naming the analysis
