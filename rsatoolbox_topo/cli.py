@@ -494,7 +494,7 @@ def main(argv=None):
     """
     args = None
     try:
-        parser = build_parser()
+        parser = _build_parser_deferring_ctrl_c()
         argv = sys.argv[1:] if argv is None else list(argv)
         args = parser.parse_args(argv)
         args.argv = argv
@@ -523,6 +523,31 @@ def main(argv=None):
               f"report it)", file=sys.stderr)
         return 1
     return 0
+
+
+def _build_parser_deferring_ctrl_c():
+    """:func:`build_parser`, holding back Ctrl-C until its imports are done.
+
+    A Ctrl-C that lands inside the import of a compiled extension (numpy's,
+    while the parser loads the package) is turned by that extension into an
+    ``ImportError`` about a broken install. So SIGINT only sets a flag while
+    the imports run, and is raised as ``KeyboardInterrupt`` afterwards.
+    """
+    import signal
+
+    received = []
+    try:
+        previous = signal.signal(signal.SIGINT,
+                                 lambda signum, frame: received.append(1))
+    except ValueError:  # not the main thread: signals cannot be handled
+        return build_parser()
+    try:
+        parser = build_parser()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+    return parser
 
 
 # ------------------------------------------------------------ commands

@@ -1107,7 +1107,7 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     ...                           across="subject", n_bootstrap=20,
     ...                           random_state=0)
     >>> len(boot.samples), boot.ci_method
-    (20, 'percentile')
+    (20, 'corrected')
     """
     _check_common(method, ties, topology=True)
     statistic = _check_statistic(_topology_statistic(statistic, method))
