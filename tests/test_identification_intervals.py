@@ -5,9 +5,7 @@ import functools
 
 import numpy as np
 import pytest
-from rsatoolbox.rdm import RDMs
 from scipy import stats
-from scipy.spatial.distance import pdist
 
 from rsatoolbox_topo import rgtm
 from rsatoolbox_topo.identification import (BootstrapResult,
@@ -19,22 +17,9 @@ from rsatoolbox_topo.identification import (BootstrapResult,
                                             nested_threshold_cv,
                                             threshold_map)
 
+from _planted import planted  # noqa: E402
+
 CELL = functools.partial(rgtm, lower=0.2, upper=0.8)
-
-
-def planted(seed, n_ind=5, n_class=3, n_cond=9, noise=1.0):
-    """Class prototypes plus individual noise (individuals outer)."""
-    rng = np.random.default_rng(seed)
-    protos = [pdist(rng.standard_normal((n_cond, 4))) for _ in range(n_class)]
-    vectors, cls, ind = [], [], []
-    for s in range(n_ind):
-        for c in range(n_class):
-            v = protos[c] + noise * protos[c].std() * rng.standard_normal(
-                len(protos[c]))
-            vectors.append(np.maximum(v, 0))
-            cls.append(f"c{c}")
-            ind.append(f"s{s}")
-    return RDMs(np.array(vectors), rdm_descriptors={"cls": cls, "ind": ind})
 
 
 @pytest.fixture(scope="module")

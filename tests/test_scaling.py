@@ -7,20 +7,24 @@ front and tasks return their results, so the numbers must be identical to a
 single process. These tests start a real two-process ``LocalCluster``.
 """
 
-import functools
 import runpy
 from pathlib import Path
 
 import numpy as np
 import pytest
 from rsatoolbox.rdm import RDMs
-from scipy.spatial.distance import pdist
 
 distributed = pytest.importorskip("distributed")
 joblib = pytest.importorskip("joblib")
 
 DATA = Path(__file__).parent / "data" / "haxby2001" / "slice"
 RECIPES = Path(__file__).parents[1] / "docs" / "recipes"
+
+
+def _planted(seed=0):
+    from _planted import planted
+
+    return planted(seed, n_ind=5, n_class=4, n_cond=12, noise=2.0)
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +45,6 @@ def _on_dask(client, function):
     with joblib.parallel_config(backend="dask"):
         spread = function(-1)
     return single, spread
-
-
-def _planted(seed=0, n_ind=5, n_class=4, n_cond=12, noise=2.0):
-    rng = np.random.default_rng(seed)
-    protos = [pdist(rng.standard_normal((n_cond, 4))) for _ in range(n_class)]
-    vectors, cls, ind = [], [], []
-    for s in range(n_ind):
-        for c in range(n_class):
-            v = protos[c] + noise * protos[c].std() * rng.standard_normal(
-                len(protos[c]))
-            vectors.append(np.maximum(v, 0))
-            cls.append(f"class{c}")
-            ind.append(s)
-    return RDMs(np.array(vectors), rdm_descriptors={"cls": cls, "ind": ind})
 
 
 def test_cluster_has_two_worker_processes(client):
