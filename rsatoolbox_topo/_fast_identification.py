@@ -28,7 +28,6 @@ A bootstrap sample is described without building resampled RDMs:
 import numpy as np
 
 from . import _ranking
-from .statistics import _gt_from_normalized
 
 # Relative tolerance under which two squared distances count as tied in
 # the exact engine: only rounding differences, never real differences.
@@ -238,7 +237,7 @@ def row_distances(rows, centroid, w, keep, scale):
 def transform_cells(sr, lowers, uppers):
     """float64 RGTM of sorted ranks for each cell (generator of arrays)."""
     for lower, upper in zip(lowers, uppers):
-        out, _, _ = _gt_from_normalized(sr, lower, upper, "quantile",
+        out, _, _ = _ranking.gt_from_normalized(sr, lower, upper, "quantile",
                                         "linear")
         yield out
 
@@ -551,7 +550,7 @@ def _exact_rows(sr, lower, upper, w, mu, unsure, contender, cred, ties):
         sr.ranks[rows], sr.sorted_ranks[rows],
         None if sr.cum_weights is None else sr.cum_weights[rows],
         sr.n_valid[rows], sr.total_weight[rows], sr.degenerate[rows])
-    T = _gt_from_normalized(sub, lower, upper, "quantile", "linear")[0]
+    T = _ranking.gt_from_normalized(sub, lower, upper, "quantile", "linear")[0]
     T = T.reshape(n_used, len(cls), -1)
     position = np.full(n_class, -1)
     position[cls] = np.arange(len(cls))

@@ -48,7 +48,7 @@ from ._validation import check_rdms, check_real
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
-from .io import _load_npz
+from ._safe_io import load_npz
 from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
                          rgtm)
 
@@ -296,7 +296,7 @@ class _Saveable:
             raise FileNotFoundError(f"{path}: no such file.")
         try:
             if path.suffix == ".npz":
-                arrays = _load_npz(path)  # checked headers, no unpickling
+                arrays = load_npz(path)  # checked headers, no unpickling
                 header = json.loads(str(arrays.pop("__header__")))
             else:
                 header = json.loads(path.read_text())

@@ -61,7 +61,7 @@ from ._validation import (check_bool, check_int, check_n_jobs,
                           check_option, check_progress)
 from ._validation import check_random_state as _rng
 from .exceptions import CollapsedStatisticWarning, InferenceWarning
-from .io import _refuse_pickle
+from ._safe_io import refuse_pickle
 from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
                      _TopoModel, as_statistic, model_from_dict)
 
@@ -1782,7 +1782,7 @@ def load_results(filename, file_type=None, *, allow_pickle=False):
         check_option("file_type", file_type, ("hdf5", "pkl"))
     if isinstance(filename, str) and not os.path.isfile(filename):
         raise FileNotFoundError(f"{filename}: no such file.")
-    kind = _refuse_pickle(filename, allow_pickle, "results")
+    kind = refuse_pickle(filename, allow_pickle, "results")
     if file_type == "pkl" and kind != "pickle":
         _refuse_pickle_type(filename, allow_pickle)
         kind = "pickle"
@@ -1792,7 +1792,7 @@ def load_results(filename, file_type=None, *, allow_pickle=False):
             f"nor an allowed pickle (no HDF5 signature).")
     where = getattr(filename, "name", filename)
     try:
-        # kind is 'pickle' only after _refuse_pickle let it through
+        # kind is 'pickle' only after refuse_pickle let it through
         data = read_dict_pkl(filename) if kind == "pickle" \
             else read_dict_hdf5(filename)
         return result_from_dict(data)

@@ -34,7 +34,7 @@ from scipy import optimize
 from . import _ranking
 from ._validation import check_rdms, check_real
 from ._validation import plain_value as _plain
-from .statistics import TopoStatistic, _gt_from_normalized, as_statistic, rgtm
+from .statistics import TopoStatistic, as_statistic, rgtm
 
 __all__ = ["ModelFixedTopo",
            "ModelSelectTopo", "ModelWeightedTopo", "ModelThresholds",
@@ -731,7 +731,7 @@ def fit_thresholds(model, data, method="cosine", pattern_idx=None,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if ranked is not None:
-                vectors, _, _ = _gt_from_normalized(ranked, lower, upper,
+                vectors, _, _ = _ranking.gt_from_normalized(ranked, lower, upper,
                                                     "quantile", "linear")
                 pred_t = RDMs(vectors[:n_pred])
                 data_t = RDMs(vectors[n_pred:])

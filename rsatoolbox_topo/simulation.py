@@ -43,7 +43,7 @@ import numpy as np
 from rsatoolbox.rdm import RDMs
 
 from ._validation import check_int, check_option, check_rdms, check_real
-from .bridges.torch import _import_torch
+from ._optional import import_extra
 from .exceptions import CacheWarning, TopoWarning
 from .statistics import rank_normalize, rgdm, rgtm
 
@@ -67,6 +67,11 @@ _ARCHITECTURE_VERSION = 1
 _DATA_FILE = "simulation_layer_rdms.npz"
 _CACHE_ENV = "RSATOOLBOX_TOPO_CACHE"
 _REFERENCES = ("rdm", "all")
+
+
+def _torch():
+    return import_extra("torch", extra="torch",
+                        needed_by="rsatoolbox_topo.simulation")
 
 
 # ------------------------------------------------------------ shipped data
@@ -214,7 +219,7 @@ def make_network(width=16):
     >>> net(torch.zeros(2, 1, 8, 8)).shape
     torch.Size([2, 10])
     """
-    torch = _import_torch()
+    torch = _torch()
 
     width = check_int("width", width, low=1)
     # (in, out, kernel, stride) of the nine convolutions
@@ -262,7 +267,7 @@ def _training_settings(width, epochs, lr, batch_size, n_per_digit):
 
 
 def _cache_path(cache_dir, settings, seed):
-    torch = _import_torch()
+    torch = _torch()
 
     key = dict(settings, architecture=_ARCHITECTURE_VERSION,
                torch=torch.__version__.split("+")[0])
@@ -332,7 +337,7 @@ def train_network(seed, *, width=16, epochs=15, lr=1e-3, batch_size=64,
     >>> net.training
     False
     """
-    torch = _import_torch()
+    torch = _torch()
 
     seed = check_int("seed", seed, low=0)
     settings = _training_settings(width, epochs, lr, batch_size, n_per_digit)
@@ -422,7 +427,7 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
     >>> rdms.n_rdm, rdms.n_cond, rdms.rdm_descriptors["layer"]
     (4, 20, ['conv1', 'pool', 'conv1', 'pool'])
     """
-    torch = _import_torch()
+    torch = _torch()
     from tqdm.auto import tqdm
 
     from .bridges.torch import layer_rdms

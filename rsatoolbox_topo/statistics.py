@@ -46,7 +46,6 @@ _SHAPES = ("linear", "sigmoid")
 _GRAPHS = ("two-step", "p-shortest", "k-nearest", "p-nearest")
 _WEIGHTS = ("rgtm", "rank")
 _ZERO_EDGES = ("keep", "drop")
-_SIGMOID_ALPHA = 10.0
 # An RGDM with more than this fraction of its geodesics at 0 has collapsed.
 _COLLAPSE_FRACTION = 0.5
 # Values ranked at once (a few MB per temporary; see _row_chunks).
@@ -121,21 +120,13 @@ def _normalized(vectors, normalize):
                             np.maximum(data.n_valid - 1, 0)[:, None], 1)
     # Halve rows whose span overflows (entries near the float maximum):
     # (v - lo) / (hi - lo) is unchanged and no inf / inf makes a NaN.
-    half = _overflow_halves(hi, lo)
+    half = _ranking.overflow_halves(hi, lo)
     span = np.where(data.degenerate[:, None], 1.0, hi * half - lo * half)
     scaled = ((vectors * half - lo * half) / span).astype(vectors.dtype,
                                                           copy=False)
     scaled[data.degenerate] = np.where(
         np.isnan(vectors[data.degenerate]), np.nan, 0.5)
     return _ranking.sorted_values(scaled)
-
-
-def _overflow_halves(high, low):
-    """0.5 where ``high - low`` overflows (finite inputs), else 1.0."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        width = high - low
-    return np.where(np.isinf(width) & np.isfinite(high) & np.isfinite(low),
-                    0.5, 1.0).astype(np.result_type(high, low))
 
 
 def _check_rgtm_params(lower, upper, normalize, thresholds, shape):
@@ -181,43 +172,6 @@ def _check_thresholds(lower, upper, thresholds, normalize):
             "The 'lower' parameter must not exceed the 'upper' parameter. "
             f"Got lower={lower!r} and upper={upper!r} instead.")
     return lower, upper
-
-
-def _gt_from_normalized(data, lower, upper, thresholds, shape):
-    """Apply the GT transform to normalised values, row by row."""
-    values = data.ranks
-    if thresholds == "quantile":
-        t_low = _ranking.quantiles(data, lower)
-        t_up = _ranking.quantiles(data, upper)
-    else:
-        t_low = np.full(len(values), lower)
-        t_up = np.full(len(values), upper)
-    t_low = t_low[:, None].astype(values.dtype)
-    t_up = t_up[:, None].astype(values.dtype)
-    if shape == "sigmoid":
-        # The authors' smooth variant, centred between the two thresholds.
-        centre = (t_low + t_up) / 2
-        out = 1.0 / (1.0 + np.exp(-_SIGMOID_ALPHA * (values - centre)))
-        return out.astype(values.dtype, copy=False), t_low, t_up
-    half = _overflow_halves(t_up, t_low)  # thresholds near the float max
-    width = t_up * half - t_low * half
-    binary = width <= 0
-    safe = np.where(binary, 1.0, width).astype(values.dtype)
-    with np.errstate(over="ignore"):  # a tiny width is a steep step
-        out = np.subtract(values * half if np.any(half != 1) else values,
-                          t_low * half)
-        out /= safe  # not * (1 / safe): 1 / a subnormal width is inf
-        np.clip(out, 0.0, 1.0, out=out)
-    if np.any(binary):
-        rows = binary[:, 0]
-        step = (values[rows] > t_low[rows]).astype(values.dtype)
-        out[rows] = np.where(np.isnan(values[rows]), np.nan, step)
-    if thresholds == "quantile" and np.any(data.degenerate):
-        # No pair is nearer or farther than another: the midpoint, as in
-        # rank_normalize (rgtm(0, 1) stays equal to the rank RDM).
-        rows = data.degenerate
-        out[rows] = np.where(np.isnan(values[rows]), np.nan, 0.5)
-    return out, t_low, t_up
 
 
 # ---------------------------------------------------------------- public
@@ -336,7 +290,7 @@ def rgtm(rdms, lower=0.2, upper=0.8, *, normalize="rank",
     degenerate = np.zeros(len(vectors), dtype=bool)
     for rows in _row_chunks(vectors):
         data = _normalized(vectors[rows], normalize)
-        out[rows] = _gt_from_normalized(data, lower, upper, thresholds,
+        out[rows] = _ranking.gt_from_normalized(data, lower, upper, thresholds,
                                         shape)[0]
         degenerate[rows] = data.degenerate
     if thresholds == "quantile":
@@ -537,7 +491,7 @@ def _geodesic_vectors(vectors, n_cond, graph, lower, upper, p, k, weights,
     """Unranked geodesics (inf between components) of a chunk of RDMs."""
     data = _normalized(vectors, normalize)
     if graph == "two-step":
-        gt, _, _ = _gt_from_normalized(data, lower, upper, "quantile",
+        gt, _, _ = _ranking.gt_from_normalized(data, lower, upper, "quantile",
                                        "linear")
         edge = gt < 1.0
         weight = gt if weights == "rgtm" else data.ranks

@@ -27,6 +27,7 @@ import numpy as np
 from rsatoolbox.rdm import RDMs
 
 from .. import _resampling
+from .._optional import import_extra
 from .._parallel import chunk_bounds, run_tasks
 from .._validation import (check_fraction, check_int, check_n_jobs,
                            check_option, check_progress, check_random_state,
@@ -49,14 +50,8 @@ _LABELS = {"crossnobis": "crossnobis", "euclidean": "squared euclidean",
 
 
 def _import_mne():
-    try:
-        import mne
-    except ImportError as err:  # pragma: no cover - mne is a test dependency
-        raise ImportError(
-            "rsatoolbox_topo.bridges.mne needs MNE-Python; install it with "
-            "pip install mne or, in the rsatoolbox_topo folder, "
-            "pip install '.[mne]'.") from err
-    return mne
+    return import_extra("mne", extra="mne",
+                        needed_by="rsatoolbox_topo.bridges.mne")
 
 
 # ------------------------------------------------------------ conditions

@@ -39,6 +39,7 @@ from rsatoolbox.rdm import RDMs, calc_rdm, concat
 from scipy import sparse
 
 from .. import _resampling
+from .._optional import import_extra
 from .._parallel import run_tasks
 from .._validation import check_int, check_option, check_random_state
 from .._validation import check_real
@@ -54,17 +55,12 @@ _COMPARE = ("corr", "cosine", "spearman")
 
 
 def _import_nilearn():
-    try:
-        import nibabel
-        import nilearn.image
-        import nilearn.maskers
-        import nilearn.signal
-    except ImportError as err:  # pragma: no cover - nilearn is a test dependency
-        raise ImportError(
-            "rsatoolbox_topo.bridges.nilearn needs nilearn and nibabel. "
-            "Install them with 'pip install nilearn nibabel' or, in the "
-            "rsatoolbox_topo folder, 'pip install \".[nilearn]\"'."
-        ) from err
+    import_extra(("nibabel", "nilearn.image", "nilearn.maskers",
+                  "nilearn.signal"), extra="nilearn",
+                 needed_by="rsatoolbox_topo.bridges.nilearn",
+                 pip="nilearn nibabel")
+    import nibabel
+    import nilearn
     return nibabel, nilearn
 
 

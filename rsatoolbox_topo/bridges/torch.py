@@ -20,22 +20,16 @@ from rsatoolbox.data import Dataset
 from rsatoolbox.rdm import RDMs, calc_rdm
 from tqdm.auto import tqdm
 
+from .._optional import import_extra
 from .._validation import check_int
 
 __all__ = ["layer_names", "extract_activations", "layer_rdms"]
 
 
 def _import_torch():
-    try:
-        import torch
-    except ImportError as err:  # pragma: no cover - torch is a test dependency
-        raise ImportError(
-            "rsatoolbox_topo.bridges.torch needs PyTorch. Install it with "
-            "'pip install torch' or, in the rsatoolbox_topo folder, "
-            "'pip install \".[torch]\"' (or follow "
-            "https://pytorch.org for a CPU-only or CUDA build)."
-        ) from err
-    return torch
+    return import_extra("torch", extra="torch", needed_by="rsatoolbox_topo",
+                        hint="For a CPU-only or CUDA build, follow "
+                             "https://pytorch.org.")
 
 
 def _check_model(model, torch):
