@@ -27,6 +27,7 @@ says so), so that every distance is taken over the same pairs and no
 accuracy silently depends on which RDM had gaps.
 """
 
+import dataclasses
 import functools
 import json
 import pathlib
@@ -1745,6 +1746,40 @@ class _Comparison(_Intervals):
         return self._interval(method, level,
                               transform=lambda x: x - x[..., b:b + 1])
 
+    def against(self, baseline):
+        """The same comparison against another of its names as baseline.
+
+        The differences, their intervals and the paired p-values are
+        recomputed from the stored bootstrap data (the same samples), so
+        one run serves several baselines; the accuracies and their
+        intervals are unchanged.
+
+        Parameters
+        ----------
+        baseline : str
+            One of ``names`` (e.g. ``'rank RDM'`` for a regime comparison
+            made with ``baseline='rdm'``, which holds both baselines).
+
+        Returns
+        -------
+        result
+            A new result of the same class; this one is not changed.
+
+        Examples
+        --------
+        >>> from rsatoolbox_topo.datasets import load_92images
+        >>> from rsatoolbox_topo.identification import compare_regimes
+        >>> comp = compare_regimes(load_92images("hit"), by="session",
+        ...                        across="subject", n_draws=2,
+        ...                        n_bootstrap=10, random_state=0,
+        ...                        baseline="rdm")
+        >>> rank = comp.against("rank RDM")
+        >>> rank.baseline, float(rank.p_value[rank.names.index("rank RDM")])
+        ('rank RDM', 1.0)
+        """
+        check_option("baseline", baseline, tuple(self.names))
+        return _fill_differences(dataclasses.replace(self, baseline=baseline))
+
     def _frame(self, extra):
         diff_name = f"diff_vs_{self._baseline_key}"
         return pd.DataFrame({
@@ -1816,8 +1851,14 @@ def _fill_comparison(result, scorer, member, n_bootstrap, ci_method, rng):
     for name, values in out.items():
         if name not in ("individual_counts", "condition_draws"):
             setattr(result, name, values @ member.T)
-    b = result._baseline_index
     result.ci_low, result.ci_high = result.confidence_interval()
+    return _fill_differences(result)
+
+
+def _fill_differences(result):
+    """Set the differences to ``result.baseline``: full data, interval,
+    paired p-value (from the stored samples)."""
+    b = result._baseline_index
     result.diff = result.accuracy - result.accuracy[b]
     result.diff_ci_low, result.diff_ci_high = result.confidence_interval(
         diff=True)
