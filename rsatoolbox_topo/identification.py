@@ -608,39 +608,53 @@ def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties,
 
 
 def _sample_general(measure, raw, valid, mult, draws, statistics, method,
-                    ties, n_cond=None):
+                    ties, n_cond=None, full_values=None):
     """Accuracies (n_samples, n_statistics) from literal resampled RDMs.
 
     Used for statistics other than the plain RGTM and for comparators: the
     resampled RDMs of the drawn individuals are built, transformed, and
     identified with each individual weighted by how often it was drawn.
+    ``full_values`` (see :func:`_full_data_values`) holds, per statistic,
+    its values on the full data (or None): a row that draws every
+    condition once takes them instead of applying the statistic again.
     """
     n_ind, n_class, _ = raw.shape
     n_cond = draws.shape[1] if n_cond is None else n_cond
     out = np.zeros((len(mult), len(statistics) + 1))
+    all_cond = np.arange(n_cond)
     for b, (m, d) in enumerate(zip(mult, draws)):
         warned = []
         used = np.flatnonzero(m > 0)
-        vec = raw[used].reshape(len(used) * n_class, -1)
-        vec = np.where(valid, vec, np.nan)
-        res = _resampled_vectors(vec, d, n_cond)
-        sub = RDMs(res, dissimilarity_measure=measure)
+        same_conditions = full_values is not None and \
+            np.array_equal(d, all_cond)
+        res = sub = None
         for k, statistic in enumerate(statistics):
             if statistic is None and method == "euclidean":
                 # No transform: weights on the original pairs are exact.
                 w = _fast.pair_weights(np.bincount(
                     d, minlength=n_cond)) * valid
-                T, mm = raw, m
+                credit, _, _ = _fast.loo_credit(np.nan_to_num(raw), w, m,
+                                                method, ties, _compare)
+                out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2),
+                                      m, n_class)
+                continue
+            if same_conditions and full_values[k] is not None:
+                values = full_values[k][used].reshape(len(used) * n_class,
+                                                      -1)
             else:
+                if res is None:
+                    vec = raw[used].reshape(len(used) * n_class, -1)
+                    vec = np.where(valid, vec, np.nan)
+                    res = _resampled_vectors(vec, d, n_cond)
+                    sub = RDMs(res, dissimilarity_measure=measure)
                 values = _quiet_statistic(sub, res, statistic, warned) \
                     if statistic is not None else res
-                w = (~np.isnan(values).any(axis=0)).astype(np.float64)
-                T = np.zeros((n_ind,) + (n_class, values.shape[1]))
-                T[used] = values.reshape(len(used), n_class, -1)
-                mm = m
-            credit, _, _ = _fast.loo_credit(np.nan_to_num(T), w, mm, method,
+            w = (~np.isnan(values).any(axis=0)).astype(np.float64)
+            T = np.zeros((n_ind,) + (n_class, values.shape[1]))
+            T[used] = values.reshape(len(used), n_class, -1)
+            credit, _, _ = _fast.loo_credit(np.nan_to_num(T), w, m, method,
                                             ties, _compare)
-            out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2), mm,
+            out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2), m,
                                   n_class)
         out[b, -1] = len(warned)
     return out
@@ -712,8 +726,39 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
 
 
 # ------------------------------------------------------------ resampling
+def _general_statistics(lowers, uppers, statistics, method):
+    """The columns scored from literal RDMs: the statistics, after the RGTM
+    cells when the fast engine does not take those (another comparator)."""
+    if len(lowers) and method != "euclidean":
+        return _rgtm_partials(lowers, uppers) + list(statistics)
+    return list(statistics)
+
+
+def _full_data_values(data, statistics):
+    """Per statistic, its values on the full data (n_ind, n_class, n_pairs),
+    or None where they cannot stand for a resampled set's.
+
+    A :class:`TopoStatistic` transforms each RDM on its own, so on a sample
+    that keeps every condition once (a one-factor bootstrap of the
+    individuals) the drawn individuals' values are rows of these: computed
+    once instead of once per sample. Any other callable may look at all
+    RDMs at once and is applied per sample.
+    """
+    n_ind, n_class, _ = data.raw.shape
+    vec = np.where(data.valid, data.raw.reshape(n_ind * n_class, -1), np.nan)
+    rdms = RDMs(vec, dissimilarity_measure=data.rdms.dissimilarity_measure)
+    out = []
+    for statistic in statistics:
+        if isinstance(as_statistic(statistic), TopoStatistic):
+            values = _quiet_statistic(rdms, vec, statistic, [])
+            out.append(values.reshape(n_ind, n_class, -1))
+        else:
+            out.append(None)
+    return out
+
+
 def _sample_accuracies(raw, valid, mult, draws, *, measure, n_cond, lowers,
-                       uppers, statistics, method, ties):
+                       uppers, statistics, method, ties, full_values=None):
     """Accuracies (n_samples, n_cells + n_statistics) and, in the last
     column, how many package warnings the statistics raised per sample.
 
@@ -724,11 +769,11 @@ def _sample_accuracies(raw, valid, mult, draws, *, measure, n_cond, lowers,
     if len(lowers) and method == "euclidean":
         parts.append(_sample_cells(raw, valid, mult, draws, lowers, uppers,
                                    ties, n_cond))
-    elif len(lowers):
-        statistics = _rgtm_partials(lowers, uppers) + list(statistics)
+    statistics = _general_statistics(lowers, uppers, statistics, method)
     if len(statistics):
         parts.append(_sample_general(measure, raw, valid, mult, draws,
-                                     statistics, method, ties, n_cond))
+                                     statistics, method, ties, n_cond,
+                                     full_values))
     else:
         parts.append(np.zeros((len(mult), 1)))
     return np.concatenate(parts, axis=1)
@@ -751,7 +796,17 @@ class _Scorer:
             statistics=list(statistics), method=method, ties=ties)
 
     def __call__(self, mult, draws, desc):
-        out = _run_samples(self.function, mult, draws, self.n_jobs,
+        function = self.function
+        kw = function.keywords
+        general = _general_statistics(kw["lowers"], kw["uppers"],
+                                      kw["statistics"], kw["method"])
+        if general and draws.shape[1] == self.data.n_cond and \
+                np.array_equal(draws, np.broadcast_to(
+                    np.arange(self.data.n_cond), draws.shape)):
+            # every row keeps all conditions: transform the RDMs once
+            function = functools.partial(
+                function, full_values=_full_data_values(self.data, general))
+        out = _run_samples(function, mult, draws, self.n_jobs,
                            self.progress, desc)
         return out[:, :-1], out[:, -1]
 
