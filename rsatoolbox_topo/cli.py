@@ -989,6 +989,10 @@ def _model_section(report, console, data, model_rdms, statistics, args,
 
     samples = inference.draw_samples(data, N=args.n_bootstrap,
                                      random_state=args.random_state)
+    # Percentile, not the package's calibrated 'corrected': that one needs
+    # a two-factor bootstrap (subjects and images), and the coverage study
+    # that chose it measured identification accuracy, not model
+    # evaluations. This comparison resamples the images only.
     method = "percentile"
     rows = []
     for label, function in console.bar(statistics.items(), what,
@@ -1026,15 +1030,23 @@ def _model_section(report, console, data, model_rdms, statistics, args,
         note_refs=[console.notes.numbers(what, s, item=m)
                    for s, m in zip(frame["statistic"], frame["model"])],
         caption=f"{what}: Pearson r of each model with the data after the "
-                f"statistic, {args.ci_level:.0%} {method} bootstrap interval over "
+                f"statistic (mean over the {data.n_rdm} data RDMs), "
+                f"{args.ci_level:.0%} {method} bootstrap interval over "
                 f"images ({args.n_bootstrap} samples shared by all "
-                f"statistics) and the noise ceiling (lower, upper).")
+                f"statistics) and the noise ceiling (lower, upper). The "
+                f"interval generalises to other images seen by these "
+                f"subjects, not to other subjects. It is a percentile "
+                f"interval, not the calibrated 'corrected' one of the "
+                f"identification tables: that needs a bootstrap of subjects "
+                f"and images, and the package's coverage study measured "
+                f"identification accuracy, not model evaluations.")
     report.add_figure(
         plot_model_comparison(frame, level=args.ci_level, method=method),
         name=f"{name}_models",
         caption=f"{what}: model evaluations per statistic (bars), "
-                f"{args.ci_level:.0%} {method} bootstrap intervals (lines) and "
-                f"the noise ceiling (grey band), as rsatoolbox draws them.")
+                f"{args.ci_level:.0%} {method} bootstrap intervals over "
+                f"images (lines; not calibrated, see the table) and the "
+                f"noise ceiling (grey band), as rsatoolbox draws them.")
     return frame
 
 
@@ -1169,11 +1181,14 @@ def _run_demo(args):
         "doi:10.1073/pnas.2317881121) asks whether a statistic of an RDM "
         "keeps what tells representations apart while discarding "
         "differences between individuals. Statistics: 'rdm' the RDM "
-        "itself, 'rank' its rank-normalised version, 'rgtm(l,u)' the "
-        "geo-topological matrix with thresholds l and u (rgtm(0.5,0.5) is "
-        "topology sensitive), 'rgdm(l,u)' the geodesic distance matrix. "
-        "All numbers below were measured by this run on data shipped with "
-        "the package; none is the paper's.")
+        "itself; 'rank' its rank-normalised version; 'rgtm(l,u)' the "
+        "geo-topological matrix, which sets the rank-normalised "
+        "dissimilarities below the l quantile to 0 and those above the u "
+        "quantile to 1 and rescales those between (rgtm(0.5,0.5) keeps "
+        "only which pairs are near: topology sensitive); 'rgdm(l,u)' the "
+        "geodesic distances along the graph of the pairs below the u "
+        "quantile. All numbers below were measured by this run on data "
+        "shipped with the package; none is the paper's.")
 
     # 1. The paper's question: which layer is this, across network seeds?
     simulated = load_simulation_rdms()
