@@ -159,6 +159,43 @@ random_state : int | numpy.random.Generator | None
     Accepted (and checked) for a signature uniform with the bootstrap
     functions; nothing random happens here."""
 
+# ------------------------------------------------------------ model fitters
+docdict["fit_data"] = """\
+data : rsatoolbox.rdm.RDMs
+    Training data RDMs (transformed by the fitter with the model's
+    statistic, never changed)."""
+
+docdict["fit_method"] = """\
+method : str
+    The comparator: an rsatoolbox comparator ('cosine', 'corr', ...)."""
+
+docdict["pattern_idx"] = """\
+pattern_idx : list | None
+    Descriptor values of the training conditions (with repeats for a
+    bootstrap sample), used to resample the prediction like the data."""
+
+docdict["pattern_descriptor_fit"] = """\
+pattern_descriptor : str | None
+    The descriptor ``pattern_idx`` refers to."""
+
+docdict["sigma_k"] = """\
+sigma_k : ndarray | None
+    Pattern covariance for the whitened comparators."""
+
+# ------------------------------------------------------------ models
+docdict["model_theta"] = """\
+theta : array-like | None
+    The model parameters."""
+
+docdict["model_name"] = """\
+name : str
+    Model name."""
+
+docdict["model_statistic"] = """\
+statistic : TopoStatistic | str | dict | callable
+    The statistic applied to both sides (the prediction and the data), in
+    any spelling of :func:`~rsatoolbox_topo.statistics.as_statistic`."""
+
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
