@@ -37,6 +37,8 @@ from scipy import sparse
 
 from . import _resampling
 from ._parallel import run_tasks
+from ._docs import fill_doc
+from ._results import Result
 from ._run_patterns import prepare_patterns
 from ._validation import (check_comparator, check_int, check_option,
                           check_progress, check_random_state, check_real,
@@ -252,6 +254,7 @@ def _run_chunks(task, setup, dissimilarity, extra, n_jobs, progress):
                      prefer="threads")
 
 
+@fill_doc
 def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
                      noise="diag", statistic=None, process_mask=None,
                      chunk_size=1000, n_jobs=1, progress=False):
@@ -276,11 +279,8 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
         'diag' divides every voxel by its residual SD (run-wise patterns
         minus the condition means), i.e. crossnobis with a diagonal noise
         precision; 'none' leaves the patterns as they are.
-    statistic : TopoStatistic | str | dict | callable | None
-        Applied to each chunk of sphere RDMs: any spelling accepted by
-        :func:`~rsatoolbox_topo.statistics.as_statistic`, e.g. ``'rgtm'``,
-        ``{'name': 'rgtm', 'params': {'lower': 0.2, 'upper': 0.8}}`` or
-        ``TopoStatistic('rgtm', lower=0.2, upper=0.8)``.
+    %(statistic)s
+        It is applied to each chunk of sphere RDMs.
     process_mask : ndarray | image | None
         Only voxels inside this mask are sphere centres; the spheres still
         take their voxels from all channels (nilearn's SearchLight
@@ -290,12 +290,10 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
         means inside. None: every voxel.
     chunk_size : int
         Spheres per chunk (bounds memory; results do not depend on it).
-    n_jobs : int | None
-        Parallel jobs over chunks (joblib, threads unless a
-        ``joblib.parallel_config`` context says otherwise; None hands the
-        work to the active backend); results do not depend on it.
-    progress : bool
-        Show a progress bar (spheres done).
+    %(n_jobs)s
+        The chunks run in threads unless a ``joblib.parallel_config``
+        context says otherwise.
+    %(progress)s
 
     Returns
     -------
@@ -449,11 +447,13 @@ def _fit_task(tensor, adjacency, pairs, dissimilarity, cond_values,
 
 
 @dataclass(frozen=True, eq=False)
-class SearchlightResult:
+class SearchlightResult(Result):
     """Scores and p-values of a model searchlight, with the volume geometry.
 
-    Built complete by :func:`searchlight`; the arrays are read-only. Map a
-    field back onto the volume with :meth:`to_volume` (numpy) or
+    Built complete by :func:`searchlight`, immutable (the arrays are
+    read-only), saved and loaded exactly with ``save(path)`` and
+    ``SearchlightResult.load(path)`` (``.npz`` or ``.json``). Map a field
+    back onto the volume with :meth:`to_volume` (numpy) or
     :func:`rsatoolbox_topo.bridges.nilearn.searchlight_img` (NIfTI).
 
     Parameters
@@ -513,15 +513,6 @@ class SearchlightResult:
     n_permutations: int = 0
     conditions: tuple = ()
 
-    def __post_init__(self):
-        # Until the shared result base lands: arrays are read-only.
-        for value in vars(self).values():
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
-
-    def __repr__(self):
-        return self.summary()
-
     def summary(self):
         """One line: spheres, parameters, scores and significant spheres.
 
@@ -531,7 +522,7 @@ class SearchlightResult:
         """
         finite = self.scores[np.isfinite(self.scores)]
         stat = self.statistic or "no statistic"
-        line = (f"SearchlightResult: {len(self.scores)} spheres (radius "
+        line = (f"{len(self.scores)} spheres (radius "
                 f"{self.radius:g} mm, {self.dissimilarity}, {stat}, "
                 f"method={self.method!r}, {len(self.conditions)} "
                 f"conditions); score median "
@@ -612,6 +603,7 @@ class SearchlightResult:
         return vis.plot_searchlight(self, ax=ax, **kwargs)
 
 
+@fill_doc
 def searchlight(dataset, model, *, radius=6.0, dissimilarity="crossnobis",
                 noise="diag", statistic=None, method="corr",
                 n_permutations=0, random_state=None, process_mask=None,
@@ -638,22 +630,21 @@ def searchlight(dataset, model, *, radius=6.0, dissimilarity="crossnobis",
         be in the dataset's (sorted) order. A model with NaN or infinite
         entries, or one that is constant (all zero for 'cosine') after the
         statistic, is an error: every score would be NaN.
-    radius, dissimilarity, noise, process_mask, chunk_size, n_jobs, progress
+    radius, dissimilarity, noise, process_mask, chunk_size
         As in :func:`searchlight_rdms`.
-    statistic : TopoStatistic | str | dict | callable | None
-        Applied to the sphere RDMs and to the model: any spelling accepted
-        by :func:`~rsatoolbox_topo.statistics.as_statistic`, e.g. ``'rgtm'``
-        or ``TopoStatistic('rgtm', lower=0.2, upper=0.8)``.
+    %(statistic)s
+        It is applied to the sphere RDMs and to the model.
     method : {'corr', 'cosine', 'spearman'}
         Comparator of RDM vectors, equal to :func:`rsatoolbox.rdm.compare`
         with the same method. (A dissimilarity measure given here is an
         error that points to ``dissimilarity``.)
-    n_permutations : int
-        Number of random permutations of the model's conditions (0: no
-        p-values). All are drawn before the spheres are processed, so the
+    %(n_permutations)s
+        The model's condition labels are permuted (0: no p-values). All
+        permutations are drawn before the spheres are processed, so the
         results do not depend on ``n_jobs`` or ``chunk_size``.
-    random_state : None | int | numpy.random.Generator
-        Seed of the permutations.
+    %(random_state)s
+    %(n_jobs)s
+    %(progress)s
 
     Returns
     -------

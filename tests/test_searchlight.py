@@ -362,13 +362,13 @@ def test_summary_frame_and_volume(planted_result):
     line = result.summary()
     assert "\n" not in line
     n_fwe = int(np.sum(result.p_fwe < 0.05))
-    assert line.startswith("SearchlightResult: 64 spheres (radius 3 mm, "
+    assert line.startswith("64 spheres (radius 3 mm, "
                            "crossnobis, rgtm(lower=0.2, upper=0.8), "
                            "method='corr', 10 conditions)")
     assert f"p < 0.05: {n_fwe} FWE" in line
     assert "200 permutations" in line
     assert 0 < n_fwe < 64
-    assert repr(result) == line
+    assert repr(result) == f"<SearchlightResult: {line}>"
     frame = result.to_frame()
     assert list(frame.columns) == ["centre", "i", "j", "k", "x", "y", "z",
                                    "n_voxels", "score", "p_value", "p_fdr",
