@@ -196,6 +196,11 @@ statistic : TopoStatistic | str | dict | callable
     The statistic applied to both sides (the prediction and the data), in
     any spelling of :func:`~rsatoolbox_topo.statistics.as_statistic`."""
 
+# ------------------------------------------------------------ figures
+docdict["ax"] = """\
+ax : matplotlib.axes.Axes | None
+    Where to draw; a new (pyplot) figure if None."""
+
 # ------------------------------------------------------------ identification
 # The parameters shared by the six functions of rsatoolbox_topo.identification.
 docdict["id_rdms"] = """\

@@ -17,9 +17,14 @@ regions, network layers: the *classes*) while discarding what differs between
   compared with the rank RDM or the RDM over the same bootstrap samples;
   :func:`compare_statistics`: the same for any statistics.
 
-Every result has ``to_frame()`` (a tidy :class:`pandas.DataFrame`),
-``plot(ax=None)`` and ``save(path)`` / ``load(path)`` (``.npz`` or ``.json``,
-exact round trip).
+Every result is immutable and has ``to_frame()`` (a tidy
+:class:`pandas.DataFrame`), ``summary()`` (one line), ``plot(ax=None)``
+(drawn by :mod:`rsatoolbox_topo.vis`) and ``save(path)`` / ``load(path)``
+(``.npz`` or ``.json``, exact round trip, tuple labels included).
+
+``METHODS`` lists the comparators (``method``); ``DEFAULT_N_BOOTSTRAP``
+(1000) and ``DEFAULT_N_BOOTSTRAP_TOPOLOGY`` (100, persistent homology) are
+the default bootstrap sizes of :func:`bootstrap_identify`.
 
 Missing values: a pair of conditions that is NaN in any RDM is treated as
 missing in all RDMs (a :class:`~rsatoolbox_topo.exceptions.MissingPairsWarning`
@@ -256,8 +261,7 @@ def _plot_method(name, summary):
 
         Parameters
         ----------
-        ax : matplotlib.axes.Axes | None
-            Where to draw; a new figure if None.
+        %(ax)s
         **kwargs
             Further options of :func:`rsatoolbox_topo.vis.{name}`.
 
@@ -265,7 +269,7 @@ def _plot_method(name, summary):
         -------
         matplotlib.axes.Axes
         """
-    return plot
+    return fill_doc(plot)
 
 
 def _summary_stats(credit, dist, n_tied, m, method):

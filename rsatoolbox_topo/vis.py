@@ -19,6 +19,8 @@ per further analysis.
 
 import numpy as np
 
+from ._docs import fill_doc
+
 __all__ = ["plot_identification", "plot_bootstrap", "plot_threshold_map",
            "plot_nested_cv", "plot_comparison", "plot_accuracies",
            "plot_grouped_bars", "plot_confusions", "plot_model_comparison",
@@ -56,6 +58,7 @@ def _check_columns(frame, columns):
 
 
 # ---- identification
+@fill_doc
 def plot_identification(result, ax=None):
     """Confusion matrix (row-normalised) of an identification.
 
@@ -63,8 +66,7 @@ def plot_identification(result, ax=None):
     ----------
     result : rsatoolbox_topo.identification.IdentificationResult
         What :func:`~rsatoolbox_topo.identification.identify` returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -99,6 +101,7 @@ def plot_identification(result, ax=None):
     return ax
 
 
+@fill_doc
 def plot_bootstrap(result, ax=None):
     """Histogram of the bootstrap accuracies with the interval and chance.
 
@@ -107,8 +110,7 @@ def plot_bootstrap(result, ax=None):
     result : rsatoolbox_topo.identification.BootstrapResult
         What :func:`~rsatoolbox_topo.identification.bootstrap_identify`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -219,6 +221,7 @@ def _name_regimes(ax, lowers, uppers):
               bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
 
 
+@fill_doc
 def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     """Accuracy over the (lower, upper) triangle, best cell starred.
 
@@ -227,8 +230,7 @@ def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     result : rsatoolbox_topo.identification.ThresholdMap
         What :func:`~rsatoolbox_topo.identification.threshold_map`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
     label_regimes : bool
         False: white lines between the regimes, legend inside the axes.
         True (the report's figure): dark lines, each regime named inside
@@ -267,6 +269,7 @@ def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     return ax
 
 
+@fill_doc
 def plot_nested_cv(result, ax=None):
     """In-sample map with the best cell and every outer fold's choice.
 
@@ -275,8 +278,7 @@ def plot_nested_cv(result, ax=None):
     result : rsatoolbox_topo.identification.NestedCVResult
         What :func:`~rsatoolbox_topo.identification.nested_threshold_cv`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -303,6 +305,7 @@ def plot_nested_cv(result, ax=None):
     return ax
 
 
+@fill_doc
 def plot_comparison(result, ax=None):
     """Bars of the compared accuracies with their intervals and chance.
 
@@ -312,8 +315,7 @@ def plot_comparison(result, ax=None):
         What :func:`~rsatoolbox_topo.identification.compare_statistics` or
         :func:`~rsatoolbox_topo.identification.compare_regimes` returned;
         the baseline's bar is grey.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -351,6 +353,7 @@ def plot_comparison(result, ax=None):
 
 
 # ---- report tables (accuracy bars, confusion panels, model comparison)
+@fill_doc
 def plot_accuracies(frame, title=None, ax=None):
     """Bar chart of an accuracy table with interval ranges and chance.
 
@@ -361,8 +364,7 @@ def plot_accuracies(frame, title=None, ax=None):
         ``accuracy``, ``ci_low``, ``ci_high`` and ``chance``.
     title : str | None
         Title of the axes.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -409,6 +411,7 @@ def plot_accuracies(frame, title=None, ax=None):
     return ax
 
 
+@fill_doc
 def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
                       high="ci_high", ax=None):
     """Grouped bars with interval ranges, e.g. models x statistics.
@@ -428,8 +431,7 @@ def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
         Label of the y axis.
     low, high : str
         Columns of the interval drawn over each bar.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -468,6 +470,7 @@ def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
     return ax
 
 
+@fill_doc
 def plot_confusions(points, columns=3):
     """Confusion matrices of several statistics on one shared colour scale.
 
@@ -524,6 +527,7 @@ def plot_confusions(points, columns=3):
     return fig
 
 
+@fill_doc
 def plot_model_comparison(frame, level=0.95, method="percentile"):
     """Model comparison per statistic, in rsatoolbox's style.
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from rsatoolbox.rdm import RDMs
-from scipy.spatial.distance import pdist, squareform
+from scipy.spatial.distance import pdist
 from sklearn.neighbors import NearestCentroid
 
 from rsatoolbox_topo import rank_normalize, rgdm, rgtm
@@ -22,6 +22,8 @@ from rsatoolbox_topo.identification import (BootstrapResult,
                                             nested_threshold_cv,
                                             threshold_map)
 from rsatoolbox_topo.statistics import REGIMES, regime
+
+from _reference import literal_accuracy  # noqa: E402
 
 
 # ------------------------------------------------------------ helpers
@@ -46,47 +48,6 @@ def planted(rng, n_ind=5, n_class=4, n_cond=12, noise=0.05, same=False,
             cls.append(f"class{c}")
             ind.append(s)
     return RDMs(np.array(vectors), rdm_descriptors={"cls": cls, "ind": ind})
-
-
-def literal_accuracy(rdms, by, across, mult, draws, lower, upper):
-    """Straightforward reference of one bootstrap sample, built literally.
-
-    Copies individuals as drawn, builds each resampled RDM from the square
-    matrix (pairs of one condition drawn twice dropped), applies rgtm and
-    runs leave-one-individual-out with sklearn's NearestCentroid, removing
-    all copies of the held-out individual from the training set; a held-out
-    RDM equally near k centroids (within 1e-12) counts 1/k.
-    """
-    cls = np.array(rdms.rdm_descriptors[by])
-    ind = np.array(rdms.rdm_descriptors[across])
-    labels = list(dict.fromkeys(ind.tolist()))
-    iu = np.triu_indices(len(draws), 1)
-    same = draws[iu[0]] == draws[iu[1]]
-    X, y, who = [], [], []
-    for s, count in zip(labels, mult):
-        for _ in range(count):
-            for k in np.flatnonzero(ind == s):
-                square = squareform(rdms.dissimilarities[k])
-                v = square[np.ix_(draws, draws)][iu].astype(float)
-                v[same] = np.nan
-                X.append(v)
-                y.append(cls[k])
-                who.append(s)
-    X = rgtm(RDMs(np.array(X)), lower, upper).dissimilarities[:, ~same]
-    y, who = np.array(y), np.array(who)
-    hits = []
-    for s in labels:
-        test = who == s
-        if not test.any():
-            continue
-        model = NearestCentroid().fit(X[~test], y[~test])
-        # sklearn breaks ties by class order; identification splits them.
-        d = np.sqrt(((X[test][:, None] - model.centroids_[None]) ** 2)
-                    .sum(axis=2))
-        tied = d <= d.min(axis=1, keepdims=True) * (1 + 1e-12)
-        own = model.classes_[None, :] == y[test][:, None]
-        hits.extend((tied & own).sum(axis=1) / tied.sum(axis=1))
-    return np.mean(hits)
 
 
 # ------------------------------------------------------------ identify
