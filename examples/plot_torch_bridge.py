@@ -55,7 +55,7 @@ for ds in datasets:
 # float32: with the same torch version on the same kind of CPU they differ
 # only by that rounding (below 1e-6).
 layers = ["conv1", "conv3", "conv6", "conv9", "pool"]
-rdms = layer_rdms(net, data["stimuli"], layers, method="correlation",
+rdms = layer_rdms(net, data["stimuli"], layers, dissimilarity="correlation",
                   stimulus_descriptors={"digit": data["digit"].tolist()},
                   model_name="seed 0", descriptors={"seed": 0})
 print(rdms.rdm_descriptors["layer"], rdms.dissimilarity_measure)

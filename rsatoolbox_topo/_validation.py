@@ -23,6 +23,15 @@ def check_option(name, value, allowed):
     )
 
 
+def _in_range(name, value, low, high, kind):
+    """``value`` if ``low <= value <= high``, else a ValueError saying so."""
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(
+            f"The '{name}' parameter must be {kind}{_range_text(low, high)}. "
+            f"Got {value!r} instead.")
+    return value
+
+
 def check_real(name, value, low=None, high=None, *, allow_none=False):
     """Return ``value`` as a float after checking ``low <= value <= high``."""
     if value is None and allow_none:
@@ -33,13 +42,7 @@ def check_real(name, value, low=None, high=None, *, allow_none=False):
             f"The '{name}' parameter must be a finite real number"
             f"{_range_text(low, high)}. Got {value!r} instead."
         )
-    value = float(value)
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(
-            f"The '{name}' parameter must be a float{_range_text(low, high)}. "
-            f"Got {value!r} instead."
-        )
-    return value
+    return _in_range(name, float(value), low, high, "a float")
 
 
 def check_int(name, value, low=None, high=None):
@@ -49,13 +52,7 @@ def check_int(name, value, low=None, high=None):
             f"The '{name}' parameter must be an integer"
             f"{_range_text(low, high)}. Got {value!r} instead."
         )
-    value = int(value)
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(
-            f"The '{name}' parameter must be an integer"
-            f"{_range_text(low, high)}. Got {value!r} instead."
-        )
-    return value
+    return _in_range(name, int(value), low, high, "an integer")
 
 
 def is_real_dtype(dtype):

@@ -631,7 +631,7 @@ def _identification_section(report, console, rdms, by, across, statistics,
     """Accuracy table, bar chart and confusion matrices in the report."""
     import pandas as pd
 
-    from .report import accuracy_figure, confusion_figure
+    from .vis import plot_accuracies, plot_confusions
 
     report.add_heading(f"{what}: accuracy per statistic", level=3)
     console.say(f"\n{what}: identify {by!r} across {across!r} "
@@ -651,14 +651,14 @@ def _identification_section(report, console, rdms, by, across, statistics,
             f"full data; {args.ci:.0%} {method} bootstrap interval "
             f"({args.n_bootstrap} samples of {across}s and conditions, seed "
             f"{args.seed})."))
-    report.add_figure(accuracy_figure(frame, title=what),
+    report.add_figure(plot_accuracies(frame, title=what).figure,
                       name=f"{name}_accuracy",
                       caption=f"Bars: accuracy on the full data; black "
                               f"ranges: {args.ci:.0%} {method} bootstrap "
                               f"interval (over resampled {across}s and "
                               f"conditions, so it need not contain the "
                               f"full-data accuracy); dotted: chance.")
-    report.add_figure(confusion_figure(points), name=f"{name}_confusion",
+    report.add_figure(plot_confusions(points), name=f"{name}_confusion",
                       caption="Confusion matrices on one colour scale "
                               "(rows: true class; fraction of held-out "
                               "RDMs assigned to each class).")
@@ -678,7 +678,8 @@ def _map_section(report, console, rdms, by, across, args, name, what):
     Returns the values for the threshold finding.
     """
     from .identification import nested_threshold_cv, threshold_map
-    from .report import display_table, format_number, threshold_map_figure
+    from .report import display_table, format_number
+    from .vis import plot_threshold_map
 
     report.add_heading(f"{what}: accuracy over the (lower, upper) "
                        f"thresholds", level=3)
@@ -688,7 +689,8 @@ def _map_section(report, console, rdms, by, across, args, name, what):
         tmap = threshold_map(rdms, by, across, step=args.map_step,
                              random_state=args.seed, n_jobs=args.n_jobs,
                              progress=console.progress)
-    report.add_figure(threshold_map_figure(tmap, title=f"{what}: RGTM"),
+    report.add_figure(plot_threshold_map(tmap, label_regimes=True,
+                                         title=f"{what}: RGTM").figure,
                       name=f"{name}_threshold_map",
                       caption=f"{what}: identification accuracy of the RGTM "
                               f"at each (lower, upper) on the full data. "
@@ -733,7 +735,8 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
     import pandas as pd
 
     from .identification import compare_regimes
-    from .report import accuracy_figure, display_table, interval_header
+    from .report import display_table, interval_header
+    from .vis import plot_accuracies
 
     report.add_heading(f"{what}: regimes of the threshold triangle",
                        level=3)
@@ -774,7 +777,7 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
                 f"bootstrap p-value.")
     bars = frames[-1].rename(columns={"regime": "statistic"})
     bars["chance"] = result.chance
-    report.add_figure(accuracy_figure(bars, title=f"{what}: regimes"),
+    report.add_figure(plot_accuracies(bars, title=f"{what}: regimes").figure,
                       name=f"{name}_regimes",
                       caption=f"Accuracy per regime on the full data with "
                               f"{interval_header(args.ci, method)} "
@@ -846,7 +849,8 @@ def _model_section(report, console, data, model_rdms, statistics, args,
     from rsatoolbox.model import ModelFixed
 
     from . import inference
-    from .report import display_table, model_comparison_figure
+    from .report import display_table
+    from .vis import plot_model_comparison
 
     names = list(model_rdms.rdm_descriptors["name"])
     models = [ModelFixed(n, model_rdms.subset("name", n)) for n in names]
@@ -898,7 +902,7 @@ def _model_section(report, console, data, model_rdms, statistics, args,
                 f"images ({args.n_bootstrap} samples shared by all "
                 f"statistics) and the noise ceiling (lower, upper).")
     report.add_figure(
-        model_comparison_figure(frame, level=args.ci, method=method),
+        plot_model_comparison(frame, level=args.ci, method=method),
         name=f"{name}_models",
         caption=f"{what}: model evaluations per statistic (bars), "
                 f"{args.ci:.0%} {method} bootstrap intervals (lines) and "

@@ -328,13 +328,30 @@ class _Saveable:
 
 
 # ------------------------------------------------------------ results
-def _axes(ax, figsize=None):
-    """``ax``, or the axes of a new figure (matplotlib imported lazily)."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
+def _plot_method(name, summary):
+    """A result's ``plot`` method: draws with :mod:`rsatoolbox_topo.vis`."""
 
-    return plt.subplots(figsize=figsize)[1]
+    def plot(self, ax=None, **kwargs):
+        from . import vis
+
+        return getattr(vis, name)(self, ax=ax, **kwargs)
+
+    plot.__doc__ = f"""{summary}
+
+        Drawn by :func:`rsatoolbox_topo.vis.{name}`.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+            Where to draw; a new figure if None.
+        **kwargs
+            Further options of :func:`rsatoolbox_topo.vis.{name}`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+    return plot
 
 
 def _summary_stats(credit, dist, n_tied, m, method):
@@ -441,33 +458,9 @@ class IdentificationResult(_Saveable):
                     "distance": float(d[c])})
         return pd.DataFrame(rows)
 
-    def plot(self, ax=None):
-        """Confusion matrix (row-normalised) with accuracy and chance.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes | None
-            Where to draw; a new figure if None.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        ax = _axes(ax, figsize=(1.5 + 0.4 * len(self.classes),) * 2)
-        # Rows over the number of held-out RDMs per class (ties reported
-        # with ties='report' are in no column, so rows may sum below 1).
-        rates = self.confusion / len(self.individuals)
-        image = ax.imshow(rates, vmin=0, vmax=1, cmap="viridis")
-        ticks = np.arange(len(self.classes))
-        labels = [str(c) for c in self.classes]
-        ax.set_xticks(ticks, labels, rotation=90)
-        ax.set_yticks(ticks, labels)
-        ax.set_xlabel("assigned class")
-        ax.set_ylabel("true class")
-        ax.set_title(f"accuracy {self.accuracy:.2f} (chance "
-                     f"{self.chance:.2f})")
-        ax.figure.colorbar(image, ax=ax, label="fraction of held-out RDMs")
-        return ax
+    plot = _plot_method(
+        "plot_identification",
+        "Confusion matrix (row-normalised) with accuracy and chance.")
 
 
 def identify(rdms, by, across, statistic=None, method="euclidean",
@@ -1009,29 +1002,9 @@ class BootstrapResult(_Saveable, _Intervals):
         return pd.DataFrame({"sample": np.arange(len(self.samples)),
                              "accuracy": self.samples})
 
-    def plot(self, ax=None):
-        """Histogram of the bootstrap accuracies with the interval.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes | None
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        ax = _axes(ax)
-        ax.hist(self.samples, bins=30, color="0.7")
-        ax.axvline(self.accuracy, color="k", label="full data")
-        for bound in self.ci:
-            ax.axvline(bound, color="k", ls="--")
-        ax.axvline(self.chance, color="r", ls=":", label="chance")
-        ax.set_xlabel("identification accuracy")
-        ax.set_ylabel("bootstrap samples")
-        ax.set_title(f"{100 * self.ci_level:g}% {self.ci_method} interval, "
-                     f"{self.n_bootstrap} samples", fontsize="medium")
-        ax.legend()
-        return ax
+    plot = _plot_method(
+        "plot_bootstrap",
+        "Histogram of the bootstrap accuracies with the interval.")
 
 
 def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
@@ -1186,47 +1159,6 @@ def _rgtm_partials(lowers, uppers):
             for lo, up in zip(lowers, uppers)]
 
 
-def _regime_codes(lowers, uppers):
-    codes = np.full((len(lowers), len(uppers)), -1)
-    for i, lo in enumerate(lowers):
-        for j, up in enumerate(uppers):
-            if lo <= up:
-                codes[i, j] = REGIMES.index(regime(lo, up))
-    return codes
-
-
-def _plot_triangle(ax, lowers, uppers, accuracy, best=None, marks=None,
-                   label="accuracy"):
-    """Heatmap of a (lower, upper) map with regimes outlined."""
-    ax = _axes(ax, figsize=(5.5, 4.5))
-    half = (lowers[1] - lowers[0]) / 2 if len(lowers) > 1 else 0.5
-    extent = (uppers[0] - half, uppers[-1] + half, lowers[-1] + half,
-              lowers[0] - half)
-    image = ax.imshow(np.ma.masked_invalid(accuracy), extent=extent,
-                      cmap="viridis", aspect="equal")
-    codes = _regime_codes(lowers, uppers)
-    for i in range(len(lowers)):
-        for j in range(len(uppers)):
-            if codes[i, j] < 0:
-                continue
-            lo, up = lowers[i], uppers[j]
-            if j + 1 < len(uppers) and codes[i, j + 1] != codes[i, j]:
-                ax.plot([up + half] * 2, [lo - half, lo + half], "w-", lw=1)
-            if i + 1 < len(lowers) and codes[i + 1, j] >= 0 and \
-                    codes[i + 1, j] != codes[i, j]:
-                ax.plot([up - half, up + half], [lo + half] * 2, "w-", lw=1)
-    if marks is not None:
-        ax.plot(marks[:, 1], marks[:, 0], "o", mfc="none", mec="w", ms=8,
-                label="chosen per fold")
-    if best is not None:
-        ax.plot(best[1], best[0], "r*", ms=14, label="best (in-sample)")
-        ax.legend(loc="lower left", fontsize="small")
-    ax.set_xlabel("upper threshold u")
-    ax.set_ylabel("lower threshold l")
-    ax.figure.colorbar(image, ax=ax, label=label)
-    return ax
-
-
 @dataclass(eq=False)
 class ThresholdMap(_Saveable, _Intervals):
     """Result of :func:`threshold_map`.
@@ -1316,24 +1248,9 @@ one_factor_individuals, one_factor_conditions : ndarray | None
                 rows.append(row)
         return pd.DataFrame(rows)
 
-    def plot(self, ax=None):
-        """Heatmap of the triangle, best cell starred, regimes outlined.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes | None
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        lo, up, acc = self.best
-        ax = _plot_triangle(ax, self.lowers, self.uppers, self.accuracy,
-                            best=(lo, up))
-        ax.set_title(f"{self.statistic.upper()} identification (best "
-                     f"{acc:.2f} at l={lo:g}, u={up:g}; chance "
-                     f"{self.chance:.2f})", fontsize="medium")
-        return ax
+    plot = _plot_method(
+        "plot_threshold_map",
+        "Heatmap of the triangle, best cell starred, regimes outlined.")
 
 
 def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
@@ -1590,24 +1507,9 @@ class NestedCVResult(_Saveable):
             "inner_accuracy": self.fold_inner_accuracy,
             "held_out_accuracy": self.fold_accuracy})
 
-    def plot(self, ax=None):
-        """In-sample map with the best cell and every fold's choice marked.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes | None
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        marks = np.column_stack([self.fold_lower, self.fold_upper])
-        ax = _plot_triangle(ax, self.lowers, self.uppers, self.accuracy,
-                            best=self.in_sample_best, marks=marks)
-        ax.set_title(f"in-sample {self.in_sample_accuracy:.2f}, nested "
-                     f"{self.nested_accuracy:.2f} (optimism "
-                     f"{self.optimism:+.2f})", fontsize="medium")
-        return ax
+    plot = _plot_method(
+        "plot_nested_cv",
+        "In-sample map with the best cell and every fold's choice marked.")
 
 
 def _best_cell(acc):
@@ -1757,35 +1659,9 @@ class _Comparison(_Intervals):
             "diff_ci_high": self.diff_ci_high, "p_value": self.p_value,
             "n_bootstrap": self.n_bootstrap})
 
-    def plot(self, ax=None):
-        """Bar plot of the accuracies with intervals and chance.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes | None
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        ax = _axes(ax, figsize=(7, 4))
-        x = np.arange(len(self.names))
-        colors = ["C0"] * len(self.names)
-        colors[self._baseline_index] = "0.5"
-        ax.bar(x, self.accuracy, color=colors)
-        # An interval need not contain the full-data value, so it is drawn
-        # as a line, not as error bars around the bar height.
-        ax.vlines(x, self.ci_low, self.ci_high, color="k", lw=2,
-                  label="bootstrap interval")
-        ax.axhline(self.chance, color="r", ls=":", label="chance")
-        ax.set_xticks(x, self.names, rotation=30, ha="right")
-        ax.set_ylabel("identification accuracy")
-        ax.set_ylim(0, 1.05)
-        ax.legend()
-        ax.set_title(f"{100 * self.ci_level:g}% {self.ci_method} intervals, "
-                     f"{self.n_bootstrap} bootstrap samples",
-                     fontsize="medium")
-        return ax
+    plot = _plot_method(
+        "plot_comparison",
+        "Bars of the accuracies with their intervals and chance.")
 
 
 _COMPARISON_DOC = """    accuracy : ndarray, shape (k,)

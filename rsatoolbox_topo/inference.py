@@ -25,6 +25,13 @@ where the models' statistics differ, e.g. thresholds fitted per fold).
 With ``statistic=None`` and the same samples, the numbers equal
 rsatoolbox's.
 
+``method`` is the comparator (see the naming table). For the
+persistent-homology comparators of :mod:`rsatoolbox_topo.topology`
+('rtd', ...) the evaluations are similarities ``-RTD`` and the noise
+ceilings pool the data RDMs by their ranks (rsatoolbox's 'spearman'
+pooling). The number of bootstrap samples keeps rsatoolbox's name ``N``
+(a documented exception to the package's ``n_bootstrap``).
+
 The package's models (:mod:`rsatoolbox_topo.models`) carry their own
 statistic; for them ``statistic`` must stay None and the model's statistic
 (for :class:`~rsatoolbox_topo.models.ModelThresholds`, with the thresholds
@@ -61,6 +68,7 @@ from ._validation import (check_bool, check_int, check_n_jobs,
                           check_option, check_progress)
 from ._validation import check_random_state as _rng
 from .exceptions import CollapsedStatisticWarning, InferenceWarning
+from ._docs import fill_doc
 from ._safe_io import refuse_pickle
 from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
                      _TopoModel, as_statistic, model_from_dict)
@@ -78,63 +86,6 @@ _BOOT_TYPES = ("both", "pattern", "rdm")
 _CHUNK = 4  # bootstrap samples per batch of the fast path (cache bound)
 # A pooled RDM this close to constant (z-score units) counts as undefined.
 _POOL_TOL = 1e-9
-
-
-#: Parameters shared by the inference functions, described once
-#: (the docdict convention of MNE-Python and nilearn).
-_DOCS = {
-    "models": """models : rsatoolbox.model.Model | list of Model
-        The models. rsatoolbox's ``ModelSelect`` and ``ModelWeighted`` given
-        with a ``statistic`` are fitted as their topological counterparts;
-        the package's models carry their own statistic.""",
-    "data": """data : rsatoolbox.rdm.RDMs
-        Data RDMs (not changed).""",
-    "theta": """theta : list | None
-        One parameter vector per model (None: the models' defaults).""",
-    "method": """method : str
-        rsatoolbox comparator ('cosine', 'corr', 'spearman', ...), or a
-        persistent-homology comparator of
-        :mod:`rsatoolbox_topo.topology` (``topology`` extra): 'rtd',
-        'rtd-h2' (Representation Topology Divergence, H1 or H2, symmetric,
-        rank-normalised) or the label-free baselines
-        'labelfree-bottleneck' and 'labelfree-wasserstein'. Their
-        evaluations are similarities ``-RTD`` (minus the distance; 0 is a
-        perfect match); noise ceilings pool the data RDMs by their ranks
-        (rsatoolbox's 'spearman' pooling).""",
-    "N": """N : int
-        Number of bootstrap samples (ignored when ``samples`` is given).""",
-    "statistic": """statistic : TopoStatistic | str | callable | None
-        Applied to the data and to each prediction, in every bootstrap
-        sample and fold, after resampling; None compares the RDMs as they
-        are.""",
-    "random_state": """random_state : int | numpy.random.Generator | None
-        Source of the bootstrap samples and fold assignments (numpy's
-        global state is never used).""",
-    "progress": """progress : bool
-        Show a tqdm progress bar.""",
-    "n_jobs": """n_jobs : int
-        joblib workers; the results do not depend on it.""",
-    "fitter": """fitter : callable | list | None
-        Fitters (rsatoolbox's signature); None uses each model's default.""",
-    "boot_noise_ceil": """boot_noise_ceil : bool
-        Compute the noise ceiling in every sample (else once, on all data).""",
-    "n_cv": """n_cv : int
-        Cross-validation runs per bootstrap sample.""",
-    "use_correction": """use_correction : bool
-        Correct the variance for the cross-validation noise (needs
-        ``n_cv > 1``; with ``n_cv=1`` an
-        :class:`~rsatoolbox_topo.exceptions.InferenceWarning` is raised
-        instead of rsatoolbox's bare ``Warning`` exception).""",
-    "pair_samples": """samples : (rdm_samples, pattern_samples) | None
-        The bootstrap samples: descriptor values of shape (n_samples,
-        n_groups) each, None for a dimension that is not resampled.""",
-}
-
-
-def _fill_doc(func):
-    """Fill ``%(name)s`` placeholders of ``func``'s docstring from _DOCS."""
-    func.__doc__ = func.__doc__ % _DOCS
-    return func
 
 
 # ---------------------------------------------------------------- checks
@@ -442,7 +393,7 @@ def _check_samples(samples, N, values, name):
 
 
 # ---------------------------------------------------------------- eval_fixed
-@_fill_doc
+@fill_doc
 def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
                random_state=None):
     """Evaluate models on data without bootstrap or cross-validation.
@@ -457,9 +408,9 @@ def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
     %(theta)s
     %(method)s
     %(statistic)s
-    random_state : int | numpy.random.Generator | None
-        Accepted for a signature uniform with the bootstrap functions;
-        nothing random happens here.
+        It is applied to the data and to each prediction, in every
+        bootstrap sample and fold, after resampling.
+    %(random_state_unused)s
 
     Returns
     -------
@@ -598,7 +549,7 @@ def _pattern_task(args):
     return evals, nc
 
 
-@_fill_doc
+@fill_doc
 def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
                            pattern_descriptor="index", rdm_descriptor="index",
                            boot_noise_ceil=True, *, statistic=None,
@@ -623,6 +574,8 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
         Groups of RDMs left out together by the noise ceiling.
     %(boot_noise_ceil)s
     %(statistic)s
+        It is applied to the data and to each prediction, in every
+        bootstrap sample and fold, after resampling.
     %(random_state)s
     samples : array of shape (n_samples, n_groups) | None
         The bootstrap samples (pattern descriptor values, as rsatoolbox's
@@ -725,7 +678,7 @@ def _rdm_task(args):
     return evals, nc
 
 
-@_fill_doc
+@fill_doc
 def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
                        rdm_descriptor="index", boot_noise_ceil=True, *,
                        statistic=None, random_state=None, samples=None,
@@ -746,6 +699,8 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
         RDMs with the same value are resampled together.
     %(boot_noise_ceil)s
     %(statistic)s
+        It is applied to the data and to each prediction, in every
+        bootstrap sample and fold, after resampling.
     %(random_state)s
     samples : array of shape (n_samples, n_groups) | None
         The bootstrap samples (rdm descriptor values, as rsatoolbox's
@@ -906,7 +861,7 @@ def _prepare_cv(models, fitter, statistic, data, pattern_descriptor):
     return models, sides, fitters, nc_stat
 
 
-@_fill_doc
+@fill_doc
 def crossval(models, rdms, train_set, test_set, ceil_set=None,
              method="cosine", fitter=None, pattern_descriptor="index",
              calc_noise_ceil=True, *, statistic=None, random_state=None):
@@ -934,9 +889,9 @@ def crossval(models, rdms, train_set, test_set, ceil_set=None,
     calc_noise_ceil : bool
         Compute the noise ceiling.
     %(statistic)s
-    random_state : int | numpy.random.Generator | None
-        Accepted for a signature uniform with the bootstrap functions;
-        nothing random happens here.
+        It is applied to the data and to each prediction, in every
+        bootstrap sample and fold, after resampling.
+    %(random_state_unused)s
 
     Returns
     -------
@@ -1149,7 +1104,7 @@ def _check_all_skipped(evaluations, k_pattern, k_rdm):
 
 def _check_execution(n_jobs, progress, *fast):
     """Check the arguments that say how (not what) to compute."""
-    check_n_jobs(n_jobs)
+    check_n_jobs(n_jobs, allow_none=True)
     check_progress(progress)
     for value in fast:
         check_bool("fast", value)
@@ -1234,7 +1189,7 @@ def _run_bootcv(sides, fitters, data, rdm_s, pattern_s, rng,
             np.concatenate([o[1] for o in out], axis=1))
 
 
-@_fill_doc
+@fill_doc
 def bootstrap_crossval(models, data, method="cosine", fitter=None,
                        k_pattern=None, k_rdm=None, N=1000, n_cv=2,
                        pattern_descriptor="index", rdm_descriptor="index",
@@ -1268,6 +1223,8 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
         The dimensions resampled.
     %(use_correction)s
     %(statistic)s
+        It is applied to the data and to each prediction, in every
+        bootstrap sample and fold, after resampling.
     %(random_state)s
     %(pair_samples)s
     %(progress)s
@@ -1328,7 +1285,7 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
                   n_rdm=n_rdm, n_pattern=n_cond)
 
 
-@_fill_doc
+@fill_doc
 def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
                         k_pattern=1, k_rdm=1, N=1000, n_cv=2,
                         pattern_descriptor="index", rdm_descriptor="index",
@@ -1357,6 +1314,8 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
         Descriptors of the condition and RDM groups.
     %(use_correction)s
     %(statistic)s
+        It is applied to the data and to each prediction, in every
+        bootstrap sample and fold, after resampling.
     %(random_state)s
     %(pair_samples)s
     %(progress)s

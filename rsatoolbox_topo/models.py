@@ -32,6 +32,7 @@ from rsatoolbox.rdm import RDMs, compare, rdms_from_dict
 from scipy import optimize
 
 from . import _ranking
+from ._docs import fill_doc
 from ._validation import check_rdms, check_real
 from ._validation import plain_value as _plain
 from .statistics import TopoStatistic, as_statistic, rgtm
@@ -46,35 +47,6 @@ _TRANSFORM_NOTE = (
     "prediction: transform the data with the same statistic first, or use "
     "rsatoolbox_topo.inference, which transforms both sides in every "
     "bootstrap sample and fold.")
-
-
-#: Parameters of every fitter, described once (the placeholder's own
-#: indentation is applied to the continuation lines).
-_FIT_PARAMS = """data : rsatoolbox.rdm.RDMs
-    Training data RDMs (transformed by the fitter with the model's
-    statistic, never changed).
-method : str
-    rsatoolbox comparator.
-pattern_idx : list | None
-    Descriptor values of the training conditions (with repeats for a
-    bootstrap sample), used to resample the prediction like the data.
-pattern_descriptor : str | None
-    The descriptor ``pattern_idx`` refers to.
-sigma_k : ndarray | None
-    Pattern covariance for the whitened comparators."""
-
-
-def _fill_fit_doc(func):
-    """Replace the ``%(fit_params)s`` line of a fitter's docstring."""
-    lines = []
-    for line in func.__doc__.split("\n"):
-        if line.strip() == "%(fit_params)s":
-            indent = line[:len(line) - len(line.lstrip())]
-            lines += [indent + text for text in _FIT_PARAMS.split("\n")]
-        else:
-            lines.append(line)
-    func.__doc__ = "\n".join(lines)
-    return func
 
 
 def _model_rdms(rdm, name="rdm"):
@@ -92,6 +64,8 @@ class _TopoModel(Model):
     and may make the statistic depend on ``theta`` through :meth:`transform`.
     """
 
+    _keeps_theta = False  # ModelThresholds stores its fit in theta_
+
     def __init__(self, name, rdm, statistic):
         super().__init__(name)
         self.rdm_obj = _model_rdms(rdm)
@@ -105,13 +79,13 @@ class _TopoModel(Model):
                 "for untransformed RDMs.")
         self.statistic = stat
 
+    @fill_doc
     def predict_raw_rdm(self, theta=None):
         """The prediction before the statistic.
 
         Parameters
         ----------
-        theta : array-like | None
-            The model parameters.
+        %(model_theta)s
 
         Returns
         -------
@@ -141,6 +115,7 @@ class _TopoModel(Model):
         """
         return self.statistic(rdms)
 
+    @fill_doc
     def predict_rdm(self, theta=None):
         """The transformed prediction, ``transform(predict_raw_rdm(theta))``.
 
@@ -149,8 +124,7 @@ class _TopoModel(Model):
 
         Parameters
         ----------
-        theta : array-like | None
-            The model parameters.
+        %(model_theta)s
 
         Returns
         -------
@@ -159,13 +133,13 @@ class _TopoModel(Model):
         """
         return self.transform(self.predict_raw_rdm(theta), theta)
 
+    @fill_doc
     def predict(self, theta=None):
         """The transformed prediction as a vector.
 
         Parameters
         ----------
-        theta : array-like | None
-            The model parameters.
+        %(model_theta)s
 
         Returns
         -------
@@ -173,23 +147,33 @@ class _TopoModel(Model):
         """
         return self.predict_rdm(theta).get_vectors()[0]
 
-    @_fill_fit_doc
+    @fill_doc
     def fit(self, data, method="cosine", pattern_idx=None,
             pattern_descriptor=None, sigma_k=None):
         """Fit the parameters with the model's default fitter.
 
+        A :class:`ModelThresholds` also keeps them in ``theta_``, which
+        ``predict`` and ``transform`` use when ``theta`` is None.
+
         Parameters
         ----------
-        %(fit_params)s
+        %(fit_data)s
+        %(fit_method)s
+        %(pattern_idx)s
+        %(pattern_descriptor_fit)s
+        %(sigma_k)s
 
         Returns
         -------
         ndarray | int
             The fitted parameters ``theta``.
         """
-        return super().fit(data, method=method, pattern_idx=pattern_idx,
-                           pattern_descriptor=pattern_descriptor,
-                           sigma_k=sigma_k)
+        theta = super().fit(data, method=method, pattern_idx=pattern_idx,
+                            pattern_descriptor=pattern_descriptor,
+                            sigma_k=sigma_k)
+        if self._keeps_theta:
+            self.theta_ = theta
+        return theta
 
     def to_dict(self):
         """``Model.to_dict()`` plus the statistic.
@@ -267,6 +251,7 @@ class ModelFixedTopo(_TopoModel):
         return deepcopy(self.rdm_obj)
 
 
+@fill_doc
 class ModelSelectTopo(_TopoModel):
     """Select one of several model RDMs, compared through a statistic.
 
@@ -276,12 +261,10 @@ class ModelSelectTopo(_TopoModel):
 
     Parameters
     ----------
-    name : str
-        Model name.
+    %(model_name)s
     rdm : rsatoolbox.rdm.RDMs
         The candidate RDMs (copied).
-    statistic : TopoStatistic | str | callable
-        The statistic applied to both sides.
+    %(model_statistic)s
 
     Notes
     -----
@@ -326,6 +309,7 @@ class ModelSelectTopo(_TopoModel):
         return self.rdm_obj[index]
 
 
+@fill_doc
 class ModelWeightedTopo(_TopoModel):
     """A weighted sum of model RDMs, compared through a statistic.
 
@@ -336,12 +320,10 @@ class ModelWeightedTopo(_TopoModel):
 
     Parameters
     ----------
-    name : str
-        Model name.
+    %(model_name)s
     rdm : rsatoolbox.rdm.RDMs
         The component RDMs (copied).
-    statistic : TopoStatistic | str | callable
-        The statistic applied to both sides.
+    %(model_statistic)s
 
     Notes
     -----
@@ -391,6 +373,7 @@ class ModelWeightedTopo(_TopoModel):
                         self.rdm_obj.pattern_descriptors))
 
 
+@fill_doc
 class ModelThresholds(_TopoModel):
     """A model RDM compared through an RGTM whose thresholds are fitted.
 
@@ -403,8 +386,7 @@ class ModelThresholds(_TopoModel):
 
     Parameters
     ----------
-    name : str
-        Model name.
+    %(model_name)s
     rdm : rsatoolbox.rdm.RDMs
         Exactly one model RDM (copied).
     grid : float
@@ -438,6 +420,8 @@ class ModelThresholds(_TopoModel):
     >>> bool(0 <= theta[0] <= theta[1] <= 1)
     True
     """
+
+    _keeps_theta = True
 
     def __init__(self, name, rdm, grid=0.1, refine=0.02, **rgtm_params):
         self.grid = check_real("grid", grid, 0.0, 1.0)
@@ -509,26 +493,6 @@ class ModelThresholds(_TopoModel):
         lower, upper = self._theta(theta)
         return rgtm(rdms, lower, upper, **self.rgtm_params)
 
-    @_fill_fit_doc
-    def fit(self, data, method="cosine", pattern_idx=None,
-            pattern_descriptor=None, sigma_k=None):
-        """Fit the thresholds to ``data`` and store them in ``theta_``.
-
-        Parameters
-        ----------
-        %(fit_params)s
-
-        Returns
-        -------
-        ndarray of shape (2,)
-            ``(lower, upper)``.
-        """
-        self.theta_ = _TopoModel.fit(self, data, method=method,
-                                     pattern_idx=pattern_idx,
-                                     pattern_descriptor=pattern_descriptor,
-                                     sigma_k=sigma_k)
-        return self.theta_
-
     def to_dict(self):
         """The model dict plus grid, refine, rgtm parameters and ``theta_``.
 
@@ -561,7 +525,7 @@ def _score(pred_t, data_t, method, sigma_k):
                                  sigma_k=sigma_k)))
 
 
-@_fill_fit_doc
+@fill_doc
 def fit_select_topo(model, data, method="cosine", pattern_idx=None,
                     pattern_descriptor=None, sigma_k=None):
     """Fit a :class:`ModelSelectTopo`: the RDM best matching the data.
@@ -573,7 +537,11 @@ def fit_select_topo(model, data, method="cosine", pattern_idx=None,
     ----------
     model : ModelSelectTopo
         The model to fit.
-    %(fit_params)s
+    %(fit_data)s
+    %(fit_method)s
+    %(pattern_idx)s
+    %(pattern_descriptor_fit)s
+    %(sigma_k)s
 
     Returns
     -------
@@ -601,7 +569,7 @@ def fit_select_topo(model, data, method="cosine", pattern_idx=None,
     return int(np.nanargmax(scores))
 
 
-@_fill_fit_doc
+@fill_doc
 def fit_weighted_topo(model, data, method="cosine", pattern_idx=None,
                       pattern_descriptor=None, sigma_k=None):
     """Fit the non-negative weights of a :class:`ModelWeightedTopo`.
@@ -617,7 +585,11 @@ def fit_weighted_topo(model, data, method="cosine", pattern_idx=None,
     ----------
     model : ModelWeightedTopo
         The model to fit.
-    %(fit_params)s
+    %(fit_data)s
+    %(fit_method)s
+    %(pattern_idx)s
+    %(pattern_descriptor_fit)s
+    %(sigma_k)s
 
     Returns
     -------
@@ -684,7 +656,7 @@ def _threshold_grid(step, low=0.0, high=1.0, center=None, span=None):
     return [(lo, up) for lo in lowers for up in uppers if lo <= up + 1e-12]
 
 
-@_fill_fit_doc
+@fill_doc
 def fit_thresholds(model, data, method="cosine", pattern_idx=None,
                    pattern_descriptor=None, sigma_k=None):
     """Fit the RGTM thresholds of a :class:`ModelThresholds` to data.
@@ -700,7 +672,11 @@ def fit_thresholds(model, data, method="cosine", pattern_idx=None,
     ----------
     model : ModelThresholds
         The model to fit.
-    %(fit_params)s
+    %(fit_data)s
+    %(fit_method)s
+    %(pattern_idx)s
+    %(pattern_descriptor_fit)s
+    %(sigma_k)s
 
     Returns
     -------

@@ -450,7 +450,7 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
         hits = scores.argmax(dim=1).numpy() == data["digit"]
         accuracy.append(float(np.mean(hits)))
         parts.append(layer_rdms(
-            net, data["stimuli"], layers, method=method,
+            net, data["stimuli"], layers, dissimilarity=method,
             stimulus_labels=list(data["image"]),
             stimulus_descriptors={"digit": list(data["digit"])},
             model_name=f"seed {seed}", descriptors={"seed": seed}))

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from rsatoolbox_topo.report import (Notes, Report, conclusions,
                                     display_table, figure_to_png,
-                                    format_interval, model_comparison_figure)
+                                    format_interval)
 
 matplotlib.use("Agg")
 
@@ -124,45 +124,6 @@ def test_bad_arguments(tmp_path, call, error, message):
         call(Report("Test", out_dir=tmp_path))
     with pytest.raises(TypeError, match="'title' parameter"):
         Report(3)
-
-
-def test_accuracy_figure_draws_the_numbers():
-    """Bar heights are the accuracies and the chance line is at chance."""
-    from rsatoolbox_topo.report import accuracy_figure
-
-    frame = pd.DataFrame({"statistic": ["rdm", "rank", "rgtm"],
-                          "accuracy": [0.9, 0.5, 0.7],
-                          "ci_low": [0.8, 0.3, 0.6],
-                          "ci_high": [1.0, 0.6, 0.8],
-                          "chance": [0.25] * 3})
-    fig = accuracy_figure(frame, title="t")
-    ax = fig.axes[0]
-    assert [p.get_height() for p in ax.patches] == pytest.approx(
-        [0.9, 0.5, 0.7])
-    assert ax.lines[-1].get_ydata()[0] == pytest.approx(0.25)
-    assert [t.get_text() for t in ax.get_xticklabels()] == \
-        ["rdm", "rank", "rgtm"]
-    with pytest.raises(ValueError, match=r"Missing: \['ci_high', 'ci_low'\]"):
-        accuracy_figure(frame.drop(columns=["ci_low", "ci_high"]))
-
-
-def test_grouped_figure_puts_each_bar_in_its_group():
-    """Bars are grouped along x, one colour per group, heights as given."""
-    from rsatoolbox_topo.report import grouped_figure
-
-    frame = pd.DataFrame({"model": ["b", "b", "a", "a"],
-                          "statistic": ["rank", "rgtm"] * 2,
-                          "r": [0.1, 0.2, 0.3, 0.4],
-                          "ci_low": [0.0] * 4, "ci_high": [0.5] * 4})
-    ax = grouped_figure(frame, "model", "statistic", "r", "r").axes[0]
-    heights = {(round(p.get_x() + p.get_width() / 2, 2)): p.get_height()
-               for p in ax.patches}
-    # x order is first appearance: b at 0, a at 1; rank left, rgtm right
-    assert heights == pytest.approx({-0.2: 0.1, 0.8: 0.3, 0.2: 0.2,
-                                     1.2: 0.4})
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "a"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
-        ["rank", "rgtm"]
 
 
 def test_long_tables_are_cut_in_html_only(tmp_path):
@@ -336,18 +297,3 @@ def test_findings_are_the_first_section_and_link_to_tables():
     text = report.to_html()
     assert text.index("What this run shows") < text.index("intro")
     assert text.count('href="#table-acc"') == 2
-
-
-def test_model_comparison_figure_has_the_noise_ceiling():
-    """One panel per statistic, a ceiling band and an interval per model."""
-    frame = pd.DataFrame({"statistic": ["rdm"] * 2 + ["rank"] * 2,
-                          "model": ["a", "b"] * 2, "r": [0.3, 0.1, 0.2, 0.0],
-                          "ci_low": [0.2, 0.0, 0.1, -0.1],
-                          "ci_high": [0.4, 0.2, 0.3, 0.1],
-                          "ceiling_low": 0.5, "ceiling_high": 0.6})
-    fig = model_comparison_figure(frame)
-    panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in panels] == ["rdm", "rank"]
-    band = panels[0].patches[0]
-    assert (band.get_y(), band.get_height()) == pytest.approx((0.5, 0.1))
-    assert fig._suptitle is not None

@@ -65,7 +65,7 @@ def test_known_correlation_rdm():
     net = _linear_net()
     with torch.no_grad():
         net[0].bias.zero_()
-    rdms = layer_rdms(net, STIMULI, "0", method="correlation",
+    rdms = layer_rdms(net, STIMULI, "0", dissimilarity="correlation",
                       stimulus_labels=["a", "b", "c"], model_name="seed 7")
     # centred a = (-1, 0, 1), b = (1, 0, -1), c = (-4, -1, 5) / 3
     r_ac = 9 / np.sqrt(84)
@@ -79,7 +79,7 @@ def test_known_correlation_rdm():
 
 def test_layer_rdms_descriptors_and_measures():
     """Extra descriptors reach the RDMs, and any calc_rdm measure works."""
-    rdms = layer_rdms(_linear_net(), STIMULI, ["1", "0"], method="euclidean",
+    rdms = layer_rdms(_linear_net(), STIMULI, ["1", "0"], dissimilarity="euclidean",
                       stimulus_descriptors={"digit": [4, 4, 9]},
                       descriptors={"seed": 3})
     assert rdms.rdm_descriptors["layer"] == ["1", "0"]
@@ -262,3 +262,8 @@ def test_device_argument_cuda_moves_model_back():
                     atol=1e-6)
     assert next(net.parameters()).device.type == "cpu"
     assert _hook_count(net) == 0
+
+
+def test_layer_rdms_names_dissimilarity_when_given_method():
+    with pytest.raises(TypeError, match=r"did you mean dissimilarity='euclidean'"):
+        layer_rdms(_linear_net(), STIMULI, "0", method="euclidean")

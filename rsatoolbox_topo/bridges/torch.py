@@ -348,7 +348,7 @@ def _dataset(name, recorder, n_stimuli, obs, model_name, extra):
         channel_descriptors={"unit": np.arange(measurements.shape[1])})
 
 
-def layer_rdms(model, stimuli, layers=None, *, method="correlation",
+def layer_rdms(model, stimuli, layers=None, *, dissimilarity="correlation",
                descriptor=None, stimulus_labels=None,
                stimulus_descriptors=None, model_name=None, descriptors=None,
                batch_size=64, device=None, progress=False, **calc_kwargs):
@@ -362,9 +362,10 @@ def layer_rdms(model, stimuli, layers=None, *, method="correlation",
     model, stimuli, layers, stimulus_labels, stimulus_descriptors, \
 model_name, descriptors, batch_size, device, progress
         As in :func:`extract_activations`.
-    method : str
+    dissimilarity : str
         Any dissimilarity measure of :func:`rsatoolbox.rdm.calc_rdm`
-        (``'correlation'``, ``'euclidean'``, ``'mahalanobis'``, ...).
+        (``'correlation'``, ``'euclidean'``, ``'mahalanobis'``, ...), which
+        rsatoolbox calls ``method``.
     descriptor : str | None
         Observation descriptor that defines the conditions, passed to
         ``calc_rdm``. None makes every stimulus one condition, in the order
@@ -388,7 +389,7 @@ model_name, descriptors, batch_size, device, progress
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
     >>> _ = torch.nn.init.ones_(net[0].weight), torch.nn.init.zeros_(net[0].bias)
     >>> stimuli = torch.tensor([[1., 2.], [-1., -2.], [0., 1.]])
-    >>> rdms = layer_rdms(net, stimuli, "0", method="euclidean")
+    >>> rdms = layer_rdms(net, stimuli, "0", dissimilarity="euclidean")
 
     Layer ``'0'`` maps the stimuli to ``(3, 3, 3)``, ``(-3, -3, -3)`` and
     ``(1, 1, 1)``; rsatoolbox's ``'euclidean'`` is the squared distance per
@@ -397,6 +398,13 @@ model_name, descriptors, batch_size, device, progress
     >>> rdms.rdm_descriptors["layer"], rdms.dissimilarities
     (['0'], array([[36.,  4., 16.]]))
     """
+    if "method" in calc_kwargs:
+        # rsatoolbox's calc_rdm calls the measure 'method'; here 'method'
+        # would be a comparator (see the naming table in the docs).
+        raise TypeError(
+            "layer_rdms takes the dissimilarity measure as 'dissimilarity', "
+            f"not 'method'; did you mean dissimilarity="
+            f"{calc_kwargs['method']!r}?")
     datasets = extract_activations(
         model, stimuli, layers, stimulus_labels=stimulus_labels,
         stimulus_descriptors=stimulus_descriptors, model_name=model_name,
@@ -405,7 +413,7 @@ model_name, descriptors, batch_size, device, progress
     # One calc_rdm call per layer, stacked here: rsatoolbox's concat moves
     # descriptors shared by all RDMs (e.g. 'layer' of a single layer) out of
     # the rdm descriptors, which would make the output depend on len(layers).
-    parts = [calc_rdm(data, method=method, descriptor=descriptor,
+    parts = [calc_rdm(data, method=dissimilarity, descriptor=descriptor,
                       **calc_kwargs) for data in datasets]
     rdm_descriptors = {key: [part.rdm_descriptors[key][0] for part in parts]
                        for key in parts[0].rdm_descriptors if key != "index"}
