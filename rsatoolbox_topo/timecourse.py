@@ -29,8 +29,10 @@ import numpy as np
 from rsatoolbox.rdm import RDMs
 
 from . import _resampling
+from ._docs import fill_doc
 from ._optional import import_extra
 from ._parallel import chunk_bounds, run_tasks
+from ._results import Result
 from ._validation import (apply_statistic, check_fraction, check_int,
                           check_n_jobs, check_option, check_progress,
                           check_random_state)
@@ -352,6 +354,7 @@ def _check_method(method):
     return check_option("method", method, _COMPARE)
 
 
+@fill_doc
 def model_timecourse(rdms, models, *, method="corr", statistic=None,
                      time_descriptor="time", subject_descriptor=None,
                      n_bootstrap=1000, ci_level=0.95,
@@ -400,42 +403,34 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
         How model and data RDMs are compared, as in
         :func:`rsatoolbox.rdm.compare` (the comparator; the dissimilarity
         measure is chosen when the RDMs are made).
-    statistic : None | str | dict | TopoStatistic | callable
-        Applied to data and models in every sample, in any spelling of
-        :func:`~rsatoolbox_topo.statistics.as_statistic`: a
-        :class:`~rsatoolbox_topo.statistics.TopoStatistic`, a name
-        (``'rgtm'``, ``'rank_normalize'``, ``'rgdm'``: the statistic's
-        defaults), the dict ``TopoStatistic.to_dict`` writes
-        (``{'name': 'rgtm', 'params': {'lower': 0.2, 'upper': 0.8}}``) or
-        any callable RDMs -> RDMs. Checks that depend on the data (such as
-        rgdm's ``k`` below the number of conditions) run on the data RDMs
-        before any resampling. None: the RDMs as they are.
+    %(statistic)s
+        It is applied to data and models inside every bootstrap and
+        permutation sample. Checks that depend on the data (such as rgdm's
+        ``k`` below the number of conditions) run on the data RDMs, before
+        any resampling.
     time_descriptor : str
         Rdm descriptor holding the time of each RDM.
     subject_descriptor : str | None
         Rdm descriptor holding the subject of each RDM; None: one subject.
     n_bootstrap : int
         Bootstrap samples for the CIs (0: no CIs).
-    ci_level : float
-        Level of the percentile CIs, in (0, 1).
+    %(ci_level)s
+        The intervals are percentile intervals.
     correction : {'cluster', 'max', 'fdr', 'none'}
         Correction for multiple comparisons over time.
     alpha : float
         Level of the (corrected) test, in (0, 1).
     cluster_threshold : float
         Uncorrected one-sided p-value that forms clusters, in (0, 1).
-    n_permutations : int
-        Permutations of the test (not used by 'fdr' and 'none' with several
-        subjects).
-    random_state : None | int | numpy.random.Generator
-        Seed of all random draws (bootstrap, permutations, MNE's tests).
-    n_jobs : int | None
-        Parallel jobs over chunks of bootstrap samples and permutations (the
-        package's runner; None hands them to an active
-        :func:`joblib.parallel_config` backend, e.g. dask), and for MNE's
-        tests; the result does not depend on it.
-    progress : bool
-        Show tqdm progress bars over the bootstrap and the permutations.
+    %(n_permutations)s
+        Not used by 'fdr' and 'none' with several subjects.
+    %(random_state)s
+        It seeds the bootstrap, the permutations and MNE's tests.
+    %(n_jobs)s
+        Chunks of bootstrap samples and of permutations run on them; MNE's
+        tests across subjects get ``n_jobs`` too.
+    %(progress)s
+        One bar for the bootstrap, one for the permutations.
 
     Returns
     -------
@@ -646,11 +641,13 @@ def _statistic_label(statistic):
 
 # ------------------------------------------------------------ result
 @dataclass(frozen=True, eq=False)
-class TimecourseResult:
+class TimecourseResult(Result):
     """Model evaluations over time, with bootstrap CIs and a corrected test.
 
     Made by :func:`model_timecourse`; each parameter is kept as an
-    attribute of the same name. Immutable: its arrays are read-only.
+    attribute of the same name. Immutable (its arrays are read-only);
+    ``save(path)`` writes it to ``.npz`` or ``.json`` and
+    ``TimecourseResult.load(path)`` reads it back exactly.
 
     Parameters
     ----------
@@ -727,16 +724,13 @@ class TimecourseResult:
             onset = self.onsets[name]
             found.append(f"{name} {int(sig.sum())}/{len(sig)}"
                          + (f" from {onset:g} s" if sig.any() else ""))
-        return (f"TimecourseResult: {len(self.model_names)} model(s), "
+        return (f"{len(self.model_names)} model(s), "
                 f"{len(self.times)} time points ({self.times[0]:g} to "
                 f"{self.times[-1]:g} s), {len(self.subjects)} subject(s), "
                 f"method={self.method!r}, statistic={self.statistic!r}, "
                 f"{self.bootstrap.shape[0]} bootstrap samples; "
                 f"{self.correction} correction, alpha={self.alpha:g}: "
                 f"significant {', '.join(found)}")
-
-    def __repr__(self):
-        return f"<{self.summary()}>"
 
     def to_frame(self):
         """The result as a long table: one row per model and time point.

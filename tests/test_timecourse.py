@@ -413,7 +413,7 @@ def test_summary_is_one_line_with_the_key_numbers(small):
                  "cluster correction, alpha=0.05",
                  f"category {n_sig}/{len(small.times)} from {onset:g} s"):
         assert part in line, part
-    assert repr(small) == f"<{line}>"
+    assert repr(small) == f"<TimecourseResult: {line}>"
 
 
 # ------------------------------------------------------------ bad input
