@@ -33,9 +33,9 @@ from ._docs import fill_doc
 from ._optional import import_extra
 from ._parallel import chunk_bounds, run_tasks
 from ._results import Result
-from ._validation import (apply_statistic, check_fraction, check_int,
-                          check_n_jobs, check_option, check_progress,
-                          check_random_state)
+from ._validation import (apply_statistic, check_comparator,
+                          check_fraction, check_int, check_n_jobs,
+                          check_option, check_progress, check_random_state)
 from .exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                          InferenceWarning, TopoWarning)
 from .statistics import TopoStatistic, as_statistic
@@ -45,9 +45,6 @@ __all__ = ["model_timecourse", "TimecourseResult"]
 _CORRECTIONS = ("cluster", "max", "fdr", "none")
 _COMPARE = ("corr", "cosine", "spearman", "rho-a", "tau-a", "corr_cov",
             "cosine_cov", "kendall", "tau-b")
-# Dissimilarity measures (time_resolved_rdms's 'dissimilarity'): given as
-# the comparator they are the spelling from before the rename.
-_DISSIMILARITIES = ("crossnobis", "euclidean", "mahalanobis", "correlation")
 
 
 def _import_mne():
@@ -342,18 +339,6 @@ def _mne_seed(func, seed):
 
 
 # ------------------------------------------------------------ driver
-def _check_method(method):
-    """The comparator; a dissimilarity measure here is the old spelling."""
-    if isinstance(method, str) and method in _DISSIMILARITIES:
-        raise ValueError(
-            "Invalid value for the 'method' parameter: it names how model "
-            f"and data RDMs are compared ({', '.join(map(repr, _COMPARE))}), "
-            f"but got the dissimilarity measure {method!r}. The "
-            "dissimilarity is chosen when the RDMs are made: did you mean "
-            f"time_resolved_rdms(..., dissimilarity={method!r})?")
-    return check_option("method", method, _COMPARE)
-
-
 @fill_doc
 def model_timecourse(rdms, models, *, method="corr", statistic=None,
                      time_descriptor="time", subject_descriptor=None,
@@ -457,7 +442,7 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     if rdms.n_cond < 3:
         raise ValueError("The 'rdms' parameter must have at least 3 "
                          f"conditions. Got {rdms.n_cond} instead.")
-    _check_method(method)
+    check_comparator(method, _COMPARE)
     check_option("correction", correction, _CORRECTIONS)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, 0)
     n_permutations = check_int("n_permutations", n_permutations, 1)

@@ -119,7 +119,8 @@ def test_timecourse():
 def test_searchlight():
     nib = pytest.importorskip("nibabel")
     pytest.importorskip("nilearn")
-    from rsatoolbox_topo.bridges.nilearn import fmri_patterns, searchlight
+    from rsatoolbox_topo.bridges.nilearn import fmri_patterns
+    from rsatoolbox_topo.searchlight import searchlight
 
     rng = np.random.default_rng(0)
     signal = np.array([0., 0., 1., 1.])

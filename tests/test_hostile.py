@@ -541,7 +541,8 @@ def test_fmri_patterns_needs_a_positive_tr(rng, t_r):
 def test_searchlight_refuses_constant_and_nan_models(rng):
     """A model that would make every sphere NaN is refused up front."""
     pytest.importorskip("nilearn")
-    from rsatoolbox_topo.bridges.nilearn import fmri_patterns, searchlight
+    from rsatoolbox_topo.bridges.nilearn import fmri_patterns
+    from rsatoolbox_topo.searchlight import searchlight
 
     img = _nifti(rng, n_volumes=32)
     ds = fmri_patterns(img, np.tile(list("abcd"), 8), np.repeat(range(4), 8))
@@ -556,7 +557,7 @@ def test_searchlight_refuses_constant_and_nan_models(rng):
             searchlight(ds, model, radius=1.0)
         unchanged(before, model)
     with pytest.raises(ValueError, match="all zero"):
-        searchlight(ds, np.zeros((4, 4)), radius=1.0, compare="cosine")
+        searchlight(ds, np.zeros((4, 4)), radius=1.0, method="cosine")
     with pytest.raises(ValueError, match="constant after the statistic"):
         searchlight(ds, good, radius=1.0,
                     statistic=lambda r: RDMs(np.ones_like(

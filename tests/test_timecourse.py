@@ -327,10 +327,10 @@ def test_data_dependent_statistic_checks_run_at_call_time(rdms):
 
 def test_dissimilarity_given_as_comparator_is_explained(rdms):
     """method='crossnobis' is a dissimilarity: the error says where it goes."""
-    with pytest.raises(ValueError, match=r"'method' parameter.*dissimilarity "
-                                         r"measure 'crossnobis'.*did you mean "
-                                         r"time_resolved_rdms\(\.\.\., "
-                                         r"dissimilarity='crossnobis'\)\?"):
+    with pytest.raises(ValueError, match=r"'method' parameter: it is the "
+                                         r"comparator.*'crossnobis' is a "
+                                         r"dissimilarity measure; did you "
+                                         r"mean dissimilarity='crossnobis'\?"):
         model_timecourse(rdms, category_model(), method="crossnobis")
 
 
