@@ -114,3 +114,4 @@ def test_naming_table_entries_present():
                 "n_bootstrap", "n_permutations", "n_jobs", "progress",
                 "random_state"):
         assert docdict[key].startswith(key + " : ")
+

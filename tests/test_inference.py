@@ -539,3 +539,41 @@ def test_fast_path_warns_when_statistic_collapses(hit, fixed):
                                              fast=fast)
         np.testing.assert_array_equal(res.evaluations, 0.0)
         assert np.all(np.isnan(res.noise_ceiling))
+
+
+def test_package_layout_is_installed():
+    """setup.cfg's package discovery includes the inference subpackage and
+    its private modules come with it."""
+    import configparser
+    from pathlib import Path
+
+    from setuptools import find_packages
+
+    root = Path(inf.__file__).parents[2]
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    include = config["options.packages.find"]["include"].replace(",", " ")
+    packages = find_packages(str(root), include=include.split())
+    assert "rsatoolbox_topo.inference" in packages
+    folder = Path(inf.__file__).parent
+    assert {"__init__.py", "_compat.py", "_weighted.py"} <= {
+        p.name for p in folder.glob("*.py")}
+
+
+def test_compat_forks_name_their_upstream_change():
+    """Every fork in _compat says which rsatoolbox change retires it."""
+    import ast
+    import inspect
+
+    from rsatoolbox_topo.inference import _compat
+
+    source = inspect.getsource(_compat)
+    funcs = [node for node in ast.parse(source).body
+             if isinstance(node, ast.FunctionDef)]
+    lines = source.splitlines()
+    # helpers that only serve a fork (same UPSTREAM comment as their user)
+    helpers = {"constant_rows", "pooled_similarity", "split"}
+    missing = [f.name for f in funcs if f.name not in helpers and not any(
+        "UPSTREAM:" in line for line in lines[f.lineno:f.end_lineno])]
+    assert missing == []
+    assert len(funcs) - len(helpers) >= 10
