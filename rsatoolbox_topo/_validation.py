@@ -214,3 +214,22 @@ def check_n_jobs(n_jobs, *, allow_none=False):
 def check_progress(progress):
     """Return ``progress`` as a bool if it is True or False."""
     return check_bool("progress", progress)
+
+
+def apply_statistic(statistic, rdms):
+    """``statistic(rdms)`` checked: RDMs of the same shape come back.
+
+    ``statistic`` is None (``rdms`` returned as they are) or what
+    :func:`rsatoolbox_topo.statistics.as_statistic` returned.
+    """
+    if statistic is None:
+        return rdms
+    out = statistic(rdms)
+    if not isinstance(out, RDMs) or out.n_rdm != rdms.n_rdm \
+            or out.n_cond != rdms.n_cond:
+        raise ValueError(
+            "The 'statistic' parameter must return an RDMs object with as "
+            "many RDMs and conditions as it was given "
+            f"({rdms.n_rdm} RDMs of {rdms.n_cond} conditions). Got "
+            f"{type(out).__name__} instead.")
+    return out
