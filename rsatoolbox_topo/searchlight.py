@@ -592,7 +592,13 @@ class SearchlightResult(Result):
     def plot(self, ax=None, **kwargs):
         """Histogram of the scores against the permutation null.
 
-        See :func:`rsatoolbox_topo.vis.plot_searchlight`.
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+            Where to draw; None: a new figure.
+        **kwargs
+            Passed to :func:`rsatoolbox_topo.vis.plot_searchlight`
+            (``alpha``, ``bins``).
 
         Returns
         -------
