@@ -150,6 +150,10 @@ samples : (rdm_samples, pattern_samples) | None
     The bootstrap samples: descriptor values of shape (n_samples,
     n_groups) each, None for a dimension that is not resampled."""
 
+docdict["statistic_resampled"] = docdict["statistic"] + """
+    It is applied to the data and to each prediction, in every bootstrap
+    sample and fold, after resampling."""
+
 docdict["random_state_unused"] = """\
 random_state : int | numpy.random.Generator | None
     Accepted (and checked) for a signature uniform with the bootstrap

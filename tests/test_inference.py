@@ -286,6 +286,84 @@ def test_reproducible_and_global_state_untouched(hit, fixed):
     np.testing.assert_array_equal(np.random.get_state()[1], state)
 
 
+# ------------------------------------------------- every statistic spelling
+_RGTM_DICT = {"name": "rgtm", "params": {"lower": 0.2, "upper": 0.8}}
+
+
+def _run_driver(driver, statistic, fixed, hit):
+    """One small run of an inference driver with the given statistic."""
+    if driver == "crossval":
+        train, test, ceil = sets_k_fold(hit, k_rdm=2, k_pattern=2,
+                                        random=False)
+        return inf.crossval(fixed, hit, train, test, ceil, method="corr",
+                            statistic=statistic)
+    kwargs = {"eval_fixed": {},
+              "eval_bootstrap_pattern": {"N": 3, "random_state": 2},
+              "eval_bootstrap_pattern_literal": {"N": 3, "random_state": 2,
+                                                 "fast": False},
+              "eval_bootstrap_rdm": {"N": 3, "random_state": 2},
+              "bootstrap_crossval": {"N": 2, "k_pattern": 2, "k_rdm": 2,
+                                     "random_state": 2},
+              "eval_dual_bootstrap": {"N": 2, "random_state": 2}}[driver]
+    func = getattr(inf, driver.replace("_literal", ""))
+    return func(fixed, hit, method="corr", statistic=statistic, **kwargs)
+
+
+@pytest.mark.parametrize("driver", [
+    "eval_fixed", "eval_bootstrap_pattern", "eval_bootstrap_pattern_literal",
+    "eval_bootstrap_rdm", "crossval", "bootstrap_crossval",
+    "eval_dual_bootstrap"])
+def test_every_statistic_spelling_gives_the_same_evaluation(hit, fixed,
+                                                            driver):
+    """Name, to_dict dict, object, partial and callable: one statistic.
+
+    'rgtm' has the defaults lower=0.2, upper=0.8, so the five spellings
+    are the same RGTM and every driver gives the same numbers for them
+    (the plain callable takes the literal path: equal up to rounding).
+    """
+    from functools import partial
+
+    models = fixed[1:3]  # not the binary animacy model: it collapses
+    spellings = ["rgtm", _RGTM_DICT,
+                 TopoStatistic("rgtm", lower=0.2, upper=0.8),
+                 partial(rgtm, lower=0.2, upper=0.8)]
+    results = [_run_driver(driver, s, models, hit) for s in spellings]
+    for res in results[1:]:
+        np.testing.assert_array_equal(res.evaluations, results[0].evaluations)
+        np.testing.assert_array_equal(res.noise_ceiling,
+                                      results[0].noise_ceiling)
+    callable_res = _run_driver(
+        driver, lambda rdms: rgtm(rdms, lower=0.2, upper=0.8), models, hit)
+    np.testing.assert_allclose(callable_res.evaluations,
+                               results[0].evaluations, atol=1e-12)
+    # ... and it is not the untransformed comparison
+    plain = _run_driver(driver, None, models, hit)
+    assert not np.allclose(plain.evaluations, results[0].evaluations,
+                           equal_nan=True)
+    # the caller's dict is not changed
+    assert _RGTM_DICT == {"name": "rgtm",
+                          "params": {"lower": 0.2, "upper": 0.8}}
+
+
+def test_bad_statistic_spelling_is_a_named_error(hit, fixed):
+    """An unknown name or a malformed dict names the parameter."""
+    with pytest.raises(ValueError, match="'statistic' parameter"):
+        inf.eval_fixed(fixed, hit, statistic="rgtn")
+    with pytest.raises(ValueError, match="name"):
+        inf.eval_bootstrap_rdm(fixed, hit, N=2, statistic={"lower": 0.2})
+
+
+def test_n_jobs_none_hands_work_to_the_backend(hit, fixed):
+    """n_jobs=None (the naming table's 'active backend') is accepted and
+    gives the n_jobs=1 numbers."""
+    one = inf.eval_bootstrap_rdm(fixed, hit, method="corr", N=3,
+                                 statistic="rgtm", random_state=1)
+    none = inf.eval_bootstrap_rdm(fixed, hit, method="corr", N=3,
+                                  statistic="rgtm", random_state=1,
+                                  n_jobs=None)
+    np.testing.assert_array_equal(one.evaluations, none.evaluations)
+
+
 # ------------------------------------------------- Results rsatoolbox accepts
 def test_result_works_with_rsatoolbox_tools(hit, fixed):
     """summary, tests and plot_model_comparison accept the Result."""
