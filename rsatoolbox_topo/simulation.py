@@ -884,7 +884,7 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
                     warnings.simplefilter("always", TopoWarning)
                     boot = bootstrap_identify(
                         noisy, by, across, statistics[name],
-                        n_bootstrap=int(sizes[d]), ci=ci,
+                        n_bootstrap=int(sizes[d]), ci_level=ci,
                         random_state=int(boot_seeds[d]), n_jobs=n_jobs)
                 _pass_on(caught, warned, name)
                 draw_acc[i, j, d], chance = boot.accuracy, boot.chance

@@ -539,3 +539,59 @@ def test_fast_path_warns_when_statistic_collapses(hit, fixed):
                                              fast=fast)
         np.testing.assert_array_equal(res.evaluations, 0.0)
         assert np.all(np.isnan(res.noise_ceiling))
+
+
+def test_package_layout_is_installed():
+    """setup.cfg's package discovery includes the inference subpackage and
+    its private modules come with it."""
+    import configparser
+    from pathlib import Path
+
+    from setuptools import find_packages
+
+    root = Path(inf.__file__).parents[2]
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    include = config["options.packages.find"]["include"].replace(",", " ")
+    packages = find_packages(str(root), include=include.split())
+    assert "rsatoolbox_topo.inference" in packages
+    folder = Path(inf.__file__).parent
+    assert {"__init__.py", "_compat.py", "_weighted.py"} <= {
+        p.name for p in folder.glob("*.py")}
+
+
+def test_compat_forks_name_their_upstream_change():
+    """Every fork in _compat says which rsatoolbox change retires it."""
+    import ast
+    import inspect
+
+    from rsatoolbox_topo.inference import _compat
+
+    source = inspect.getsource(_compat)
+    funcs = [node for node in ast.parse(source).body
+             if isinstance(node, ast.FunctionDef)]
+    lines = source.splitlines()
+    # helpers that only serve a fork (same UPSTREAM comment as their user)
+    helpers = {"constant_rows", "pooled_similarity", "split"}
+    missing = [f.name for f in funcs if f.name not in helpers and not any(
+        "UPSTREAM:" in line for line in lines[f.lineno:f.end_lineno])]
+    assert missing == []
+    assert len(funcs) - len(helpers) >= 10
+
+
+def test_warnings_point_at_the_caller(hit, fixed):
+    """Inference warnings name the caller's file (stacklevels survive the
+    shared helpers of the package)."""
+    with pytest.warns(InferenceWarning, match="n_cv > 1") as record:
+        inf.bootstrap_crossval(fixed[:1], hit, method="corr", k_pattern=2,
+                               k_rdm=2, N=2, n_cv=1, random_state=0)
+    vectors = hit.dissimilarities.copy()
+    vectors[1] = 0.0
+    with pytest.warns(InferenceWarning, match="undefined") as fixed_rec:
+        inf.eval_fixed(fixed[:1], RDMs(vectors), method="corr")
+    with pytest.warns(InferenceWarning, match="undefined") as boot_rec:
+        inf.eval_bootstrap_rdm(fixed[:1], RDMs(vectors), method="corr", N=3,
+                               random_state=0)
+    for rec in (record, fixed_rec, boot_rec):
+        assert [w.filename for w in rec
+                if issubclass(w.category, InferenceWarning)][0] == __file__
