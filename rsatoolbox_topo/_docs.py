@@ -343,7 +343,8 @@ def fill_doc(obj):
         indent = doc[start:match.start()]
         if indent.strip():      # inside a sentence: no re-indentation
             indent = ""
-        return docdict[key].replace("\n", "\n" + indent)
+        return "\n".join(indent + line if line and i else line
+                         for i, line in enumerate(docdict[key].split("\n")))
 
     obj.__doc__ = _PLACEHOLDER.sub(replace, doc)
     return obj

@@ -577,3 +577,21 @@ def test_compat_forks_name_their_upstream_change():
         "UPSTREAM:" in line for line in lines[f.lineno:f.end_lineno])]
     assert missing == []
     assert len(funcs) - len(helpers) >= 10
+
+
+def test_warnings_point_at_the_caller(hit, fixed):
+    """Inference warnings name the caller's file (stacklevels survive the
+    shared helpers of the package)."""
+    with pytest.warns(InferenceWarning, match="n_cv > 1") as record:
+        inf.bootstrap_crossval(fixed[:1], hit, method="corr", k_pattern=2,
+                               k_rdm=2, N=2, n_cv=1, random_state=0)
+    vectors = hit.dissimilarities.copy()
+    vectors[1] = 0.0
+    with pytest.warns(InferenceWarning, match="undefined") as fixed_rec:
+        inf.eval_fixed(fixed[:1], RDMs(vectors), method="corr")
+    with pytest.warns(InferenceWarning, match="undefined") as boot_rec:
+        inf.eval_bootstrap_rdm(fixed[:1], RDMs(vectors), method="corr", N=3,
+                               random_state=0)
+    for rec in (record, fixed_rec, boot_rec):
+        assert [w.filename for w in rec
+                if issubclass(w.category, InferenceWarning)][0] == __file__
