@@ -233,28 +233,52 @@ method : {'euclidean', 'cosine', 'corr', 'rho-a', 'tau-a', 'corr_cov', \
     ``statistic=None`` their centroids are class means of the
     rank-normalised RDMs."""
 
-docdict["comparison_fields"] = """\
+# Fields of the identification results (one parameter per entry).
+docdict["result_chance"] = """\
+chance : float
+    Chance accuracy, ``1 / n_classes``."""
+
+docdict["result_method_ties"] = """\
+method, ties : str
+    The comparator and the tie rule the result was made with."""
+
+docdict["result_sizes"] = """\
+n_bootstrap, n_individuals, n_conditions : int
+    Bootstrap samples drawn (0: none), individuals and conditions of the
+    data."""
+
+docdict["result_resampling"] = """\
+unit_values, jackknife_individuals, jackknife_conditions, \
+one_factor_individuals, one_factor_conditions : ndarray | None
+    What the interval methods need besides the bootstrap samples, of the
+    estimate's trailing shape: the full-data accuracy of each held-out
+    individual ('t'), the accuracy with each individual / condition left
+    out ('bca') and the accuracies of the two one-factor bootstraps
+    ('corrected'); None where not computed."""
+
+docdict["comparison_accuracy"] = """\
 accuracy : ndarray, shape (k,)
-    Full-data accuracy.
+    Full-data accuracy of each compared statistic (or regime)."""
+
+docdict["comparison_samples"] = """\
+samples : ndarray, shape (n_bootstrap, k)
+    The accuracies on each shared bootstrap sample."""
+
+docdict["comparison_ci"] = """\
 ci_low, ci_high : ndarray, shape (k,)
-    Intervals by ``ci_method`` at level ``ci_level``.
+    Intervals by ``ci_method`` at level ``ci_level``."""
+
+docdict["comparison_diff"] = """\
 diff, diff_ci_low, diff_ci_high : ndarray, shape (k,)
     Accuracy minus the baseline's (full data) and the interval of the
-    paired difference over the shared samples (same method).
+    paired difference over the shared samples (same method)."""
+
+docdict["comparison_p_value"] = """\
 p_value : ndarray, shape (k,)
     Two-sided paired bootstrap p-value of the difference to the baseline,
     centred on the null (see
     :func:`rsatoolbox_topo._resampling.bootstrap_p_value`); 1 for the
-    baseline itself.
-chance, ci_level : float
-method, ties, ci_method : str
-n_bootstrap, n_individuals, n_conditions : int
-samples : ndarray, shape (n_bootstrap, k)
-    The accuracies on each shared bootstrap sample.
-unit_values, jackknife_individuals, jackknife_conditions, \
-one_factor_individuals, one_factor_conditions : ndarray | None
-    As in :class:`~rsatoolbox_topo.identification.BootstrapResult`, one
-    column per compared accuracy."""
+    baseline itself."""
 
 docdict["ties"] = """\
 ties : {'split', 'report'}

@@ -46,6 +46,23 @@ def check_comparator(value, allowed, name="method"):
     return check_option(name, value, allowed)
 
 
+def refuse_method(method, function):
+    """A ValueError for ``method`` given to a function that computes RDMs.
+
+    Such functions call the dissimilarity measure ``dissimilarity`` (it was
+    ``method``, as in rsatoolbox's ``calc_rdm``); ``method`` is the
+    comparator elsewhere, so an old call must not pass silently.
+    """
+    if method is None:
+        return
+    hint = (f"; did you mean dissimilarity={method!r}?"
+            if isinstance(method, str) and method in DISSIMILARITIES else ".")
+    raise ValueError(
+        f"The 'method' parameter is not one of {function}: the dissimilarity "
+        "measure is 'dissimilarity' (renamed from 'method'; 'method' names "
+        f"how RDMs are compared). Got method={method!r}{hint}")
+
+
 def _in_range(name, value, low, high, kind):
     """``value`` if ``low <= value <= high``, else a ValueError saying so."""
     if (low is not None and value < low) or (high is not None and value > high):

@@ -900,6 +900,7 @@ def _excludes(estimate, low, high):
     return (estimate < low) | (estimate > high)
 
 
+@fill_doc
 @dataclass(frozen=True, eq=False)
 class BootstrapResult(_Intervals, Result):
     """Result of :func:`bootstrap_identify`.
@@ -912,22 +913,21 @@ class BootstrapResult(_Intervals, Result):
         Accuracy of each bootstrap sample.
     ci : tuple of float
         Interval ``(low, high)`` at level ``ci_level`` by ``ci_method``.
-    ci_level, chance : float
+    %(ci_level)s
+    %(result_chance)s
     individual_counts : ndarray, shape (n_bootstrap, n_individuals)
         How often each individual was drawn in each sample.
     condition_draws : ndarray, shape (n_bootstrap, n_conditions)
         Conditions drawn in each sample (sorted).
-    method, ties, statistic : str
-    ci_method : str
+    %(result_method_ties)s
+    statistic : str
+        Label of the statistic.
+    %(ci_method)s
         How ``ci`` was made (see :meth:`confidence_interval`).
-    n_bootstrap, n_individuals, n_conditions : int
-    unit_values : ndarray, shape (n_individuals,) | None
-        Leave-one-out accuracy of each held-out individual (full data);
-        their mean is ``accuracy``.
-    jackknife_individuals, jackknife_conditions : ndarray | None
-        Accuracy with each individual / condition left out (``'bca'``).
-    one_factor_individuals, one_factor_conditions : ndarray | None
-        Accuracies of the one-factor bootstraps (``'corrected'``).
+    %(result_sizes)s
+    %(result_resampling)s
+        Here ``unit_values`` has shape (n_individuals,); their mean is
+        ``accuracy``.
     """
 
     accuracy: float
@@ -1140,6 +1140,7 @@ def _rgtm_partials(lowers, uppers):
             for lo, up in zip(lowers, uppers)]
 
 
+@fill_doc
 @dataclass(frozen=True, eq=False)
 class ThresholdMap(_Intervals, Result):
     """Result of :func:`threshold_map`.
@@ -1159,19 +1160,19 @@ class ThresholdMap(_Intervals, Result):
         (NaN for cells not bootstrapped).
     statistic : str
         'rgtm' or 'rgdm'.
-    chance, ci_level : float
-    method, ties : str
-    collapsed : ndarray | None
+    %(result_chance)s
+    %(ci_level)s
+    %(result_method_ties)s
+    collapsed : ndarray
         Cells where the statistic is constant (collapsed) for some RDM:
         for the RGTM the cell ``lower = 1`` and, for heavily tied RDMs,
         cells whose lower threshold reaches the largest rank; for the RGDM
         mostly cells with ``lower > 0``. Collapsed RDMs are equally far from
         all centroids and score chance through the tie rule.
-    ci_method : str
-    n_bootstrap, n_individuals, n_conditions : int
-    unit_values, jackknife_individuals, jackknife_conditions, \
-one_factor_individuals, one_factor_conditions : ndarray | None
-        As in :class:`BootstrapResult`, with the grid as trailing axes.
+    %(ci_method)s
+    %(result_sizes)s
+    %(result_resampling)s
+        Here with the grid as trailing axes.
     """
 
     lowers: np.ndarray
@@ -1799,7 +1800,17 @@ class StatisticsComparison(_Comparison, Result):
         The statistics compared.
     baseline : str
         The name of the statistic the others are compared with.
-    %(comparison_fields)s
+    %(comparison_accuracy)s
+    %(comparison_samples)s
+    %(comparison_ci)s
+    %(comparison_diff)s
+    %(comparison_p_value)s
+    %(result_chance)s
+    %(ci_level)s
+    %(result_method_ties)s
+    %(ci_method)s
+    %(result_sizes)s
+    %(result_resampling)s
     """
 
     _baseline_key = "baseline"
@@ -1927,7 +1938,17 @@ class RegimeComparison(_Comparison, Result):
         ``baseline='rdm'``, ``'RDM'`` (the RDM itself).
     baseline : str
         ``'rank RDM'`` or ``'RDM'``.
-    %(comparison_fields)s
+    %(comparison_accuracy)s
+    %(comparison_samples)s
+    %(comparison_ci)s
+    %(comparison_diff)s
+    %(comparison_p_value)s
+    %(result_chance)s
+    %(ci_level)s
+    %(result_method_ties)s
+    %(ci_method)s
+    %(result_sizes)s
+    %(result_resampling)s
     draw_lower, draw_upper : ndarray
         The (lower, upper) pairs drawn.
     draw_regime : tuple of str

@@ -42,7 +42,7 @@ from ._results import Result
 from ._run_patterns import prepare_patterns
 from ._validation import (check_comparator, check_int, check_option,
                           check_progress, check_random_state, check_real,
-                          plain_value)
+                          plain_value, refuse_method)
 from .statistics import TopoStatistic, as_statistic
 
 __all__ = ["searchlight_rdms", "searchlight", "SearchlightResult"]
@@ -257,7 +257,7 @@ def _run_chunks(task, setup, dissimilarity, extra, n_jobs, progress):
 @fill_doc
 def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
                      noise="diag", statistic=None, process_mask=None,
-                     chunk_size=1000, n_jobs=1, progress=False):
+                     chunk_size=1000, n_jobs=1, progress=False, method=None):
     """The RDM of the sphere around every voxel of a dataset.
 
     Parameters
@@ -294,6 +294,11 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
         The chunks run in threads unless a ``joblib.parallel_config``
         context says otherwise.
     %(progress)s
+    method : None
+        Not a parameter of this function: the dissimilarity measure is
+        ``dissimilarity`` (renamed from ``method``, which names the
+        comparator elsewhere). Any value raises a ``ValueError`` that says
+        so, so that an old call is not silently misread.
 
     Returns
     -------
@@ -322,6 +327,7 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
     >>> rdms.n_rdm, rdms.rdm_descriptors["n_voxels"][:3].tolist()
     (9, [3, 4, 3])
     """
+    refuse_method(method, "searchlight_rdms")
     setup = _setup(dataset, radius, dissimilarity, noise, statistic,
                    chunk_size, process_mask, progress)
     parts = _run_chunks(_rdm_task, setup, dissimilarity, (), n_jobs,
@@ -592,7 +598,13 @@ class SearchlightResult(Result):
     def plot(self, ax=None, **kwargs):
         """Histogram of the scores against the permutation null.
 
-        See :func:`rsatoolbox_topo.vis.plot_searchlight`.
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+            Where to draw; None: a new figure.
+        **kwargs
+            Passed to :func:`rsatoolbox_topo.vis.plot_searchlight`
+            (``alpha``, ``bins``).
 
         Returns
         -------

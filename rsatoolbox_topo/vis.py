@@ -661,7 +661,7 @@ def plot_searchlight(result, ax=None, *, alpha=0.05, bins=30):
         raise ValueError("The 'alpha' parameter must be in (0, 1). Got "
                          f"{alpha!r} instead.")
     bins = check_int("bins", bins, 1)
-    ax = _new_axes(ax, figsize=(6, 3.5))
+    ax = _new_axes(ax, figsize=(6, 3.5), layout="constrained")
     scores = np.asarray(result.scores)
     scores = scores[np.isfinite(scores)]
     null = (np.zeros(0) if result.null_max is None else

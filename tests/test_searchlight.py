@@ -432,6 +432,12 @@ def test_bad_parameters_are_named(slice_ds, category_model):
     with pytest.raises(ValueError, match=r"'method' parameter: it is the "
                        r"comparator.*did you mean dissimilarity='crossnobis'"):
         searchlight(slice_ds, category_model, method="crossnobis")
+    with pytest.raises(ValueError, match=r"'method' parameter is not one of "
+                       r"searchlight_rdms.*did you mean "
+                       r"dissimilarity='crossnobis'\?"):
+        searchlight_rdms(slice_ds, method="crossnobis")
+    with pytest.raises(ValueError, match=r"Got method='corr'\.$"):
+        searchlight_rdms(slice_ds, method="corr")
     with pytest.raises(ValueError, match="'radius' parameter must be a float"
                        " >= 0.0. Got -1.0"):
         searchlight_rdms(slice_ds, radius=-1.0)
