@@ -727,17 +727,40 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
 
     Warnings become notes of the analysis: first the statistic is applied
     to the full data, so that a warning names the RDMs by their
-    descriptors; then the identification and its bootstrap run.
+    descriptors; then the identification and its bootstrap run. The plain
+    RGTMs (the rank RDM included) are scored in one pass
+    (:func:`~rsatoolbox_topo.identification.compare_statistics`: the ranks
+    of each resampled RDM are computed once for all of them); with the same
+    seed, the samples and so the numbers are those of
+    :func:`~rsatoolbox_topo.identification.bootstrap_identify` per
+    statistic.
 
     Returns the table (one row per statistic), the point results and the
     interval method.
     """
     import pandas as pd
 
-    from .identification import bootstrap_identify, identify
+    from .identification import (bootstrap_identify, compare_statistics,
+                                 identify)
 
-    rows, points, ci_method = [], {}, None
     method = getattr(args, "method", "euclidean")
+    run = dict(n_bootstrap=args.n_bootstrap, ci_level=args.ci_level,
+               random_state=args.random_state, n_jobs=args.n_jobs,
+               progress=False)
+    cells = [label for label, s in statistics.items() if s is not None
+             and method == "euclidean" and s.rgtm_cell is not None]
+    shared = {}
+    if len(cells) >= 2:
+        with console.notes.collect(what, ", ".join(cells)):
+            comp = compare_statistics(rdms, by, across,
+                                      {c: statistics[c] for c in cells},
+                                      **run)
+        shared = {name: dict(accuracy=comp.accuracy[k],
+                             ci=(comp.ci_low[k], comp.ci_high[k]),
+                             chance=comp.chance, ci_method=comp.ci_method,
+                             n_bootstrap=comp.n_bootstrap)
+                  for k, name in enumerate(comp.names)}
+    rows, points, ci_method = [], {}, None
     for label, function in console.bar(statistics.items(), what,
                                        "statistic"):
         if function is not None:
@@ -746,16 +769,21 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
         with console.notes.collect(what, label):
             points[label] = identify(rdms, by, across, statistic=function,
                                      method=method)
-            boot = bootstrap_identify(
-                rdms, by, across, statistic=function, method=method,
-                n_bootstrap=args.n_bootstrap, ci_level=args.ci_level,
-                random_state=args.random_state, n_jobs=args.n_jobs, progress=False)
-        ci_method = boot.ci_method
-        rows.append({"statistic": label, "accuracy": boot.accuracy,
-                     "ci_low": boot.ci[0], "ci_high": boot.ci[1],
-                     "chance": boot.chance,
+            if label not in shared:
+                boot = bootstrap_identify(rdms, by, across,
+                                          statistic=function, method=method,
+                                          **run)
+                shared[label] = dict(accuracy=boot.accuracy, ci=boot.ci,
+                                     chance=boot.chance,
+                                     ci_method=boot.ci_method,
+                                     n_bootstrap=boot.n_bootstrap)
+        got = shared[label]
+        ci_method = got["ci_method"]
+        rows.append({"statistic": label, "accuracy": got["accuracy"],
+                     "ci_low": got["ci"][0], "ci_high": got["ci"][1],
+                     "chance": got["chance"],
                      "n_ties": points[label].n_ties,
-                     "n_bootstrap": len(boot.samples)})
+                     "n_bootstrap": got["n_bootstrap"]})
     return pd.DataFrame(rows), points, ci_method
 
 

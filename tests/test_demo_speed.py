@@ -79,3 +79,26 @@ def test_one_factor_individuals_transform_once(layers, statistic):
     assert fast.ci == literal.ci
     # the individuals-only samples differ from sample to sample
     assert len(set(fast.one_factor_individuals)) > 1
+
+
+def test_cli_scores_plain_rgtms_in_one_pass(layers):
+    """The command line's accuracy table (plain RGTMs through
+    compare_statistics) equals bootstrap_identify per statistic."""
+    from types import SimpleNamespace
+
+    from rsatoolbox_topo import cli
+
+    statistics = cli._named(["rdm", "rank", "rgtm:lower=0.2,upper=0.8",
+                             "rgtm:lower=0.5,upper=0.5"])
+    args = SimpleNamespace(n_bootstrap=5, ci_level=0.9, random_state=2,
+                           n_jobs=1, method="euclidean")
+    frame, points, method = cli._accuracy_rows(
+        layers, "layer", "seed", statistics, args, cli._Console(True), "x")
+    assert frame["statistic"].tolist() == list(statistics)
+    assert method == "corrected" and set(points) == set(statistics)
+    for row, statistic in zip(frame.itertuples(), statistics.values()):
+        boot = bootstrap_identify(layers, "layer", "seed", statistic,
+                                  n_bootstrap=5, ci_level=0.9,
+                                  random_state=2)
+        assert (row.accuracy, row.ci_low, row.ci_high, row.n_bootstrap) == \
+            (boot.accuracy, *boot.ci, boot.n_bootstrap)
