@@ -6,12 +6,15 @@ individuals transforms the RDMs once (a ``TopoStatistic`` acts on each RDM
 on its own): both must give exactly what the longer computation gives.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
 from rsatoolbox_topo.identification import (RANK_RDM, bootstrap_identify,
                                             compare_regimes,
                                             compare_statistics)
+from rsatoolbox_topo.exceptions import TopoWarning
 from rsatoolbox_topo.simulation import load_simulation_rdms
 from rsatoolbox_topo.statistics import TopoStatistic
 
@@ -67,11 +70,18 @@ def test_against_names_the_allowed_baselines(layers):
 def test_one_factor_individuals_transform_once(layers, statistic):
     """A TopoStatistic is applied once for the individuals-only bootstrap;
     an opaque callable per sample: the same numbers."""
-    fast = bootstrap_identify(layers, "layer", "seed", statistic,
-                              n_bootstrap=5, random_state=1)
-    literal = bootstrap_identify(layers, "layer", "seed",
-                                 lambda rdms: statistic(rdms),
-                                 n_bootstrap=5, random_state=1)
+    with warnings.catch_warnings(record=True) as fast_warnings:
+        warnings.simplefilter("always", TopoWarning)
+        fast = bootstrap_identify(layers, "layer", "seed", statistic,
+                                  n_bootstrap=5, random_state=1)
+    with warnings.catch_warnings(record=True) as literal_warnings:
+        warnings.simplefilter("always", TopoWarning)
+        literal = bootstrap_identify(layers, "layer", "seed",
+                                     lambda rdms: statistic(rdms),
+                                     n_bootstrap=5, random_state=1)
+    # the same warnings (e.g. rgdm's resampled ties in a two-factor sample)
+    assert [str(w.message) for w in fast_warnings] == \
+        [str(w.message) for w in literal_warnings]
     for field in ("samples", "one_factor_individuals",
                   "one_factor_conditions"):
         np.testing.assert_array_equal(getattr(fast, field),
