@@ -731,9 +731,10 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
     RGTMs (the rank RDM included) are scored in one pass
     (:func:`~rsatoolbox_topo.identification.compare_statistics`: the ranks
     of each resampled RDM are computed once for all of them); with the same
-    seed, the samples and so the numbers are those of
+    seed the samples and accuracies are those of
     :func:`~rsatoolbox_topo.identification.bootstrap_identify` per
-    statistic.
+    statistic, and the interval bounds agree to about 1e-16 (the variance
+    of several columns is summed in another order).
 
     Returns the table (one row per statistic), the point results and the
     interval method.
