@@ -10,7 +10,7 @@ Then, for every voxel's sphere:
   (``apply_mask_and_get_affinity``, as in nilearn's SearchLight), then per
   sphere rsatoolbox ``calc_rdm(method='crossnobis', cv_descriptor='runs')``,
   the RGTM (0.2, 0.8) and ``rsatoolbox.rdm.compare`` with the model;
-* package: :func:`rsatoolbox_topo.bridges.nilearn.searchlight` with the same
+* package: :func:`rsatoolbox_topo.searchlight.searchlight` with the same
   statistic and model (its time includes its own sphere search and noise
   normalisation).
 
@@ -109,7 +109,7 @@ def reference(ds, model, radius, statistic):
 
 def package(ds, model, radius, statistic, n_jobs=1):
     """The package's batched searchlight."""
-    from rsatoolbox_topo.bridges.nilearn import searchlight
+    from rsatoolbox_topo.searchlight import searchlight
 
     return searchlight(ds, model, radius=radius, statistic=statistic,
                        n_jobs=n_jobs).scores
@@ -142,7 +142,7 @@ def simulated(shape, n_cond=40, n_runs=6, seed=0):
 
 def chunking(shape, radius, statistic):
     """Peak memory and time of the searchlight for several chunk sizes."""
-    from rsatoolbox_topo.bridges.nilearn import searchlight
+    from rsatoolbox_topo.searchlight import searchlight
 
     ds, model = simulated(tuple(shape))
     n_pairs = 40 * 39 // 2

@@ -30,7 +30,8 @@ import numpy as np
 
 from rsatoolbox_topo import rgtm
 from rsatoolbox_topo.bridges.nilearn import (fmri_patterns, region_rdms,
-                                             searchlight)
+                                             searchlight_img)
+from rsatoolbox_topo.searchlight import searchlight
 
 # The data are in the repository's tests/data folder: look for it from here
 # upwards (sphinx-gallery runs examples from the examples/ folder).
@@ -55,7 +56,7 @@ print(f"{dataset.n_obs} patterns (runs x conditions) of "
 # pairs whose patterns do not differ scatter around 0 (some are negative).
 # The RGTM keeps the neighbourhood structure: pairs in the lowest 20 % of
 # ranks become 0, those in the top 20 % become 1.
-rdm = region_rdms(dataset, by=None)
+rdm = region_rdms(dataset, group_by=None)
 topo = rgtm(rdm, lower=0.2, upper=0.8)
 conditions = rdm.pattern_descriptors["conditions"]
 
@@ -71,6 +72,8 @@ for ax, matrix, title in [(axes[0], rdm, "crossnobis RDM"),
 # %%
 # Searchlight with a model
 # ------------------------
+# The searchlight engine (:mod:`rsatoolbox_topo.searchlight`) works on the
+# dataset: its channels carry their voxel index and the dataset the affine.
 # The model says that faces, houses and the other objects form three groups.
 # Every sphere of 10 mm radius gets its crossnobis RDM, the RGTM of that RDM
 # and its correlation with the RGTM of the model. Permuting the model's
@@ -85,15 +88,25 @@ model = (group[:, None] != group[None]).astype(float)
 result = searchlight(dataset, model, radius=10.0,
                      statistic=partial(rgtm, lower=0.2, upper=0.8),
                      n_permutations=200, random_state=0)
-print(f"best sphere r = {np.nanmax(result.scores):.2f}, "
-      f"smallest p = {np.nanmin(result.p_values):.3f}")
+print(result.summary())
+print(result.to_frame().nlargest(3, "score")[["x", "y", "z", "n_voxels",
+                                              "score", "p_value", "p_fwe"]])
 
 # %%
-# The maps are NIfTI images in the space of the input (here one slice).
+# The scores of all spheres against the null distribution of the largest
+# score of each permutation (the family-wise test); no brain template needed.
+result.plot()
+
+# %%
+# The bridge turns the result into NIfTI images in the space of the input
+# (here one slice), ready for nilearn's plotting or ``img.to_filename``. The
+# result itself saves to ``.npz`` or ``.json`` with its geometry, so the
+# images can be made again from a saved result.
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
-for ax, img, title, cmap in [
-        (axes[0], result.scores_img, "model fit (r)", "RdBu_r"),
-        (axes[1], result.p_img, "uncorrected p", "viridis_r")]:
+for ax, what, title, cmap in [
+        (axes[0], "scores", "model fit (r)", "RdBu_r"),
+        (axes[1], "p_values", "uncorrected p", "viridis_r")]:
+    img = searchlight_img(result, what)
     values = img.get_fdata()[:, :, 0].T
     im = ax.imshow(values, origin="lower", cmap=cmap)
     ax.set_title(title)

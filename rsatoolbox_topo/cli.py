@@ -132,10 +132,12 @@ def _common(parser, default_out, default_bootstrap):
         "--n-jobs", type=_n_jobs, default=1, metavar="N",
         help="parallel worker processes, -1 for all cores (default 1); "
              "results do not depend on it, e.g. --n-jobs 2")
-    from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
+    from .identification import (DEFAULT_N_BOOTSTRAP,
+                                 DEFAULT_N_BOOTSTRAP_TOPOLOGY)
 
-    default_text = default_bootstrap or \
-        f"{_N_BOOTSTRAP}, or {_N_BOOTSTRAP_TOPOLOGY} with a topological --method"
+    default_text = default_bootstrap or (
+        f"{DEFAULT_N_BOOTSTRAP}, or {DEFAULT_N_BOOTSTRAP_TOPOLOGY} with a "
+        "topological --method")
     group.add_argument(
         "--n-bootstrap", type=_positive_int, default=default_bootstrap,
         metavar="N",
@@ -308,7 +310,7 @@ def build_parser():
         "--across", required=True, metavar="LABEL",
         help="label of the groups left out in turn, e.g. --across subject")
     _statistic_option(analysis)
-    from .identification import _METHODS as _IDENTIFY_METHODS
+    from .identification import METHODS as _IDENTIFY_METHODS
 
     analysis.add_argument(
         "--method", default="euclidean", metavar="METHOD",
@@ -615,7 +617,7 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
                                      method=method)
             boot = bootstrap_identify(
                 rdms, by, across, statistic=function, method=method,
-                n_bootstrap=args.n_bootstrap, ci=args.ci,
+                n_bootstrap=args.n_bootstrap, ci_level=args.ci,
                 random_state=args.seed, n_jobs=args.n_jobs, progress=False)
         ci_method = boot.ci_method
         rows.append({"statistic": label, "accuracy": boot.accuracy,
@@ -757,7 +759,7 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
         with console.notes.collect(what, "regimes"):
             result = compare_regimes(
                 rdms, by, across, n_draws=args.n_draws,
-                n_bootstrap=args.n_bootstrap, ci=args.ci,
+                n_bootstrap=args.n_bootstrap, ci_level=args.ci,
                 random_state=args.seed, n_jobs=args.n_jobs,
                 progress=False, baseline=baseline)
         frame = result.to_frame()
@@ -977,15 +979,16 @@ def _run_identify(args):
         f"centroid ({args.by}) built from the other groups ({args.across}), "
         f"leaving one group out at a time (the protocol of Lin & "
         f"Kriegeskorte 2024, PNAS).")
-    from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
+    from .identification import (DEFAULT_N_BOOTSTRAP,
+                                 DEFAULT_N_BOOTSTRAP_TOPOLOGY)
     from .topology import METHODS
 
     what = f"{args.by} across {args.across}"
     name = "identification"
     topological = args.method in METHODS
     if args.n_bootstrap is None:
-        args.n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if topological \
-            else _N_BOOTSTRAP
+        args.n_bootstrap = DEFAULT_N_BOOTSTRAP_TOPOLOGY if topological \
+            else DEFAULT_N_BOOTSTRAP
     if args.method != "euclidean":
         report.add_text(f"Comparator: {args.method} (--method).")
     found = {"accuracy": (f"{name}_accuracy", _identification_section(

@@ -45,6 +45,7 @@ from rsatoolbox.rdm import RDMs
 
 from ._validation import check_int, check_option, check_rdms, check_real
 from ._optional import import_extra
+from ._docs import fill_doc
 from ._results import Result
 from .exceptions import CacheWarning, TopoWarning
 from .statistics import TopoStatistic, as_statistic
@@ -886,14 +887,14 @@ class SimulationResult(Result):
             "draw_sd": self.draw_accuracy.std(axis=-1).ravel(),
         })
 
+    @fill_doc
     def plot(self, ax=None):
         """Accuracy against noise level per statistic, with interval bands
         (:func:`rsatoolbox_topo.vis.plot_simulation`).
 
         Parameters
         ----------
-        ax : matplotlib.axes.Axes | None
-            Where to draw; None makes a new figure.
+        %(ax)s
 
         Returns
         -------
@@ -936,6 +937,7 @@ def _pooled_interval(samples, estimate, one_factor, n_units, level, method):
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
+@fill_doc
 def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
                    n_bootstrap=100, random_state=None, n_jobs=1,
                    progress=False, *, fraction=0.1, reference="all",
@@ -979,16 +981,12 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
         seed per draw are drawn up front, so the result is the same
         whatever ``n_jobs`` is, and all statistics and noise levels share
         the same bootstrap samples.
-    n_jobs : int | None
-        Parallel jobs of the bootstrap (the package's runner; -1 uses all
-        cores, None the active joblib backend).
-    progress : bool
-        Show one progress bar.
+    %(n_jobs)s
+    %(progress)s
     fraction, reference
         As in :func:`add_rdm_noise` (default: 0.1 of the SD of all RDMs'
         entries pooled).
-    ci_level : float
-        Level of the intervals, in (0, 1).
+    %(ci_level)s
     by, across : str
         RDM descriptors of the class (layer) and the individual (seed).
     n_noise_draws : int

@@ -19,10 +19,12 @@ per further analysis.
 
 import numpy as np
 
+from ._docs import fill_doc
+
 __all__ = ["plot_identification", "plot_bootstrap", "plot_threshold_map",
            "plot_nested_cv", "plot_comparison", "plot_accuracies",
            "plot_grouped_bars", "plot_confusions", "plot_model_comparison",
-           "plot_simulation"]
+           "plot_searchlight", "plot_timecourse", "plot_simulation"]
 
 
 # ---- shared helpers
@@ -56,6 +58,7 @@ def _check_columns(frame, columns):
 
 
 # ---- identification
+@fill_doc
 def plot_identification(result, ax=None):
     """Confusion matrix (row-normalised) of an identification.
 
@@ -63,8 +66,7 @@ def plot_identification(result, ax=None):
     ----------
     result : rsatoolbox_topo.identification.IdentificationResult
         What :func:`~rsatoolbox_topo.identification.identify` returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -99,6 +101,7 @@ def plot_identification(result, ax=None):
     return ax
 
 
+@fill_doc
 def plot_bootstrap(result, ax=None):
     """Histogram of the bootstrap accuracies with the interval and chance.
 
@@ -107,8 +110,7 @@ def plot_bootstrap(result, ax=None):
     result : rsatoolbox_topo.identification.BootstrapResult
         What :func:`~rsatoolbox_topo.identification.bootstrap_identify`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -219,6 +221,7 @@ def _name_regimes(ax, lowers, uppers):
               bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
 
 
+@fill_doc
 def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     """Accuracy over the (lower, upper) triangle, best cell starred.
 
@@ -227,8 +230,7 @@ def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     result : rsatoolbox_topo.identification.ThresholdMap
         What :func:`~rsatoolbox_topo.identification.threshold_map`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
     label_regimes : bool
         False: white lines between the regimes, legend inside the axes.
         True (the report's figure): dark lines, each regime named inside
@@ -267,6 +269,7 @@ def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     return ax
 
 
+@fill_doc
 def plot_nested_cv(result, ax=None):
     """In-sample map with the best cell and every outer fold's choice.
 
@@ -275,8 +278,7 @@ def plot_nested_cv(result, ax=None):
     result : rsatoolbox_topo.identification.NestedCVResult
         What :func:`~rsatoolbox_topo.identification.nested_threshold_cv`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -303,6 +305,7 @@ def plot_nested_cv(result, ax=None):
     return ax
 
 
+@fill_doc
 def plot_comparison(result, ax=None):
     """Bars of the compared accuracies with their intervals and chance.
 
@@ -312,8 +315,7 @@ def plot_comparison(result, ax=None):
         What :func:`~rsatoolbox_topo.identification.compare_statistics` or
         :func:`~rsatoolbox_topo.identification.compare_regimes` returned;
         the baseline's bar is grey.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -351,6 +353,7 @@ def plot_comparison(result, ax=None):
 
 
 # ---- report tables (accuracy bars, confusion panels, model comparison)
+@fill_doc
 def plot_accuracies(frame, title=None, ax=None):
     """Bar chart of an accuracy table with interval ranges and chance.
 
@@ -361,8 +364,7 @@ def plot_accuracies(frame, title=None, ax=None):
         ``accuracy``, ``ci_low``, ``ci_high`` and ``chance``.
     title : str | None
         Title of the axes.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -409,6 +411,7 @@ def plot_accuracies(frame, title=None, ax=None):
     return ax
 
 
+@fill_doc
 def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
                       high="ci_high", ax=None):
     """Grouped bars with interval ranges, e.g. models x statistics.
@@ -428,8 +431,7 @@ def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
         Label of the y axis.
     low, high : str
         Columns of the interval drawn over each bar.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -468,6 +470,7 @@ def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
     return ax
 
 
+@fill_doc
 def plot_confusions(points, columns=3):
     """Confusion matrices of several statistics on one shared colour scale.
 
@@ -524,6 +527,7 @@ def plot_confusions(points, columns=3):
     return fig
 
 
+@fill_doc
 def plot_model_comparison(frame, level=0.95, method="percentile"):
     """Model comparison per statistic, in rsatoolbox's style.
 
@@ -600,7 +604,173 @@ def plot_model_comparison(frame, level=0.95, method="percentile"):
     return fig
 
 
+# ---- searchlight
+def plot_searchlight(result, ax=None, *, alpha=0.05, bins=30):
+    """Histogram of a searchlight's sphere scores against the permutation null.
+
+    A summary that needs no brain template: the distribution of the scores
+    of all spheres and, with permutations, the distribution of the maximum
+    score over all spheres of each permutation (the null of the family-wise
+    test) with its ``1 - alpha`` quantile, the FWE threshold. Spheres right
+    of the line are significant at ``alpha`` (FWE). For maps on a brain, turn
+    the result into an image with
+    :func:`rsatoolbox_topo.bridges.nilearn.searchlight_img` and use
+    nilearn's plotting.
+
+    Parameters
+    ----------
+    result : rsatoolbox_topo.searchlight.SearchlightResult
+        What :func:`~rsatoolbox_topo.searchlight.searchlight` returned.
+    ax : matplotlib.axes.Axes | None
+        Where to draw; None: a new figure.
+    alpha : float
+        Family-wise level of the threshold line, in (0, 1).
+    bins : int
+        Number of histogram bins (shared by scores and null).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Histograms (density) of the scores and of the null maximum, and a
+        vertical line at the FWE threshold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsatoolbox.data import Dataset
+    >>> from rsatoolbox_topo.searchlight import searchlight
+    >>> from rsatoolbox_topo.vis import plot_searchlight
+    >>> rng = np.random.default_rng(0)
+    >>> voxels = np.array([(i, j, 0) for i in range(4) for j in range(4)])
+    >>> ds = Dataset(rng.normal(size=(16, 16)),
+    ...              descriptors={"affine": np.eye(4)},
+    ...              obs_descriptors={"conditions": np.tile(list("abcd"), 4),
+    ...                               "runs": np.repeat(range(4), 4)},
+    ...              channel_descriptors={"voxel": voxels})
+    >>> model = np.abs(np.arange(4.)[:, None] - np.arange(4.)[None])
+    >>> res = searchlight(ds, model, radius=1.0, n_permutations=19,
+    ...                   random_state=0)
+    >>> ax = plot_searchlight(res)
+    >>> ax.get_xlabel()
+    "sphere score (method='corr')"
+    """
+    from ._validation import check_int, check_real
+
+    alpha = check_real("alpha", alpha, 0.0, 1.0)
+    if not 0.0 < alpha < 1.0:
+        raise ValueError("The 'alpha' parameter must be in (0, 1). Got "
+                         f"{alpha!r} instead.")
+    bins = check_int("bins", bins, 1)
+    ax = _new_axes(ax, figsize=(6, 3.5), layout="constrained")
+    scores = np.asarray(result.scores)
+    scores = scores[np.isfinite(scores)]
+    null = (np.zeros(0) if result.null_max is None else
+            np.asarray(result.null_max)[np.isfinite(result.null_max)])
+    values = np.concatenate([scores, null])
+    edges = np.histogram_bin_edges(values if values.size else [0.0, 1.0],
+                                   bins=bins)
+    ax.hist(scores, bins=edges, density=True, alpha=0.7,
+            label=f"{len(scores)} spheres")
+    if null.size:
+        threshold = float(np.quantile(null, 1 - alpha))
+        n_sig = int(np.sum(np.asarray(result.p_fwe) < alpha))
+        ax.hist(null, bins=edges, density=True, histtype="step",
+                color="0.3", label=f"null maximum ({null.size} permutations)")
+        ax.axvline(threshold, color="C3", linestyle="--",
+                   label=f"FWE {alpha:g} threshold ({n_sig} spheres p < "
+                         f"{alpha:g})")
+    ax.set_xlabel(f"sphere score (method={result.method!r})")
+    ax.set_ylabel("density")
+    ax.set_title(f"searchlight, radius {result.radius:g} mm, "
+                 f"{result.statistic or 'no statistic'}")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+# ---- time course
+def plot_timecourse(result, ax=None, *, colors=None, show_ci=True,
+                    show_significance=True):
+    """Plot model evaluations over time with CIs and significant times.
+
+    Parameters
+    ----------
+    result : rsatoolbox_topo.timecourse.TimecourseResult
+        What :func:`~rsatoolbox_topo.timecourse.model_timecourse` returned.
+    ax : matplotlib.axes.Axes | None
+        Where to draw; None: a new figure.
+    colors : list | None
+        One matplotlib colour per model; None: the default cycle.
+    show_ci : bool
+        Shade the bootstrap CIs.
+    show_significance : bool
+        Draw a bar under the curves where each model is significant.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        For each model, in order: the line of its evaluations, then (with
+        ``show_significance``) a line that is finite exactly where the
+        model is significant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsatoolbox.rdm import RDMs
+    >>> from rsatoolbox_topo.timecourse import model_timecourse
+    >>> from rsatoolbox_topo.vis import plot_timecourse
+    >>> rng = np.random.default_rng(0)
+    >>> model = rng.random(15)
+    >>> rdms = RDMs(np.array([rng.random(15), model]),
+    ...             rdm_descriptors={"time": [0.0, 0.1]})
+    >>> res = model_timecourse(rdms, RDMs(model), n_bootstrap=20,
+    ...                        n_permutations=50, random_state=0)
+    >>> ax = plot_timecourse(res)
+    >>> ax.get_xlabel()
+    'Time (s)'
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _new_axes(ax, figsize=(7, 3.5))
+    n_model = len(result.model_names)
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = colors or [cycle[i % len(cycle)] for i in range(n_model)]
+    if len(colors) < n_model:
+        raise ValueError(
+            f"The 'colors' parameter must give one colour per model "
+            f"({n_model}). Got {len(colors)} instead.")
+    low = np.nanmin(result.ci[0]) if show_ci and np.isfinite(
+        result.ci).any() else np.nanmin(result.evaluations)
+    span = (np.nanmax(result.evaluations) - low) or 1.0
+    for i, name in enumerate(result.model_names):
+        ax.plot(result.times, result.evaluations[i], color=colors[i],
+                label=name)
+        if show_ci and np.isfinite(result.ci[:, i]).any():
+            ax.fill_between(result.times, result.ci[0, i], result.ci[1, i],
+                            color=colors[i], alpha=0.25, linewidth=0)
+        if show_significance:
+            level = low - span * (0.06 + 0.05 * i)
+            sig = np.where(result.significant[i], level, np.nan)
+            ax.plot(result.times, sig, color=colors[i], linewidth=4,
+                    solid_capstyle="butt")
+    ax.axhline(0, color="0.6", linewidth=0.8)
+    ax.axvline(0, color="0.6", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("Time (s)")
+    ax.set_ylabel(f"Model evaluation ({result.method})")
+    title = "" if result.statistic == "none" else \
+        f"Statistic: {result.statistic}"
+    if show_significance:
+        title += ("\n" if title else "") + (
+            f"Bars: significant (p < {result.alpha:g}, "
+            f"{result.correction} correction)")
+    if title:
+        ax.set_title(title, fontsize="small")
+    ax.figure.tight_layout()
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
 # ---- simulation
+@fill_doc
 def plot_simulation(result, ax=None):
     """Accuracy against noise level per statistic, with interval bands.
 
@@ -611,8 +781,7 @@ def plot_simulation(result, ax=None):
     ----------
     result : rsatoolbox_topo.simulation.SimulationResult
         From :func:`~rsatoolbox_topo.simulation.run_simulation`.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; None makes a new figure.
+    %(ax)s
 
     Returns
     -------

@@ -102,9 +102,8 @@ def test_eval_bootstrap_pattern():
     _assert_same(one, two)
 
 
-def test_mne_timecourse():
-    pytest.importorskip("mne")
-    from rsatoolbox_topo.bridges.mne import model_timecourse
+def test_timecourse():
+    from rsatoolbox_topo.timecourse import model_timecourse
 
     rng = np.random.default_rng(4)
     model = rng.random(15)
@@ -120,7 +119,8 @@ def test_mne_timecourse():
 def test_searchlight():
     nib = pytest.importorskip("nibabel")
     pytest.importorskip("nilearn")
-    from rsatoolbox_topo.bridges.nilearn import fmri_patterns, searchlight
+    from rsatoolbox_topo.bridges.nilearn import fmri_patterns
+    from rsatoolbox_topo.searchlight import searchlight
 
     rng = np.random.default_rng(0)
     signal = np.array([0., 0., 1., 1.])

@@ -541,7 +541,8 @@ def test_fmri_patterns_needs_a_positive_tr(rng, t_r):
 def test_searchlight_refuses_constant_and_nan_models(rng):
     """A model that would make every sphere NaN is refused up front."""
     pytest.importorskip("nilearn")
-    from rsatoolbox_topo.bridges.nilearn import fmri_patterns, searchlight
+    from rsatoolbox_topo.bridges.nilearn import fmri_patterns
+    from rsatoolbox_topo.searchlight import searchlight
 
     img = _nifti(rng, n_volumes=32)
     ds = fmri_patterns(img, np.tile(list("abcd"), 8), np.repeat(range(4), 8))
@@ -556,7 +557,7 @@ def test_searchlight_refuses_constant_and_nan_models(rng):
             searchlight(ds, model, radius=1.0)
         unchanged(before, model)
     with pytest.raises(ValueError, match="all zero"):
-        searchlight(ds, np.zeros((4, 4)), radius=1.0, compare="cosine")
+        searchlight(ds, np.zeros((4, 4)), radius=1.0, method="cosine")
     with pytest.raises(ValueError, match="constant after the statistic"):
         searchlight(ds, good, radius=1.0,
                     statistic=lambda r: RDMs(np.ones_like(
@@ -565,14 +566,13 @@ def test_searchlight_refuses_constant_and_nan_models(rng):
 
 
 @pytest.mark.parametrize("name, value", [
-    ("confidence_level", 1.0), ("confidence_level", 0.0),
+    ("ci_level", 1.0), ("ci_level", 0.0),
     ("alpha", 0.0), ("alpha", 1.0), ("cluster_threshold", 1.0),
-    ("cluster_threshold", 0.0), ("alpha", 1.5), ("confidence_level", -0.1),
+    ("cluster_threshold", 0.0), ("alpha", 1.5), ("ci_level", -0.1),
 ])
 def test_timecourse_levels_are_open_intervals(rng, name, value):
     """Levels meaningless at their ends are refused there."""
-    pytest.importorskip("mne")
-    from rsatoolbox_topo.bridges.mne import model_timecourse
+    from rsatoolbox_topo.timecourse import model_timecourse
 
     model = rng.random(15)
     rdms = RDMs(np.array([rng.random(15), model]),

@@ -111,7 +111,7 @@ def test_rgdm_on_dask(client):
 
 def test_model_timecourse_on_dask(client):
     """The time course's bootstrap and permutations are identical on dask."""
-    from rsatoolbox_topo.bridges.mne import model_timecourse
+    from rsatoolbox_topo.timecourse import model_timecourse
 
     rng = np.random.default_rng(2)
     n_cond, n_times = 8, 6
@@ -135,23 +135,16 @@ def test_model_timecourse_on_dask(client):
 def test_searchlight_on_dask(client):
     """Searchlight scores and permutation p-values are identical on dask."""
     pytest.importorskip("nilearn")
-    from rsatoolbox_topo.bridges.nilearn import fmri_patterns, searchlight
+    from _haxby import category_model, slice_dataset
 
-    att = np.loadtxt(DATA / "attributes.txt", dtype=int)
-    names = np.array(["rest", "face", "house", "shoe", "cat", "scissors",
-                      "scrambledpix", "bottle", "chair"])
-    ds = fmri_patterns(str(DATA / "bold.nii.gz"), names[att[:, 0]], att[:, 1],
-                       mask_img=str(DATA / "mask.nii.gz"), exclude=["rest"],
-                       standardize="zscore_sample")
-    cond = np.unique(ds.obs_descriptors["conditions"])
-    group = np.array([0 if c == "face" else 1 if c == "house" else 2
-                      for c in cond])
-    model = RDMs((group[:, None] != group[None]).astype(float)[np.newaxis],
-                 pattern_descriptors={"conditions": cond})
+    from rsatoolbox_topo.searchlight import searchlight
+
+    ds = slice_dataset()
+    model = category_model(ds)
     one, many = _on_dask(client, lambda n_jobs: searchlight(
         ds, model, radius=6.0, statistic="rgtm", n_permutations=20,
         random_state=7, n_jobs=n_jobs, chunk_size=100))
-    for name in ("scores", "p_values", "p_fwe"):
+    for name in ("scores", "p_values", "p_fwe", "null_max"):
         np.testing.assert_array_equal(getattr(one, name), getattr(many, name))
 
 

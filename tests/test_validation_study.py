@@ -152,11 +152,12 @@ def test_choose_default_rule(study):
 def test_data_sets_do_not_depend_on_chunking(study):
     """Data set 1 is the same computed alone or after data set 0."""
     st = _setting(study)
-    both = study._resample_task(st, 7, 0, 2, 20, 10)
-    alone = study._resample_task(st, 7, 1, 2, 20, 10)
-    for key in ("estimate", "samples", "jack_cond", "cond_only",
-                "samples_ab"):
-        np.testing.assert_array_equal(both[key][1], alone[key][0])
+    for part in ("main", "paired"):
+        both = study._resample_task(st, 7, 0, 2, 20, part)
+        alone = study._resample_task(st, 7, 1, 2, 20, part)
+        for key in both:
+            if key not in ("seconds", "wall"):
+                np.testing.assert_array_equal(both[key][1], alone[key][0])
 
 
 def test_quick_mode_runs(study, tmp_path):
@@ -173,39 +174,143 @@ def test_quick_mode_runs(study, tmp_path):
     assert "chance: percentile lower bound > chance" in tests
 
 
-def test_study_intervals_are_the_public_ones(study):
-    """Percentile, basic, bc, bca and t of the study equal what
-    ``bootstrap_identify(...).confidence_interval`` gives users."""
-    from rsatoolbox_topo.identification import (BootstrapResult,
-                                                bootstrap_identify)
+def test_study_methods_are_the_packages(study):
+    """The study evaluates every interval method the package offers."""
+    from rsatoolbox_topo._resampling import INTERVAL_METHODS
 
-    if not hasattr(BootstrapResult, "confidence_interval"):
-        pytest.skip("bootstrap_identify has no ci_method yet (issue 9)")
+    assert study.METHODS == INTERVAL_METHODS
+    assert set(study.FROM_CORRECTED) | {"bca"} == set(INTERVAL_METHODS)
+
+
+def test_study_imports_nothing_private():
+    """validation/ uses only the package's public API."""
+    import ast
+
+    for path in _PATH.parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                modules, names = [a.name for a in node.names], []
+            else:
+                continue
+            for module in modules:
+                if module.split(".")[0] != "rsatoolbox_topo":
+                    continue
+                private = [p for p in module.split(".") + names
+                           if p.startswith("_")]
+                assert not private, f"{path.name} imports {private}"
+
+
+def test_study_intervals_are_the_public_ones(study):
+    """Every interval the study stores is what
+    ``bootstrap_identify(...).confidence_interval`` gives users for the
+    same seed."""
+    from rsatoolbox_topo.identification import bootstrap_identify
+
     st = _setting(study)
     rdms = study.Population(st, 0).draw(np.random.default_rng(8))
-    res = study.resample(rdms, 40, 10, 3, paired=False)
-    methods = ["percentile", "basic", "bc", "bca", "t"]
-    low, high = study.intervals({k: np.asarray(v)[None]
-                                 for k, v in res.items()}, methods)
+    main = study.resample(rdms, 40, 3, "main")
+    bca = study.resample(rdms, 40, 3, "bca")
+    for ci_method, res, methods in (("corrected", main,
+                                     study.FROM_CORRECTED),
+                                    ("bca", bca, ("bca",))):
+        boot = bootstrap_identify(rdms, "class", "individual",
+                                  n_bootstrap=40, random_state=3,
+                                  ci_method=ci_method)
+        assert res["estimate"] == boot.accuracy
+        for j, method in enumerate(methods):
+            got = boot.confidence_interval(method=method, level=0.95)
+            np.testing.assert_array_equal((res["low"][j], res["high"][j]),
+                                          got)
+    # The default's interval is the result's own.
     boot = bootstrap_identify(rdms, "class", "individual", n_bootstrap=40,
-                              random_state=3, ci_method="bca")
-    for j, method in enumerate(methods):
-        got = boot.confidence_interval(method=method, level=0.95)
-        # the study keeps intervals unclipped; results clip to [0, 1]
-        want = np.clip((low[0, j], high[0, j]), 0.0, 1.0)
-        np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+                              random_state=3)
+    j = study.FROM_CORRECTED.index("corrected")
+    assert (main["low"][j], main["high"][j]) == boot.ci
+
+
+def test_capped_matches_the_variance_formula(study):
+    """The study's 'capped' flag (read off the public interval) is the
+    formula's cap of the corrected variance at the two-factor variance."""
+    from rsatoolbox_topo._resampling import _corrected_variance
+    from rsatoolbox_topo.identification import bootstrap_identify
+
+    seen = set()
+    for seed in range(6):
+        st = _setting(study, n_ind=3 + seed % 3)
+        rdms = study.Population(st, seed).draw(
+            np.random.default_rng(seed))
+        boot = bootstrap_identify(rdms, "class", "individual",
+                                  n_bootstrap=30, random_state=seed)
+        v = np.var(boot.samples, ddof=1)
+        var = _corrected_variance(
+            v, np.var(boot.one_factor_individuals, ddof=1),
+            np.var(boot.one_factor_conditions, ddof=1), boot.n_individuals,
+            boot.n_conditions)
+        flag = study._capped(boot)
+        if np.isfinite(flag):
+            assert flag == float(np.isclose(var, v, rtol=1e-12))
+            seen.add(flag)
+    assert seen, "every interval was clipped on both sides"
 
 
 def test_study_paired_test_is_compare_statistics(study):
-    """The study's paired p-value of A vs B is ``compare_statistics``'s."""
+    """The study's paired p-value of A vs B is ``compare_statistics``'s,
+    whatever the interval method."""
     from rsatoolbox_topo.identification import compare_statistics
 
     st = _setting(study)
     rdms = study.Population(st, 0).draw(np.random.default_rng(9))
-    res = study.resample(rdms, 40, 10, 4)
-    p = study.paired_p({k: np.asarray(v)[None] for k, v in res.items()})
+    res = study.resample(rdms, 40, 4, "paired")
     comp = compare_statistics(rdms, "class", "individual",
                               [study.group1_pairs, study.group2_pairs],
                               baseline=0, n_bootstrap=40, random_state=4)
-    np.testing.assert_allclose(comp.accuracy, res["acc_ab"], rtol=1e-12)
-    assert comp.p_value[1] == pytest.approx(p[0], rel=1e-12)
+    np.testing.assert_array_equal(comp.accuracy, res["acc_ab"])
+    assert comp.p_value[1] == res["p"]
+    assert 0 < res["p"] <= 1
+
+
+def test_coverage_rows_use_each_methods_count(study):
+    """A method evaluated on fewer data sets is counted over those only."""
+    low = np.array([[0.1, 0.1], [0.1, np.nan], [0.9, np.nan]])
+    high = np.array([[0.5, 0.5], [0.5, np.nan], [1.0, np.nan]])
+    rows = study.coverage_rows("s", np.full(3, 0.3), low, high,
+                               ["a", "b"], 0.3, counts=[3, 1])
+    assert [(r["method"], r["n"], r["coverage"]) for r in rows] == [
+        ("a", 3, pytest.approx(2 / 3)), ("b", 1, 1.0)]
+    assert rows[0]["truth_below"] == pytest.approx(1 / 3)
+
+
+def test_import_previous_checks_against_the_public_api(study, tmp_path):
+    """Earlier results are imported only where they equal the public
+    API's; a wrong value is refused."""
+    st = next(s for s in study.SETTINGS if s.name == "hard-5")
+    fresh = {part: study._resample_task(st, 5, 0, 2, 20, part)
+             for part in ("bca", "paired")}
+    columns = ["estimate"] + [f"{m}_{e}" for e in ("low", "high")
+                              for m in study.METHODS] + ["acc_a", "acc_b",
+                                                         "paired_p"]
+    table = np.full((2, len(columns)), np.nan)
+    table[:, columns.index("estimate")] = fresh["bca"]["estimate"]
+    table[:, columns.index("bca_low")] = fresh["bca"]["low"][:, 0]
+    table[:, columns.index("bca_high")] = fresh["bca"]["high"][:, 0]
+    table[:, columns.index("acc_a")] = fresh["paired"]["acc_ab"][:, 0]
+    table[:, columns.index("acc_b")] = fresh["paired"]["acc_ab"][:, 1]
+    table[:, columns.index("paired_p")] = fresh["paired"]["p"]
+    np.savez(tmp_path / "good.npz", columns=np.array(columns),
+             **{"hard-5": table})
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    study.import_previous(str(tmp_path / "good.npz"), str(folder), 5, 20,
+                          n_verify=2)
+    got = study._load_part(str(folder), "hard-5", "paired")
+    np.testing.assert_array_equal(got["p"], fresh["paired"]["p"])
+    assert got["imported"].all()
+    table[1, columns.index("paired_p")] += 0.01
+    np.savez(tmp_path / "bad.npz", columns=np.array(columns),
+             **{"hard-5": table})
+    with pytest.raises(ValueError, match="hard-5 paired p differs"):
+        study.import_previous(str(tmp_path / "bad.npz"),
+                              str(tmp_path), 5, 20, n_verify=2)

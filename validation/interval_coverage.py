@@ -54,6 +54,17 @@ Accuracy against chance
     The test reported is "the lower bound of the 95% interval is above
     chance" (one-sided 2.5% nominal), for each interval method.
 
+What is computed per data set
+    Only the package's public API: ``bootstrap_identify(...,
+    ci_method='corrected')`` and its ``confidence_interval(method=...,
+    level=...)`` for 'percentile', 'basic', 'bc', 't' and 'corrected'
+    (part 'main'); ``bootstrap_identify(..., ci_method='bca')`` for 'bca'
+    (part 'bca': a 'corrected' result holds no jackknife); and
+    ``compare_statistics`` for the paired test (part 'paired'). One
+    bootstrap seed per data set goes to all three, so they share the
+    two-factor samples. Each part is cached per data set and counted on
+    its own (see :func:`resample`).
+
 Run ``python validation/interval_coverage.py --help``. Results go to
 ``validation/results/`` (CSV tables, a JSON record of the run); the user
 guide's page ``docs/user_guide/uncertainty.rst`` shows them.
@@ -337,92 +348,100 @@ def rate(hits):
 
 
 # ------------------------------------------------------------ one data set
-def _draw_units(rng, n_units, n_samples, min_distinct):
-    """Index draws with replacement; rows with too few distinct units are
-    redrawn (as the package's two-factor bootstrap does)."""
-    out = np.empty((n_samples, n_units), dtype=np.intp)
-    for b in range(n_samples):
-        while True:
-            row = rng.integers(0, n_units, n_units)
-            if len(np.unique(row)) >= min_distinct:
-                break
-        out[b] = np.sort(row)
-    return out
+#: Interval methods of ``bootstrap_identify`` (``ci_method``), in table order.
+METHODS = ("percentile", "basic", "bc", "bca", "t", "corrected")
+#: Methods that a result made with ``ci_method='corrected'`` can give.
+FROM_CORRECTED = ("percentile", "basic", "bc", "t", "corrected")
+#: What is computed per data set, each cached and counted on its own:
+#: 'main' (``bootstrap_identify(ci_method='corrected')``: the methods of
+#: ``FROM_CORRECTED``), 'bca' (``ci_method='bca'``, same seed: the same
+#: two-factor samples plus the jackknife) and 'paired'
+#: (``compare_statistics`` of statistics A and B).
+PARTS = ("main", "bca", "paired")
 
 
-def resample(rdms, n_bootstrap, n_one_factor, random_state, paired=True):
-    """Everything the interval methods and the paired test need.
+def _capped(boot):
+    """1.0 where the 'corrected' variance is capped at the two-factor
+    bootstrap variance (the interval is then the estimate +- t_d two-factor
+    SDs, d = min(n_individuals, n_conditions) - 1), else 0.0; NaN where the
+    interval is clipped to [0, 1] on both sides."""
+    from scipy.stats import t
 
-    * ``estimate``, ``samples``: :func:`bootstrap_identify` of the raw
-      RDM (two-factor: individuals with all their RDMs x conditions);
-    * ``unit``: each held-out individual's leave-one-out accuracy (the
-      't' interval's units), from :func:`identify`'s credits;
-    * ``jack_ind``, ``jack_cond``: leave-one-individual-out and
-      leave-one-condition-out full-data accuracies ('bca' acceleration);
-    * ``ind_only``, ``cond_only``: one-factor bootstraps (individuals
-      only, conditions only) for the variance correction ('corrected');
-    * ``acc_ab``, ``samples_ab``: statistics A and B by
-      :func:`bootstrap_identify` with the same ``random_state``, hence on
-      the same (shared) bootstrap samples (NaN unless ``paired``).
+    sd = np.nanstd(boot.samples, ddof=1)
+    d = min(boot.n_individuals, boot.n_conditions) - 1
+    half = t.ppf(0.5 + LEVEL / 2, d) * sd
+    low, high = boot.confidence_interval(method="corrected", level=LEVEL)
+    if high < 1.0:
+        got = high - boot.accuracy
+    elif low > 0.0:
+        got = boot.accuracy - low
+    else:
+        return np.nan
+    return float(np.isclose(got, half, rtol=1e-9, atol=1e-12))
 
-    The intervals made from these ('percentile', 'basic', 'bc', 'bca', 't')
-    and the paired p-value are those of ``bootstrap_identify(...,
-    ci_method=...).confidence_interval`` and ``compare_statistics`` for the
-    same ``random_state`` (tests/test_validation_study.py checks it); the
-    one-factor bootstraps of 'corrected' are drawn here (``n_one_factor``
-    samples each), where ``bootstrap_identify`` draws ``n_bootstrap``.
+
+def resample(rdms, n_bootstrap, random_state, part="main"):
+    """One part of a data set's results, all from the public API.
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs
+    n_bootstrap : int
+        Two-factor bootstrap samples (and, for 'corrected', samples of each
+        one-factor bootstrap, as ``bootstrap_identify`` draws them).
+    random_state : int
+        Handed to every public function, so 'main', 'bca' and 'paired'
+        share the same two-factor bootstrap samples.
+    part : {'main', 'bca', 'paired'}
+        * 'main': ``bootstrap_identify(..., ci_method='corrected')`` and its
+          ``confidence_interval(method=m, level=0.95)`` for every ``m`` of
+          :data:`FROM_CORRECTED`; keys ``estimate``, ``low``, ``high``
+          (one column per method) and ``capped`` (see :func:`_capped`);
+        * 'bca': ``bootstrap_identify(..., ci_method='bca')`` (a result
+          made with 'corrected' holds no jackknife); keys ``estimate``,
+          ``low``, ``high`` (one column);
+        * 'paired': ``compare_statistics`` of statistics A and B (baseline
+          A) with ``ci_method='percentile'`` (the p-value does not depend
+          on the interval method); keys ``acc_ab`` and ``p``.
 
     Returns
     -------
     dict of ndarray
+        Also ``seconds`` (CPU time of this process) and ``wall``.
     """
-    from rsatoolbox_topo import identification as idn
+    from rsatoolbox_topo.identification import (bootstrap_identify,
+                                                compare_statistics)
 
-    start = time.perf_counter()
-    boot = idn.bootstrap_identify(rdms, BY, ACROSS, n_bootstrap=n_bootstrap,
-                                  random_state=random_state)
-    point = idn.identify(rdms, BY, ACROSS)
-    n_class, n_ind, n_cond = len(point.classes), len(point.individuals), \
-        rdms.n_cond
-    unit = np.trace(point.credit, axis1=1, axis2=2) / n_class
-    inds = list(range(n_ind))
-    jack_ind = [idn.identify(rdms.subset(ACROSS, inds[:k] + inds[k + 1:]),
-                             BY, ACROSS).accuracy for k in range(n_ind)]
-    conds = list(range(n_cond))
-    jack_cond = [idn.identify(rdms.subsample_pattern(
-        "index", conds[:k] + conds[k + 1:]), BY, ACROSS).accuracy
-        for k in range(n_cond)]
-    # One-factor bootstraps through the engine behind bootstrap_identify
-    # (the public function only offers the two-factor bootstrap).
-    rng = np.random.default_rng(random_state)
-    data = idn._Data(rdms, BY, ACROSS)
-    ind_draws = _draw_units(rng, n_ind, n_one_factor, 2)
-    mult = np.stack([np.bincount(row, minlength=n_ind) for row in ind_draws])
-    fixed = np.tile(np.arange(n_cond), (n_one_factor, 1))
-    ind_only = idn._sample_general(data.rdms, data.raw, data.valid, mult,
-                                   fixed, [None], "euclidean", "split")[:, 0]
-    cond_draws = _draw_units(rng, n_cond, n_one_factor, 3)
-    ones = np.ones((n_one_factor, n_ind), dtype=np.int64)
-    cond_only = idn._sample_general(data.rdms, data.raw, data.valid, ones,
-                                    cond_draws, [None], "euclidean",
-                                    "split")[:, 0]
-    acc_ab, samples_ab = [np.nan] * 2, [np.full(n_bootstrap, np.nan)] * 2
-    for k, statistic in enumerate((group1_pairs, group2_pairs)):
-        if paired:
-            res = idn.bootstrap_identify(rdms, BY, ACROSS, statistic,
-                                         n_bootstrap=n_bootstrap,
-                                         random_state=random_state)
-            acc_ab[k], samples_ab[k] = res.accuracy, res.samples
-    return {"estimate": boot.accuracy, "samples": boot.samples,
-            "unit": unit, "jack_ind": np.array(jack_ind),
-            "jack_cond": np.array(jack_cond), "ind_only": ind_only,
-            "cond_only": cond_only, "acc_ab": np.array(acc_ab),
-            "samples_ab": np.stack(samples_ab, axis=1),
-            "seconds": time.perf_counter() - start}
+    cpu, wall = time.process_time(), time.perf_counter()
+    if part == "paired":
+        comp = compare_statistics(rdms, BY, ACROSS,
+                                  [group1_pairs, group2_pairs], baseline=0,
+                                  n_bootstrap=n_bootstrap,
+                                  random_state=random_state,
+                                  ci_method="percentile")
+        out = {"acc_ab": np.asarray(comp.accuracy, dtype=float),
+               "p": float(comp.p_value[1])}
+    elif part in ("main", "bca"):
+        ci_method = "corrected" if part == "main" else "bca"
+        methods = FROM_CORRECTED if part == "main" else ("bca",)
+        boot = bootstrap_identify(rdms, BY, ACROSS, n_bootstrap=n_bootstrap,
+                                  random_state=random_state,
+                                  ci_method=ci_method)
+        bounds = np.array([boot.confidence_interval(method=m, level=LEVEL)
+                           for m in methods], dtype=float)
+        out = {"estimate": float(boot.accuracy), "low": bounds[:, 0],
+               "high": bounds[:, 1]}
+        if part == "main":
+            out["capped"] = _capped(boot)
+    else:
+        raise ValueError(f"The 'part' parameter must be one of {PARTS}. "
+                         f"Got {part!r} instead.")
+    out["seconds"] = time.process_time() - cpu
+    out["wall"] = time.perf_counter() - wall
+    return out
 
 
-def _resample_task(setting, seed, start, stop, n_bootstrap, n_one_factor,
-                   paired=True):
+def _resample_task(setting, seed, start, stop, n_bootstrap, part="main"):
     import warnings
 
     from rsatoolbox_topo.exceptions import TopoWarning
@@ -436,59 +455,32 @@ def _resample_task(setting, seed, start, stop, n_bootstrap, n_one_factor,
         with warnings.catch_warnings():
             # Tiny resamples may tie or collapse: the study counts them.
             warnings.simplefilter("ignore", TopoWarning)
-            out.append(resample(rdms, n_bootstrap, n_one_factor, boot_seed,
-                                paired))
+            out.append(resample(rdms, n_bootstrap, boot_seed, part))
     return {key: np.stack([np.asarray(r[key]) for r in out])
             for key in out[0]}
 
 
-def intervals(res, methods, level=LEVEL):
-    """Intervals of every method for stacked resampling results.
-
-    Returns
-    -------
-    low, high : ndarray, shape (n_datasets, n_methods)
-    """
-    from rsatoolbox_topo._resampling import confidence_interval
-
-    n = len(res["estimate"])
-    n_ind, n_cond = res["unit"].shape[1], res["jack_cond"].shape[1]
-    low = np.full((n, len(methods)), np.nan)
-    high = np.full((n, len(methods)), np.nan)
-    for i in range(n):
-        for j, method in enumerate(methods):
-            low[i, j], high[i, j] = confidence_interval(
-                res["samples"][i], res["estimate"][i], level=level,
-                method=method,
-                jackknife=[res["jack_ind"][i], res["jack_cond"][i]],
-                unit_values=res["unit"][i],
-                one_factor=(res["ind_only"][i], res["cond_only"][i]),
-                n_units=(n_ind, n_cond))
-    return low, high
-
-
-def corrected_capped(res):
-    """Fraction of data sets whose 'corrected' variance is capped at the
-    two-factor bootstrap variance (the correction then changes nothing)."""
-    from rsatoolbox_topo._resampling import _corrected_variance
-
-    n_ind, n_cond = res["unit"].shape[1], res["jack_cond"].shape[1]
-    v = np.nanvar(res["samples"], axis=1, ddof=1)
-    var = _corrected_variance(v, np.nanvar(res["ind_only"], axis=1, ddof=1),
-                              np.nanvar(res["cond_only"], axis=1, ddof=1),
-                              n_ind, n_cond)
-    return float(np.mean(var >= v))
-
-
-def paired_p(res):
-    """Centred bootstrap p-values of A - B, one per data set."""
-    from rsatoolbox_topo._resampling import bootstrap_p_value
-
-    diff = res["samples_ab"][:, :, 0] - res["samples_ab"][:, :, 1]
-    observed = res["acc_ab"][:, 0] - res["acc_ab"][:, 1]
-    return np.array([bootstrap_p_value(d, o)
-                     for d, o in zip(diff, observed)])
-
+def intervals(parts):
+    """``low, high`` of shape (n_datasets, len(METHODS)) from the cached
+    'main' and 'bca' parts of a setting (NaN where a part is missing), and
+    the number of data sets with a 'bca' part."""
+    main = parts["main"]
+    n = len(main["estimate"])
+    low = np.full((n, len(METHODS)), np.nan)
+    high = np.full((n, len(METHODS)), np.nan)
+    cols = [METHODS.index(m) for m in FROM_CORRECTED]
+    low[:, cols], high[:, cols] = main["low"], main["high"]
+    bca = parts.get("bca")
+    n_bca = 0 if bca is None else min(n, len(bca["estimate"]))
+    if n_bca:
+        if not np.array_equal(bca["estimate"][:n_bca],
+                              main["estimate"][:n_bca]):
+            raise ValueError("The 'bca' and 'main' parts disagree on the "
+                             "full-data estimate: not the same data sets.")
+        j = METHODS.index("bca")
+        low[:n_bca, j] = bca["low"][:n_bca, 0]
+        high[:n_bca, j] = bca["high"][:n_bca, 0]
+    return low, high, n_bca
 
 # ------------------------------------------------------------ driver
 def _log(message):
@@ -496,11 +488,11 @@ def _log(message):
           flush=True)
 
 
-def _run(function, tasks, n_jobs, desc):
-    from rsatoolbox_topo._parallel import run_tasks
+def _run(function, tasks, n_jobs):
+    """``function(*task)`` for every task, in order (joblib)."""
+    from joblib import Parallel, delayed
 
-    return run_tasks(function, tasks, n_jobs=n_jobs, progress=False,
-                     desc=desc)
+    return Parallel(n_jobs=n_jobs)(delayed(function)(*t) for t in tasks)
 
 
 def _chunks(first, stop, size):
@@ -517,8 +509,7 @@ def estimand(setting, seed, n_mc, n_jobs=1):
     """
     acc = np.concatenate(_run(
         _estimand_task, [(setting, seed, a, b) for a, b in
-                         _chunks(0, n_mc, 100)],
-        n_jobs, f"estimand {setting.name}"))
+                         _chunks(0, n_mc, 100)], n_jobs))
     diff = acc[:, 1] - acc[:, 2]
     return {"mean": acc.mean(axis=0), "sd": acc.std(axis=0, ddof=1),
             "se": acc.std(axis=0, ddof=1) / np.sqrt(n_mc),
@@ -530,16 +521,16 @@ def components(setting, seed, size, n_jobs=1):
     """Variance shares (individuals, conditions, rest) of the accuracy."""
     acc = np.array(_run(_components_task,
                         [(setting, seed, k, size) for k in range(size)],
-                        n_jobs, f"components {setting.name}"))
+                        n_jobs))
     return variance_components(acc)
 
 
-def simulate(setting, seed, first, stop, n_bootstrap, n_one_factor,
-             paired=True, n_jobs=1, chunk=5):
-    """Resampling results of data sets ``first .. stop - 1`` (stacked)."""
-    tasks = [(setting, seed, a, b, n_bootstrap, n_one_factor, paired)
+def simulate(setting, seed, first, stop, n_bootstrap, part="main", n_jobs=1,
+             chunk=5):
+    """One part's results of data sets ``first .. stop - 1`` (stacked)."""
+    tasks = [(setting, seed, a, b, n_bootstrap, part)
              for a, b in _chunks(first, stop, chunk)]
-    parts = _run(_resample_task, tasks, n_jobs, f"data sets {setting.name}")
+    parts = _run(_resample_task, tasks, n_jobs)
     out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     out["index"] = np.arange(first, stop)
     return out
@@ -556,24 +547,46 @@ def _save(path, values):
     os.replace(tmp, path)
 
 
-def _load_setting(folder, name):
-    """Concatenated resampling results of one setting, by data set index."""
+def _part_files(folder, name, part):
     import glob
 
+    return sorted(glob.glob(os.path.join(folder, f"{name}-{part}-d*.npz")))
+
+
+def _load_part(folder, name, part):
+    """Concatenated results of one part of one setting, by data set index
+    (None if there are none)."""
     parts = []
-    for path in sorted(glob.glob(os.path.join(folder, f"{name}-d*.npz"))):
+    for path in _part_files(folder, name, part):
         with np.load(path) as npz:
             parts.append({k: npz[k] for k in npz.files})
     if not parts:
         return None
     parts.sort(key=lambda p: p["index"][0])
-    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]
-           if np.ndim(parts[0][k])}
+    out = {k: np.concatenate([np.atleast_1d(p[k]) for p in parts])
+           for k in parts[0] if np.ndim(parts[0][k])}
     out["wall_seconds"] = float(sum(p["wall_seconds"] for p in parts))
+    out["imported"] = np.concatenate([np.full(len(p["index"]),
+                                              bool(p.get("imported", False)))
+                                      for p in parts])
     if np.any(np.diff(out["index"]) != 1) or out["index"][0] != 0:
-        raise ValueError(f"Data sets of {name} in {folder} are not "
+        raise ValueError(f"Data sets of {name} ({part}) in {folder} are not "
                          "0, 1, 2, ... without gaps or repeats.")
     return out
+
+
+def _n_done(folder, name, part):
+    """Data sets 0 .. n - 1 of a part are cached; returns n."""
+    stops = []
+    for path in _part_files(folder, name, part):
+        a, b = os.path.basename(path)[:-4].rsplit("-d", 1)[1].split("-")
+        stops.append((int(a), int(b)))
+    n = 0
+    for a, b in sorted(stops):
+        if a != n:
+            break
+        n = b
+    return n
 
 
 def _load_estimand(folder, name):
@@ -584,30 +597,96 @@ def _load_estimand(folder, name):
         return {k: npz[k] for k in npz.files}
 
 
+def import_previous(path, folder, seed, n_bootstrap, n_verify=5, n_jobs=1):
+    """Cache the 'bca' and 'paired' results of an earlier run's table.
+
+    ``path`` is a ``datasets.npz`` written by :func:`summarise` of the
+    study's earlier version (commit 0371bb6; its columns name the
+    methods), made with the same ``seed`` and ``n_bootstrap``: its 'bca'
+    interval and paired p-value of a data set are deterministic functions of
+    the data set and its bootstrap seed, as are the public functions'. They
+    are imported only after ``n_verify`` data sets per setting (spread over
+    the range) are recomputed here by the public API and found equal to
+    1e-12 (intervals clipped to [0, 1] as the results clip them).
+    """
+    with np.load(path) as npz:
+        columns = list(npz["columns"])
+        tables = {k: npz[k] for k in npz.files if k != "columns"}
+    col = columns.index
+    for setting in SETTINGS:
+        table = tables.get(setting.name)
+        if table is None:
+            continue
+        n = len(table)
+        values = {
+            "bca": {"estimate": table[:, col("estimate")],
+                    "low": np.clip(table[:, [col("bca_low")]], 0.0, 1.0),
+                    "high": np.clip(table[:, [col("bca_high")]], 0.0, 1.0)},
+            "paired": {"acc_ab": table[:, [col("acc_a"), col("acc_b")]],
+                       "p": table[:, col("paired_p")]}}
+        check = np.unique(np.linspace(0, n - 1, n_verify).astype(int))
+        for part, got in values.items():
+            fresh = _run(_resample_task, [(setting, seed, i, i + 1,
+                                           n_bootstrap, part)
+                                          for i in check], n_jobs)
+            for key, column in got.items():
+                want = np.concatenate([f[key] for f in fresh])
+                if not np.allclose(column[check], want, rtol=1e-12,
+                                   atol=1e-12, equal_nan=True):
+                    raise ValueError(
+                        f"{path}: {setting.name} {part} {key} differs from "
+                        f"the public API at data sets {check.tolist()}: not "
+                        "importing it.")
+            if _n_done(folder, setting.name, part):
+                continue
+            _save(os.path.join(folder, f"{setting.name}-{part}-d00000-"
+                               f"{n:05d}.npz"),
+                  {**got, "index": np.arange(n),
+                   "seconds": np.full(n, np.nan), "wall": np.full(n, np.nan),
+                   "wall_seconds": np.array(0.0), "imported": np.array(True),
+                   "verified": check})
+            _log(f"{setting.name}: imported {part} of data sets 0-{n - 1} "
+                 f"(verified on {check.tolist()})")
+
+
 # ------------------------------------------------------------ summaries
-def coverage_rows(name, estimate, low, high, methods, truth):
-    """One row per method: coverage, misses on each side, width."""
+def coverage_rows(name, estimate, low, high, methods, truth, counts=None):
+    """One row per method: coverage (with its binomial standard error and
+    Wilson 95% interval), misses on each side, width.
+
+    ``counts[j]``: method ``j`` is evaluated on the first ``counts[j]``
+    data sets (default: all).
+    """
     rows = []
     for j, method in enumerate(methods):
-        lo, hi = low[:, j], high[:, j]
+        n = len(estimate) if counts is None else counts[j]
+        if not n:
+            continue
+        lo, hi, est = low[:n, j], high[:n, j], estimate[:n]
         formed = np.isfinite(lo) & np.isfinite(hi)
         covered = formed & (lo <= truth) & (truth <= hi)
         cov, c_low, c_high, n = rate(covered)
         rows.append({
             "setting": name, "method": method, "coverage": cov,
+            "coverage_se": float(np.sqrt(cov * (1 - cov) / n)),
             "coverage_low": c_low, "coverage_high": c_high, "n": n,
             "mean_width": float(np.nanmean(hi - lo)),
             "truth_below": float(np.mean(formed & (truth < lo))),
             "truth_above": float(np.mean(formed & (truth > hi))),
             "excludes_estimate": float(np.mean(
-                formed & ((estimate < lo) | (estimate > hi)))),
+                formed & ((est < lo) | (est > hi)))),
             "not_formed": float(np.mean(~formed))})
     return rows
 
 
-def test_rows(setting, p, low, methods):
-    """False-positive rates (or power) of the paired and the chance tests."""
+def test_rows(setting, p, low, methods, counts=None):
+    """False-positive rates (or power) of the paired and the chance tests.
+
+    ``p``: paired p-values (may be empty); ``counts`` as in
+    :func:`coverage_rows`.
+    """
     null = setting.group2_noise == 1.0
+    p = np.asarray(p, dtype=float)
     p = p[np.isfinite(p)]
     rows = [dict(setting=setting.name,
                  test="paired A vs B: p < 0.05",
@@ -616,13 +695,16 @@ def test_rows(setting, p, low, methods):
                             rate(p < ALPHA))))] if len(p) else []
     if setting.signal == 0:
         for j, method in enumerate(methods):
+            n = len(low) if counts is None else counts[j]
+            if not n:
+                continue
             rows.append(dict(
                 setting=setting.name,
                 test=f"chance: {method} lower bound > chance",
                 kind="false-positive rate",
                 **dict(zip(("rate", "low", "high", "n"),
-                           rate(np.isfinite(low[:, j])
-                                & (low[:, j] > setting.chance))))))
+                           rate(np.isfinite(low[:n, j])
+                                & (low[:n, j] > setting.chance))))))
     return rows
 
 
@@ -643,6 +725,8 @@ def choose_default(coverage, methods, goal=0.93, nominal=0.95):
     """
     table = {(r["setting"], r["method"]): r["coverage"] for r in coverage}
     settings = list(dict.fromkeys(r["setting"] for r in coverage))
+    # A method evaluated in only some settings cannot be the default.
+    methods = [m for m in methods if all((s, m) in table for s in settings)]
     achievable = [s for s in settings
                   if max(table[s, m] for m in methods) >= goal]
     hard = [s for s in settings if s not in achievable]
@@ -666,35 +750,6 @@ def choose_default(coverage, methods, goal=0.93, nominal=0.95):
     return best, reason
 
 
-def bootstrap_size_rows(name, small, large, methods, truth):
-    """Coverage with few vs many bootstrap samples on the same data sets.
-
-    ``small`` and ``large`` are ``(low, high)`` pairs of arrays.
-    """
-    rows = []
-    for j, method in enumerate(methods):
-        hit = [(lo[:, j] <= truth) & (truth <= hi[:, j])
-               for lo, hi in (small, large)]
-        n = len(hit[0])
-        gain = int(np.sum(hit[1] & ~hit[0]))
-        loss = int(np.sum(hit[0] & ~hit[1]))
-        diff = (gain - loss) / n
-        # Normal interval of a paired difference of proportions.
-        half = 1.96 * np.sqrt(max(gain + loss - n * diff ** 2, 0.0)) / n
-        rows.append({
-            "setting": name, "method": method, "n": n,
-            "coverage_small": float(hit[0].mean()),
-            "coverage_large": float(hit[1].mean()),
-            "difference": diff, "difference_low": diff - half,
-            "difference_high": diff + half,
-            "covered_only_large": gain, "covered_only_small": loss,
-            "width_small": float(np.nanmean(small[1][:, j]
-                                            - small[0][:, j])),
-            "width_large": float(np.nanmean(large[1][:, j]
-                                            - large[0][:, j]))})
-    return rows
-
-
 # ------------------------------------------------------------ output
 def _write_csv(path, rows, digits=4):
     import csv
@@ -713,22 +768,33 @@ def _ci_text(value, low, high):
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def write_tables(out, settings_rows, coverage, tests, size_rows, methods):
-    """CSV tables (numbers) and display tables for the docs page."""
+def write_tables(out, settings_rows, coverage, tests, methods):
+    """CSV tables (numbers) and display tables for the docs page.
+
+    A display cell whose method was evaluated on fewer data sets than the
+    row's ``n`` says so (``n = ...``).
+    """
     os.makedirs(out, exist_ok=True)
     _write_csv(os.path.join(out, "settings.csv"), settings_rows)
     _write_csv(os.path.join(out, "coverage.csv"), coverage)
     _write_csv(os.path.join(out, "tests.csv"), tests)
-    _write_csv(os.path.join(out, "bootstrap_size.csv"), size_rows)
     names = list(dict.fromkeys(r["setting"] for r in coverage))
     by = {(r["setting"], r["method"]): r for r in coverage}
+
+    def cell(name, m):
+        r = by.get((name, m))
+        if r is None:
+            return "not run"
+        text = _ci_text(r["coverage"], r["coverage_low"], r["coverage_high"])
+        n_row = by[name, "corrected"]["n"]
+        return text if r["n"] == n_row else f"{text} (n = {r['n']})"
+
     _write_csv(os.path.join(out, "coverage_display.csv"), [
-        {"setting": name, "n": by[name, methods[0]]["n"], **{
-            m: _ci_text(by[name, m]["coverage"], by[name, m]["coverage_low"],
-                        by[name, m]["coverage_high"]) for m in methods}}
-        for name in names])
+        {"setting": name, "n": by[name, "corrected"]["n"],
+         **{m: cell(name, m) for m in methods}} for name in names])
     _write_csv(os.path.join(out, "width_display.csv"), [
-        {"setting": name, **{m: f"{by[name, m]['mean_width']:.3f}"
+        {"setting": name, **{m: (f"{by[name, m]['mean_width']:.3f}"
+                                 if (name, m) in by else "not run")
                              for m in methods}} for name in names])
     _write_csv(os.path.join(out, "tests_display.csv"), [
         {"setting": r["setting"], "test": r["test"], "kind": r["kind"],
@@ -747,20 +813,6 @@ def write_tables(out, settings_rows, coverage, tests, size_rows, methods):
          "A - B expected (MC SE)":
              f"{r['diff_ab']:+.4f} ({r['diff_ab_se']:.4f})"}
         for r in settings_rows])
-    if not size_rows:
-        _write_csv(os.path.join(out, "bootstrap_size_display.csv"), [
-            {"setting": "not measured in this run (see --compare-bootstrap)"}])
-    else:
-        _write_csv(os.path.join(out, "bootstrap_size_display.csv"), [
-            {"setting": r["setting"], "method": r["method"], "n": r["n"],
-             "coverage B small": f"{r['coverage_small']:.3f}",
-             "coverage B large": f"{r['coverage_large']:.3f}",
-             "difference [95% CI]": _ci_text(r["difference"],
-                                             r["difference_low"],
-                                             r["difference_high"]),
-             "width small / large":
-                 f"{r['width_small']:.3f} / {r['width_large']:.3f}"}
-            for r in size_rows])
 
 
 # ------------------------------------------------------------ command line
@@ -768,7 +820,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def write_summary(args, default, reason, settings_rows, coverage, tests,
-                  timing):
+                  timing, counts):
     """``summary.rst``: the figures the docs page quotes, generated."""
     sd = {r["setting"]: r["sd_estimate"] for r in settings_rows}
     mine = [r for r in coverage if r["method"] == default]
@@ -788,8 +840,12 @@ def write_summary(args, default, reason, settings_rows, coverage, tests,
                   f"{r['setting']} {r['corrected_capped']:.2f}"
                   for r in settings_rows) + "."]
     short = [r["setting"] for r in mine if r["coverage"] < 0.93]
+    unsure = [r["setting"] for r in mine
+              if r["coverage_low"] < 0.93 <= r["coverage"]]
     lines += ["", "* Settings where the default covers less than 0.93: "
-              + (", ".join(short) if short else "none") + "."]
+              + (", ".join(short) if short else "none")
+              + "; where its Wilson interval reaches below 0.93: "
+              + (", ".join(unsure) if unsure else "none") + "."]
     paired = [r for r in tests if r["test"].startswith("paired")]
     fpr = [r for r in paired if r["kind"] == "false-positive rate"]
     if fpr:
@@ -813,62 +869,82 @@ def write_summary(args, default, reason, settings_rows, coverage, tests,
                   + "; ".join(f"{r['setting']} " + _ci_text(
                       r["rate"], r["low"], r["high"]) for r in chance)
                   + "."]
-    n = sorted({r["n"] for r in coverage})
-    cpu = sum(t["cpu_seconds_total"] for t in timing.values())
-    wall = sum(t["wall_seconds"] + t["estimand_seconds"]
-               for t in timing.values())
-    lines += ["", f"* Size: {n[0]}{'' if len(n) == 1 else f'-{n[-1]}'} "
-              f"data sets per setting, {args.n_bootstrap} two-factor and "
-              f"2 x {args.n_one_factor} one-factor bootstrap samples per "
-              f"data set; {cpu / 60:.0f} worker-minutes for the data sets "
-              "(wall time per data set summed over the workers), "
-              f"{wall / 60:.0f} minutes wall time in all (estimands "
-              "included).", ""]
+    lines += ["", "* Data sets per setting: "
+              + "; ".join(f"{part} {_span(counts[part])}"
+                          for part in PARTS if counts.get(part))
+              + f" ('main': percentile, basic, bc, t and corrected; 'bca'; "
+              f"'paired': the paired test); {args.n_bootstrap} two-factor "
+              "bootstrap samples per data set ('corrected' adds "
+              f"2 x {args.n_bootstrap} one-factor samples)."]
+    cpu = {part: [t[part]["cpu_seconds_per_dataset_median"]
+                  for t in timing.values() if part in t and
+                  np.isfinite(t[part]["cpu_seconds_per_dataset_median"])]
+           for part in PARTS}
+    lines += ["", "* CPU seconds per data set (median over data sets, "
+              "range over settings): " + "; ".join(
+                  f"{part} {min(v):.2f}-{max(v):.2f}"
+                  for part, v in cpu.items() if v) + ".", ""]
     with open(os.path.join(args.out, "summary.rst"), "w") as handle:
         handle.write("\n".join(lines))
+
+
+def _span(counts):
+    values = sorted(set(counts.values()))
+    if len(values) == 1:
+        return str(values[0])
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 def _parse(argv):
     parser = argparse.ArgumentParser(
         description="Coverage of rsatoolbox_topo's bootstrap intervals of "
-        "identification accuracy, and false-positive rates of its tests. "
-        "Resampling results are cached per data set under --raw, so a run "
-        "can be extended (larger --n-datasets) or summarised again.")
+        "identification accuracy, and false-positive rates of its tests, "
+        "all computed by the public functions bootstrap_identify and "
+        "compare_statistics. Results are cached per data set under --raw, "
+        "so a run can be stopped, extended (larger --n-datasets) or "
+        "summarised again.")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes (about a minute), written to "
                         "validation/quick/ unless --out/--raw are given")
     parser.add_argument("--settings", nargs="+", choices=SETTING_NAMES,
                         default=list(SETTING_NAMES))
+    parser.add_argument("--parts", nargs="+", choices=PARTS,
+                        default=list(PARTS),
+                        help="what to compute per data set: 'main' "
+                        "(ci_method='corrected': percentile, basic, bc, t, "
+                        "corrected), 'bca' (ci_method='bca'), 'paired' "
+                        "(compare_statistics); each round runs 'main' for "
+                        "every setting first")
     parser.add_argument("--n-datasets", type=int, default=750,
                         help="simulated data sets per setting (750: a "
-                        "coverage near 0.95 known to +-0.016, about an "
-                        "hour on 2 cores)")
-    parser.add_argument("--round-size", type=int, default=250,
+                        "coverage near 0.95 known to +-0.016)")
+    parser.add_argument("--round-size", type=int, default=50,
                         help="data sets per setting per round (all "
-                        "settings advance together, round by round)")
+                        "settings advance together, round by round; each "
+                        "round is saved)")
     parser.add_argument("--n-bootstrap", type=int, default=200,
-                        help="two-factor bootstrap samples per data set")
-    parser.add_argument("--n-one-factor", type=int, default=100,
-                        help="samples of each one-factor bootstrap "
-                        "('corrected')")
+                        help="two-factor bootstrap samples per data set "
+                        "(and one-factor samples of each factor for "
+                        "'corrected')")
     parser.add_argument("--n-mc", type=int, default=4000,
                         help="fresh data sets for the Monte Carlo estimand")
     parser.add_argument("--components", type=int, default=30,
                         help="K: K individual sets x K condition sets for "
                         "the variance shares")
-    parser.add_argument("--compare-bootstrap", type=int, default=1000,
-                        help="summarise: compare coverage with the results "
-                        "of this many bootstrap samples where a run made "
-                        "them (same seed, same data sets)")
-    parser.add_argument("--no-paired", action="store_true",
-                        help="skip statistics A and B (e.g. for the check "
-                        "of the number of bootstrap samples)")
+    parser.add_argument("--import-previous", default=None, metavar="NPZ",
+                        help="import the 'bca' and 'paired' results of an "
+                        "earlier run's datasets.npz after checking data "
+                        "sets of every setting against the public API")
     parser.add_argument("--summarise-only", action="store_true",
                         help="only rebuild the tables from --raw")
+    parser.add_argument("--unequal", action="store_true",
+                        help="summarise every data set cached; by default "
+                        "every setting is cut to the count of the setting "
+                        "with the fewest ('main' part)")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--raw", default=None,
-                        help="cache of resampling results (default "
+                        help="cache of per-data-set results (default "
                         "validation/raw, not committed)")
     parser.add_argument("--out", default=None,
                         help="tables (default validation/results)")
@@ -876,7 +952,7 @@ def _parse(argv):
     base = os.path.join(_HERE, "quick" if args.quick else "")
     if args.quick:
         args.n_datasets, args.round_size = 12, 12
-        args.n_bootstrap, args.n_one_factor = 50, 25
+        args.n_bootstrap = 50
         args.n_mc, args.components = 100, 4
         args.settings = [s for s in args.settings
                          if s in ("hard-5", "null-5", "power-20")]
@@ -903,96 +979,123 @@ def run(args):
              f"(MC SE {est['se'][0]:.4f}), A - B {est['diff']:+.4f} "
              f"({est['diff_se']:.4f}); variance shares "
              + "/".join(f"{x:.2f}" for x in shares)
-             + f"; {time.time() - t0:.0f} s")
+             + f"; {time.time() - t0:.0f} s (load "
+             f"{os.getloadavg()[0]:.1f})")
+    if args.import_previous:
+        import_previous(args.import_previous, folder, args.seed,
+                        args.n_bootstrap, n_jobs=args.n_jobs)
+    parts = [p for p in PARTS if p in args.parts]
     for first in range(0, args.n_datasets, args.round_size):
         stop = min(args.n_datasets, first + args.round_size)
-        for setting in chosen:
-            path = os.path.join(folder,
-                                f"{setting.name}-d{first:05d}-{stop:05d}.npz")
-            if os.path.exists(path):
-                continue
-            t0 = time.time()
-            res = simulate(setting, args.seed, first, stop, args.n_bootstrap,
-                           args.n_one_factor, not args.no_paired,
-                           args.n_jobs)
-            res["wall_seconds"] = np.array(time.time() - t0)
-            res["n_jobs"] = np.array(args.n_jobs)
-            _save(path, res)
-            _log(f"{setting.name}: data sets {first}-{stop - 1} in "
-                 f"{time.time() - t0:.0f} s (load "
-                 f"{os.getloadavg()[0]:.1f})")
+        for part in parts:
+            for setting in chosen:
+                start = max(first, _n_done(folder, setting.name, part))
+                if start >= stop:
+                    continue
+                t0 = time.time()
+                res = simulate(setting, args.seed, start, stop,
+                               args.n_bootstrap, part, args.n_jobs)
+                res["wall_seconds"] = np.array(time.time() - t0)
+                res["n_jobs"] = np.array(args.n_jobs)
+                _save(os.path.join(folder, f"{setting.name}-{part}-"
+                                   f"d{start:05d}-{stop:05d}.npz"), res)
+                _log(f"{setting.name}: {part} of data sets {start}-"
+                     f"{stop - 1} in {time.time() - t0:.0f} s (load "
+                     f"{os.getloadavg()[0]:.1f})")
 
 
 def summarise(args):
     """Tables from the cached results; returns the chosen default."""
-    from rsatoolbox_topo._resampling import INTERVAL_METHODS
-
-    methods = list(INTERVAL_METHODS)
+    methods = list(METHODS)
     folder = _raw_dir(args.raw, args.seed, args.n_bootstrap)
-    big = _raw_dir(args.raw, args.seed, args.compare_bootstrap)
-    settings_rows, coverage, tests, size_rows, timing = [], [], [], [], {}
+    loaded = {}
+    for setting in SETTINGS:
+        parts = {part: _load_part(folder, setting.name, part)
+                 for part in PARTS}
+        est = _load_estimand(folder, setting.name)
+        if parts["main"] is not None and est is not None:
+            loaded[setting.name] = (parts, est)
+    if not loaded:
+        raise SystemExit(f"No cached results in {folder}.")
+    n_main = {k: len(v[0]["main"]["index"]) for k, v in loaded.items()}
+    cap = min(n_main.values()) if not args.unequal else max(n_main.values())
+    settings_rows, coverage, tests, timing = [], [], [], {}
+    counts = {part: {} for part in PARTS}
     per_dataset = {}
     for setting in SETTINGS:
-        res = _load_setting(folder, setting.name)
-        est = _load_estimand(folder, setting.name)
-        if res is None or est is None:
+        if setting.name not in loaded:
             continue
+        parts, est = loaded[setting.name]
+        n = min(cap, n_main[setting.name])
+        parts = {part: None if v is None else
+                 {k: (x[:n] if np.ndim(x) else x) for k, x in v.items()}
+                 for part, v in parts.items()}
+        main = parts["main"]
         truth = float(est["mean"][0])
-        low, high = intervals(res, methods)
-        p = paired_p(res)
+        low, high, n_bca = intervals(parts)
+        method_n = [n_bca if m == "bca" else n for m in methods]
+        p = parts["paired"]["p"] if parts["paired"] is not None else []
+        counts["main"][setting.name] = n
+        counts["bca"][setting.name] = n_bca
+        counts["paired"][setting.name] = len(p)
         settings_rows.append({
             "setting": setting.name, "description": setting.description,
             "n_ind": setting.n_ind, "n_class": setting.n_class,
-            "n_cond": setting.n_cond, "n_datasets": len(res["estimate"]),
+            "n_cond": setting.n_cond, "n_datasets": n,
+            "n_bca": n_bca, "n_paired": len(p),
             "estimand": truth, "estimand_se": float(est["se"][0]),
             "n_mc": int(est["n_mc"]),
-            "mean_estimate": float(res["estimate"].mean()),
-            "sd_estimate": float(res["estimate"].std(ddof=1)),
+            "mean_estimate": float(main["estimate"].mean()),
+            "sd_estimate": float(main["estimate"].std(ddof=1)),
             "share_individuals": float(est["shares"][0]),
             "share_conditions": float(est["shares"][1]),
             "share_rest": float(est["shares"][2]),
             "estimand_a": float(est["mean"][1]),
             "estimand_b": float(est["mean"][2]),
             "diff_ab": float(est["diff"]), "diff_ab_se": float(est["diff_se"]),
+            "corrected_capped": float(np.nanmean(main["capped"])),
             **{f"param_{f.name}": getattr(setting, f.name)
                for f in dataclasses.fields(setting)
                if f.name not in ("name", "description")}})
-        coverage += coverage_rows(setting.name, res["estimate"], low, high,
-                                  methods, truth)
-        tests += test_rows(setting, p, low, methods)
+        coverage += coverage_rows(setting.name, main["estimate"], low, high,
+                                  methods, truth, method_n)
+        tests += test_rows(setting, p, low, methods, method_n)
+        pp = np.full(n, np.nan)
+        pp[:len(p)] = p
         per_dataset[setting.name] = np.column_stack(
-            [res["estimate"], low, high, res["acc_ab"], p])
-        settings_rows[-1]["corrected_capped"] = corrected_capped(res)
+            [main["estimate"], low, high, pp])
         timing[setting.name] = {
-            "cpu_seconds_per_dataset_median": round(float(np.median(
-                res["seconds"])), 3),
-            "cpu_seconds_total": round(float(res["seconds"].sum()), 1),
-            "wall_seconds": round(res["wall_seconds"], 1),
-            "estimand_seconds": round(float(est["seconds"]), 1)}
-        other = _load_setting(big, setting.name) if big != folder else None
-        if other is not None:
-            n = min(len(other["estimate"]), len(res["estimate"]))
-            size_rows += bootstrap_size_rows(
-                setting.name, (low[:n], high[:n]),
-                intervals({k: v[:n] for k, v in other.items()
-                           if np.ndim(v)}, methods), methods, truth)
-    if not coverage:
-        raise SystemExit(f"No cached results in {folder}.")
+            part: {"n_computed": int(np.sum(~v["imported"])),
+                   "n_imported": int(np.sum(v["imported"])),
+                   "cpu_seconds_per_dataset_median": round(float(
+                       np.nanmedian(v["seconds"])) if np.any(
+                           np.isfinite(v["seconds"])) else np.nan, 3),
+                   "cpu_seconds_total": round(float(np.nansum(
+                       v["seconds"])), 1),
+                   "wall_seconds_total": round(v["wall_seconds"], 1)}
+            for part, v in parts.items() if v is not None}
+        timing[setting.name]["estimand_seconds"] = round(
+            float(est["seconds"]), 1)
     default, reason = choose_default(coverage, methods)
-    write_tables(args.out, settings_rows, coverage, tests, size_rows,
-                 methods)
+    write_tables(args.out, settings_rows, coverage, tests, methods)
     write_summary(args, default, reason, settings_rows, coverage, tests,
-                  timing)
+                  {k: {p: t[p] for p in PARTS if p in t}
+                   for k, t in timing.items()}, counts)
     np.savez_compressed(
         os.path.join(args.out, "datasets.npz"),
         columns=np.array(["estimate"] + [f"{m}_low" for m in methods]
-                         + [f"{m}_high" for m in methods]
-                         + ["acc_a", "acc_b", "paired_p"]), **per_dataset)
-    record = {"n_bootstrap": args.n_bootstrap,
-              "n_one_factor": args.n_one_factor, "seed": args.seed,
+                         + [f"{m}_high" for m in methods] + ["paired_p"]),
+        **per_dataset)
+    record = {"n_bootstrap": args.n_bootstrap, "seed": args.seed,
+              "n_mc": int(next(iter(loaded.values()))[1]["n_mc"]),
               "methods": methods, "default_method": default,
-              "default_reason": reason, "timing": timing,
-              "cpu_count": os.cpu_count(),
+              "default_reason": reason, "counts": counts,
+              "imported": "the 'bca' and 'paired' results of the first "
+              "data sets (timing n_imported) come from the earlier run's "
+              "validation/results/datasets.npz (commit 0371bb6) after "
+              "checking 5 data sets per setting against the public API "
+              "(--import-previous)",
+              "timing": timing, "cpu_count": os.cpu_count(),
               "python": platform.python_version(),
               "summarised": time.strftime("%Y-%m-%d %H:%M UTC",
                                           time.gmtime())}
@@ -1016,5 +1119,15 @@ def main(argv=None):
     return default
 
 
+def _use_this_checkout():
+    """Import the package of the checkout this script lives in, in this
+    process and in joblib's worker processes."""
+    root = os.path.dirname(_HERE)
+    sys.path.insert(0, root)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [root] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+
+
 if __name__ == "__main__":
+    _use_this_checkout()
     main()
