@@ -6,17 +6,19 @@ statistics, ``ci_method='corrected'`` (the default), seed 0. Statistics run
 one at a time (``--only``) give the same numbers as one run with all of
 them: the noise and the bootstrap seeds do not depend on the statistics.
 
-    nice python benchmarks/simulation_noise_table.py --n-bootstrap 60 \\
-        --save /tmp/sim_table.npz
-    python benchmarks/simulation_noise_table.py --show /tmp/sim_table*.npz
+    nice -n 5 python benchmarks/simulation_noise_table.py --n-bootstrap 20 \\
+        --levels 0 4 10 30 100 --only "RGDM (0, 0.5)" --save /tmp/t_rgdm.npz
+    nice -n 5 python benchmarks/simulation_noise_table.py --n-bootstrap 20 \\
+        --levels 0 4 10 30 100 --only RDM "rank RDM" ... --save /tmp/t_main.npz
+    python benchmarks/simulation_noise_table.py --show /tmp/t_main.npz /tmp/t_rgdm.npz
 """
 import argparse
 import time
 
 import numpy as np
 
-from rsatoolbox_topo.simulation import (SimulationResult, default_statistics,
-                                        run_simulation)
+from rsatoolbox_topo.simulation import (NOISE_LEVELS, SimulationResult,
+                                        default_statistics, run_simulation)
 
 
 def table(results, method=None):
@@ -52,6 +54,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n-bootstrap", type=int, default=60)
     parser.add_argument("--n-noise-draws", type=int, default=20)
+    parser.add_argument("--levels", type=float, nargs="+", default=None,
+                        help="noise levels (default NOISE_LEVELS)")
     parser.add_argument("--only", nargs="+", default=None,
                         help="labels of default_statistics() to run")
     parser.add_argument("--ci-method", default="corrected")
@@ -66,7 +70,9 @@ def main():
     if args.only:
         stats = {k: stats[k] for k in args.only}
     start, wall = time.process_time(), time.perf_counter()
-    result = run_simulation(statistics=stats, n_bootstrap=args.n_bootstrap,
+    levels = NOISE_LEVELS if args.levels is None else args.levels
+    result = run_simulation(noise_levels=levels, statistics=stats,
+                            n_bootstrap=args.n_bootstrap,
                             n_noise_draws=args.n_noise_draws, random_state=0,
                             ci_method=args.ci_method)
     print(f"{list(stats)}: {time.process_time() - start:.1f} s CPU, "
