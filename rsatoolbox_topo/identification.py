@@ -35,7 +35,7 @@ accuracy silently depends on which RDM had gaps.
 import functools
 import warnings
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -516,39 +516,53 @@ def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties,
 
 
 def _sample_general(measure, raw, valid, mult, draws, statistics, method,
-                    ties, n_cond=None):
+                    ties, n_cond=None, full_values=None):
     """Accuracies (n_samples, n_statistics) from literal resampled RDMs.
 
     Used for statistics other than the plain RGTM and for comparators: the
     resampled RDMs of the drawn individuals are built, transformed, and
     identified with each individual weighted by how often it was drawn.
+    ``full_values`` (see :func:`_full_data_values`) holds, per statistic,
+    its values on the full data (or None): a row that draws every
+    condition once takes them instead of applying the statistic again.
     """
     n_ind, n_class, _ = raw.shape
     n_cond = draws.shape[1] if n_cond is None else n_cond
     out = np.zeros((len(mult), len(statistics) + 1))
+    all_cond = np.arange(n_cond)
     for b, (m, d) in enumerate(zip(mult, draws)):
         warned = []
         used = np.flatnonzero(m > 0)
-        vec = raw[used].reshape(len(used) * n_class, -1)
-        vec = np.where(valid, vec, np.nan)
-        res = _resampled_vectors(vec, d, n_cond)
-        sub = RDMs(res, dissimilarity_measure=measure)
+        same_conditions = full_values is not None and \
+            np.array_equal(d, all_cond)
+        res = sub = None
         for k, statistic in enumerate(statistics):
             if statistic is None and method == "euclidean":
                 # No transform: weights on the original pairs are exact.
                 w = _fast.pair_weights(np.bincount(
                     d, minlength=n_cond)) * valid
-                T, mm = raw, m
+                credit, _, _ = _fast.loo_credit(np.nan_to_num(raw), w, m,
+                                                method, ties, _compare)
+                out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2),
+                                      m, n_class)
+                continue
+            if same_conditions and full_values[k] is not None:
+                values = full_values[k][used].reshape(len(used) * n_class,
+                                                      -1)
             else:
+                if res is None:
+                    vec = raw[used].reshape(len(used) * n_class, -1)
+                    vec = np.where(valid, vec, np.nan)
+                    res = _resampled_vectors(vec, d, n_cond)
+                    sub = RDMs(res, dissimilarity_measure=measure)
                 values = _quiet_statistic(sub, res, statistic, warned) \
                     if statistic is not None else res
-                w = (~np.isnan(values).any(axis=0)).astype(np.float64)
-                T = np.zeros((n_ind,) + (n_class, values.shape[1]))
-                T[used] = values.reshape(len(used), n_class, -1)
-                mm = m
-            credit, _, _ = _fast.loo_credit(np.nan_to_num(T), w, mm, method,
+            w = (~np.isnan(values).any(axis=0)).astype(np.float64)
+            T = np.zeros((n_ind,) + (n_class, values.shape[1]))
+            T[used] = values.reshape(len(used), n_class, -1)
+            credit, _, _ = _fast.loo_credit(np.nan_to_num(T), w, m, method,
                                             ties, _compare)
-            out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2), mm,
+            out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2), m,
                                   n_class)
         out[b, -1] = len(warned)
     return out
@@ -620,8 +634,39 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
 
 
 # ------------------------------------------------------------ resampling
+def _general_statistics(lowers, uppers, statistics, method):
+    """The columns scored from literal RDMs: the statistics, after the RGTM
+    cells when the fast engine does not take those (another comparator)."""
+    if len(lowers) and method != "euclidean":
+        return _rgtm_partials(lowers, uppers) + list(statistics)
+    return list(statistics)
+
+
+def _full_data_values(data, statistics):
+    """Per statistic, its values on the full data (n_ind, n_class, n_pairs),
+    or None where they cannot stand for a resampled set's.
+
+    A :class:`TopoStatistic` transforms each RDM on its own, so on a sample
+    that keeps every condition once (a one-factor bootstrap of the
+    individuals) the drawn individuals' values are rows of these: computed
+    once instead of once per sample. Any other callable may look at all
+    RDMs at once and is applied per sample.
+    """
+    n_ind, n_class, _ = data.raw.shape
+    vec = np.where(data.valid, data.raw.reshape(n_ind * n_class, -1), np.nan)
+    rdms = RDMs(vec, dissimilarity_measure=data.rdms.dissimilarity_measure)
+    out = []
+    for statistic in statistics:
+        if isinstance(as_statistic(statistic), TopoStatistic):
+            values = _quiet_statistic(rdms, vec, statistic, [])
+            out.append(values.reshape(n_ind, n_class, -1))
+        else:
+            out.append(None)
+    return out
+
+
 def _sample_accuracies(raw, valid, mult, draws, *, measure, n_cond, lowers,
-                       uppers, statistics, method, ties):
+                       uppers, statistics, method, ties, full_values=None):
     """Accuracies (n_samples, n_cells + n_statistics) and, in the last
     column, how many package warnings the statistics raised per sample.
 
@@ -632,11 +677,11 @@ def _sample_accuracies(raw, valid, mult, draws, *, measure, n_cond, lowers,
     if len(lowers) and method == "euclidean":
         parts.append(_sample_cells(raw, valid, mult, draws, lowers, uppers,
                                    ties, n_cond))
-    elif len(lowers):
-        statistics = _rgtm_partials(lowers, uppers) + list(statistics)
+    statistics = _general_statistics(lowers, uppers, statistics, method)
     if len(statistics):
         parts.append(_sample_general(measure, raw, valid, mult, draws,
-                                     statistics, method, ties, n_cond))
+                                     statistics, method, ties, n_cond,
+                                     full_values))
     else:
         parts.append(np.zeros((len(mult), 1)))
     return np.concatenate(parts, axis=1)
@@ -659,7 +704,17 @@ class _Scorer:
             statistics=list(statistics), method=method, ties=ties)
 
     def __call__(self, mult, draws, desc):
-        out = _run_samples(self.function, mult, draws, self.n_jobs,
+        function = self.function
+        kw = function.keywords
+        general = _general_statistics(kw["lowers"], kw["uppers"],
+                                      kw["statistics"], kw["method"])
+        if general and draws.shape[1] == self.data.n_cond and \
+                np.array_equal(draws, np.broadcast_to(
+                    np.arange(self.data.n_cond), draws.shape)):
+            # every row keeps all conditions: transform the RDMs once
+            function = functools.partial(
+                function, full_values=_full_data_values(self.data, general))
+        out = _run_samples(function, mult, draws, self.n_jobs,
                            self.progress, desc)
         return out[:, :-1], out[:, -1]
 
@@ -1642,6 +1697,45 @@ class _Comparison(_Intervals):
             transform = _paired(list(self.names).index(self.baseline))
         return self._interval(method, level, transform)
 
+    def against(self, baseline):
+        """The same comparison against another of its names as baseline.
+
+        The differences, their intervals and the paired p-values are
+        recomputed from the stored bootstrap data (the same samples), so
+        one run serves several baselines; the accuracies and their
+        intervals are unchanged.
+
+        Parameters
+        ----------
+        baseline : str
+            One of ``names`` (e.g. ``'rank RDM'`` for a regime comparison
+            made with ``baseline='rdm'``, which holds both baselines).
+
+        Returns
+        -------
+        result
+            A new result of the same class (results are immutable).
+
+        Examples
+        --------
+        >>> from rsatoolbox_topo.datasets import load_92images
+        >>> from rsatoolbox_topo.identification import compare_regimes
+        >>> comp = compare_regimes(load_92images("hit"), by="session",
+        ...                        across="subject", n_draws=2,
+        ...                        n_bootstrap=10, random_state=0,
+        ...                        baseline="rdm")
+        >>> rank = comp.against("rank RDM")
+        >>> rank.baseline, float(rank.p_value[rank.names.index("rank RDM")])
+        ('rank RDM', 1.0)
+        """
+        check_option("baseline", baseline, tuple(self.names))
+        data = {name: getattr(self, name)
+                for name in _RESAMPLED + ("unit_values",)}
+        return replace(self, baseline=baseline, **_differences(
+            data, self.accuracy, list(self.names).index(baseline),
+            self.ci_method, self.ci_level,
+            (self.n_individuals, self.n_conditions)))
+
     def _frame(self, extra):
         diff_name = f"diff_vs_{self._baseline_key}"
         return pd.DataFrame({
@@ -1674,18 +1768,25 @@ def _compared(scorer, member, accuracy, unit, base, n_bootstrap, ci_level,
     n_units = (scorer.data.n_ind, scorer.data.n_cond)
     ci_low, ci_high = _interval(resampled, accuracy, ci_method, ci_level,
                                 n_units, ci_method)
+    return dict(accuracy=accuracy, ci_low=ci_low, ci_high=ci_high,
+                ci_level=ci_level, ci_method=ci_method,
+                n_bootstrap=n_bootstrap, n_individuals=n_units[0],
+                n_conditions=n_units[1], **resampled, **_differences(
+                    resampled, accuracy, base, ci_method, ci_level,
+                    n_units))
+
+
+def _differences(resampled, accuracy, base, ci_method, ci_level, n_units):
+    """The fields of the paired differences to column ``base``: full data,
+    interval, bootstrap p-value (from the stored resampling data)."""
     diff_low, diff_high = _interval(resampled, accuracy, ci_method,
                                     ci_level, n_units, ci_method,
                                     _paired(base))
     diff = accuracy - accuracy[base]
-    samples = resampled["samples"]
     p_value = np.atleast_1d(_resampling.bootstrap_p_value(
-        _paired(base)(samples), diff))
-    return dict(accuracy=accuracy, ci_low=ci_low, ci_high=ci_high, diff=diff,
-                diff_ci_low=diff_low, diff_ci_high=diff_high,
-                p_value=p_value, ci_level=ci_level, ci_method=ci_method,
-                n_bootstrap=n_bootstrap, n_individuals=n_units[0],
-                n_conditions=n_units[1], **resampled)
+        _paired(base)(np.asarray(resampled["samples"])), diff))
+    return dict(diff=diff, diff_ci_low=diff_low, diff_ci_high=diff_high,
+                p_value=p_value)
 
 
 @fill_doc

@@ -73,16 +73,23 @@ def _pair_map(idx, n_cond):
 
 
 def _model_vectors(models, rdms):
-    """Model RDM vectors aligned with the data's conditions, and names."""
+    """Model RDM vectors aligned with the data's conditions, names, and the
+    statistics that ModelFixedTopo models carry (name -> statistic)."""
     from rsatoolbox.model import Model, ModelFixed
+
+    from .models import ModelFixedTopo
 
     items = list(models) if isinstance(models, (list, tuple)) else [models]
     if not items:
         raise ValueError("The 'models' parameter must hold at least one "
                          "model; got an empty list.")
-    names, vectors = [], []
+    names, vectors, carried = [], [], {}
     for item in items:
-        if isinstance(item, ModelFixed):
+        if isinstance(item, ModelFixedTopo):
+            m_rdms = item.predict_raw_rdm()
+            m_names = [item.name]
+            carried[item.name] = item.statistic
+        elif isinstance(item, ModelFixed):
             m_rdms = item.predict_rdm()
             m_names = [item.name]
         elif isinstance(item, RDMs):
@@ -94,12 +101,13 @@ def _model_vectors(models, rdms):
         elif isinstance(item, Model):
             raise TypeError(
                 "The 'models' parameter accepts fixed models only "
-                "(rsatoolbox.model.ModelFixed or RDMs); "
+                "(rsatoolbox.model.ModelFixed, "
+                "rsatoolbox_topo.models.ModelFixedTopo or RDMs); "
                 f"{type(item).__name__} {item.name!r} has parameters to fit.")
         else:
             raise TypeError(
                 "The 'models' parameter must be rsatoolbox RDMs, a "
-                "ModelFixed, or a list of these. Got "
+                "ModelFixed, a ModelFixedTopo, or a list of these. Got "
                 f"{type(item).__name__} instead.")
         if m_rdms.n_cond != rdms.n_cond:
             raise ValueError(
@@ -125,7 +133,7 @@ def _model_vectors(models, rdms):
         vectors.append(vec)
     if len(set(names)) != len(names):
         raise ValueError(f"The models must have distinct names; got {names}.")
-    return names, np.concatenate(vectors)
+    return names, np.concatenate(vectors), carried
 
 
 def _data_cube(rdms, time_descriptor, subject_descriptor):
@@ -338,6 +346,33 @@ def _mne_seed(func, seed):
     return {"rng": seed} if "rng" in params else {"seed": seed}
 
 
+def _one_statistic(statistic, carried):
+    """The statistic of the analysis, given ModelFixedTopo's own ones.
+
+    One statistic is applied to the data and every model; a ModelFixedTopo
+    carries one, which must be that one (or gives it, when ``statistic`` is
+    None).
+    """
+    if not carried:
+        return statistic
+    if statistic is None:
+        first = next(iter(carried.values()))
+        if all(s == first for s in carried.values()):
+            return first
+    differing = {name: s for name, s in carried.items() if s != statistic}
+    if differing:
+        raise ValueError(
+            "The time course applies one statistic to the data and to every "
+            "model, but the ModelFixedTopo model(s) carry "
+            + ", ".join(f"{name!r}: {_statistic_label(s)}"
+                        for name, s in differing.items())
+            + f" and the 'statistic' parameter is "
+            f"{_statistic_label(statistic)}. Pass statistic= the models' "
+            "statistic (or leave it None when all models carry the same "
+            "one), or give the models' raw RDMs.")
+    return statistic
+
+
 # ------------------------------------------------------------ driver
 @fill_doc
 def model_timecourse(rdms, models, *, method="corr", statistic=None,
@@ -378,11 +413,15 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
         Data RDMs, one per time point (and subject), e.g. from
         :func:`rsatoolbox_topo.bridges.mne.time_resolved_rdms`
         (untransformed: pass the statistic here).
-    models : RDMs | rsatoolbox.model.ModelFixed | list
+    models : RDMs | rsatoolbox.model.ModelFixed | ModelFixedTopo | list
         The model RDMs (each RDM of an RDMs object is one model, named by
         its rdm descriptor ``'name'`` if present). When both the data and a
         model have the pattern descriptor ``'conditions'``, the model is
-        reordered to the data's conditions.
+        reordered to the data's conditions. A
+        :class:`~rsatoolbox_topo.models.ModelFixedTopo` gives its raw RDM,
+        and its statistic must be ``statistic`` (or becomes it when
+        ``statistic`` is None): one statistic is applied to the data and
+        all models.
     method : {'corr', 'cosine', 'spearman', 'rho-a', 'tau-a', 'kendall', \
 'tau-b', 'corr_cov', 'cosine_cov'}
         How model and data RDMs are compared, as in
@@ -455,7 +494,8 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
     statistic = as_statistic(statistic)
     cube, times, subjects = _data_cube(rdms, time_descriptor,
                                        subject_descriptor)
-    names, model_vecs = _model_vectors(models, rdms)
+    names, model_vecs, carried = _model_vectors(models, rdms)
+    statistic = _one_statistic(statistic, carried)
     n_subj, n_time = cube.shape[:2]
     n_cond = rdms.n_cond
     if subject_descriptor is not None and n_subj < 2:

@@ -312,6 +312,28 @@ def test_every_statistic_spelling_gives_the_same_result(rdms):
     assert anon.statistic == "<lambda>"
 
 
+def test_model_fixed_topo_brings_its_statistic(rdms):
+    """A ModelFixedTopo's statistic is the analysis's; a different one fails."""
+    from rsatoolbox_topo.models import ModelFixedTopo
+
+    kwargs = {"n_bootstrap": 10, "n_permutations": 30, "random_state": 15}
+    data = rdms[np.arange(0, N_TIMES, 5)]
+    topo = ModelFixedTopo("category", category_model(), "rank_normalize")
+    carried = model_timecourse(data, topo, **kwargs)
+    given = model_timecourse(data, category_model(),
+                             statistic="rank_normalize", **kwargs)
+    assert carried.statistic == "rank_normalize"
+    np.testing.assert_array_equal(carried.bootstrap, given.bootstrap)
+    np.testing.assert_array_equal(carried.p_values, given.p_values)
+    same = model_timecourse(data, topo, statistic={"name": "rank_normalize"},
+                            **kwargs)
+    np.testing.assert_array_equal(same.evaluations, given.evaluations)
+    with pytest.raises(ValueError, match=r"ModelFixedTopo model\(s\) carry "
+                                         r"'category': rank_normalize and the "
+                                         r"'statistic' parameter is rgtm"):
+        model_timecourse(data, topo, statistic="rgtm", **kwargs)
+
+
 def test_data_dependent_statistic_checks_run_at_call_time(rdms):
     """rgdm's default k=5 is built freely; a k the data cannot have fails."""
     stat = TopoStatistic("rgdm", graph="k-nearest")          # k=5: fine

@@ -4,10 +4,12 @@ Each piece here reproduces a part of rsatoolbox 0.3.2
 (``rsatoolbox.inference`` and ``rsatoolbox.rdm.compare``) with the same
 numbers wherever rsatoolbox's are defined, and is kept only until rsatoolbox
 offers what it needs. Every fork names, in a comment starting with
-``UPSTREAM:``, the rsatoolbox change that would let it go (checked against
-rsatoolbox's main branch, src/rsatoolbox/..., which still has the same code
-as 0.3.2 in these places). The drivers of :mod:`rsatoolbox_topo.inference`
-call these instead of the rsatoolbox functions named.
+``UPSTREAM:``, the rsatoolbox change that would let it go. The code named
+was checked in rsatoolbox 0.3.2 and, for rdm/compare.py,
+inference/evaluate.py and inference/noise_ceiling.py, on a copy of
+rsatoolbox's main branch, which has it unchanged. The drivers of
+:mod:`rsatoolbox_topo.inference` call these instead of the rsatoolbox
+functions named.
 
 Names have no leading underscore: this private module is meant to be
 imported by the inference package (the package's convention for private
