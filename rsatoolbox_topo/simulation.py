@@ -840,6 +840,11 @@ class SimulationResult(Result):
         """One line: statistics, levels, and the best statistic at the
         first and last level.
 
+        Returns
+        -------
+        str
+            The line, without a newline.
+
         Examples
         --------
         >>> from rsatoolbox_topo.simulation import run_simulation
