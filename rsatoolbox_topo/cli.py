@@ -457,6 +457,7 @@ def build_parser():
               rsatoolbox-topo simulate --n-seeds 4 --epochs 3 --noise 0 2 4
               rsatoolbox-topo simulate --width 8 --statistic rank \\
                   --statistic rgtm:lower=0.5,upper=0.5 --no-cache
+              rsatoolbox-topo simulate --regenerate --out regenerated
             """))
     sim = simulate.add_argument_group("simulation")
     sim.add_argument(
@@ -483,6 +484,13 @@ def build_parser():
     sim.add_argument(
         "--no-cache", action="store_true",
         help="train every network anew and store nothing")
+    sim.add_argument(
+        "--regenerate", action="store_true",
+        help="only train the default networks (seeds 0-9, the shipped "
+             "settings; the other simulation options are ignored) and write "
+             "the layer RDMs shipped with the package to "
+             "OUT/simulation_layer_rdms.npz (copy it to rsatoolbox_topo/data "
+             "to ship it)")
     _common(simulate, "trsa-simulate", 100)
     simulate.set_defaults(handler=_run_simulate)
     return parser
@@ -972,8 +980,8 @@ def _noise_section(report, console, rdms, statistics, levels, args, name,
             rdms, noise_levels=levels,
             statistics=statistics,
             n_bootstrap=args.n_bootstrap, random_state=args.random_state,
-            n_jobs=args.n_jobs, progress=console.progress, ci=args.ci_level,
-            n_noise_draws=n_noise_draws)
+            n_jobs=args.n_jobs, progress=console.progress,
+            ci_level=args.ci_level, n_noise_draws=n_noise_draws)
     frame = result.to_frame()
     frame["chance"] = result.chance
     header = interval_header(args.ci_level, result.ci_method)
@@ -1283,6 +1291,18 @@ def _run_demo(args):
     _finish(report, args, console, conclusions(**found, what="the layer"))
 
 
+def _regenerate(args):
+    """``simulate --regenerate``: the shipped layer RDMs, written to --out."""
+    from .simulation import regenerate_simulation_rdms
+
+    args.out = prepare_output(args.out, args.force)
+    path = args.out / "simulation_layer_rdms.npz"
+    rdms = regenerate_simulation_rdms(
+        path, cache_dir=False if args.no_cache else args.cache_dir,
+        n_jobs=args.n_jobs, progress=not args.quiet and sys.stderr.isatty())
+    print(f"wrote {rdms.n_rdm} RDMs of {rdms.n_cond} stimuli to {path}")
+
+
 def _run_simulate(args):
     try:
         import torch  # noqa: F401  (only to fail early and clearly)
@@ -1294,6 +1314,8 @@ def _run_simulate(args):
     from .report import conclusions
     from .simulation import simulate_layer_rdms
 
+    if args.regenerate:
+        return _regenerate(args)
     if args.n_seeds < 2:
         raise CommandError("--n-seeds must be at least 2: a layer is "
                            "identified from the other seeds' networks.")

@@ -342,17 +342,42 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
 
 
 # ---------------------------------------------------------------- model fit
-def _model_square(model, cond_values, statistic):
-    """The model RDM in the dataset's condition order, statistic applied."""
+def _model_and_statistic(model, statistic):
+    """The model's RDM (or array) and the one statistic of the analysis.
+
+    A :class:`~rsatoolbox_topo.models.ModelFixedTopo` gives its raw RDM and
+    carries a statistic: it becomes the analysis's statistic when
+    ``statistic`` is None and must equal it otherwise (one statistic is
+    applied to the spheres and to the model).
+    """
     from rsatoolbox.model import Model, ModelFixed
 
+    from .models import ModelFixedTopo
+
+    statistic = as_statistic(statistic)
+    if isinstance(model, ModelFixedTopo):
+        if statistic is not None and statistic != model.statistic:
+            raise ValueError(
+                "The searchlight applies one statistic to the spheres and to "
+                f"the model, but the ModelFixedTopo {model.name!r} carries "
+                f"{_statistic_label(model.statistic)} and the 'statistic' "
+                f"parameter is {_statistic_label(statistic)}. Pass "
+                "statistic= the model's statistic (or leave it None), or give "
+                "the model's raw RDM.")
+        return model.predict_raw_rdm(), model.statistic
     if isinstance(model, ModelFixed):
-        model = model.predict_rdm()
-    elif isinstance(model, Model):
+        return model.predict_rdm(), statistic
+    if isinstance(model, Model):
         raise TypeError(
             "The 'model' parameter accepts a fixed model only (RDMs, an "
-            f"array or rsatoolbox.model.ModelFixed); {type(model).__name__} "
-            f"{model.name!r} has parameters to fit.")
+            "array, rsatoolbox.model.ModelFixed or "
+            "rsatoolbox_topo.models.ModelFixedTopo); "
+            f"{type(model).__name__} {model.name!r} has parameters to fit.")
+    return model, statistic
+
+
+def _model_square(model, cond_values, statistic):
+    """The model RDM in the dataset's condition order, statistic applied."""
     if not isinstance(model, RDMs):
         model = np.asarray(model, dtype=float)
         model = RDMs(model[np.newaxis] if model.ndim == 2 else
@@ -636,8 +661,13 @@ def searchlight(dataset, model, *, radius=6.0, dissimilarity="crossnobis",
         Run-wise condition patterns with the voxel of every channel and the
         affine, e.g. from
         :func:`~rsatoolbox_topo.bridges.nilearn.fmri_patterns`.
-    model : rsatoolbox.rdm.RDMs | rsatoolbox.model.ModelFixed | array-like
-        One model RDM. With a pattern_descriptor 'conditions' it is
+    model : RDMs | ModelFixed | ModelFixedTopo | array-like
+        One model RDM (rsatoolbox RDMs, an array, an
+        :class:`rsatoolbox.model.ModelFixed`, or a
+        :class:`~rsatoolbox_topo.models.ModelFixedTopo`, whose raw RDM is
+        used and whose statistic is the analysis's: with ``statistic=None``
+        it is applied to the spheres and the model, and a different
+        ``statistic`` is an error). With a pattern_descriptor 'conditions' it is
         reordered to the dataset's conditions; otherwise its conditions must
         be in the dataset's (sorted) order. A model with NaN or infinite
         entries, or one that is constant (all zero for 'cosine') after the
@@ -689,6 +719,7 @@ def searchlight(dataset, model, *, radius=6.0, dissimilarity="crossnobis",
     """
     check_comparator(method, METHODS)
     n_permutations = check_int("n_permutations", n_permutations, 0)
+    model, statistic = _model_and_statistic(model, statistic)
     setup = _setup(dataset, radius, dissimilarity, noise, statistic,
                    chunk_size, process_mask, progress)
     statistic, cond_values = setup["statistic"], setup["cond_values"]

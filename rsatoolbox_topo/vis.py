@@ -24,7 +24,7 @@ from ._docs import fill_doc
 __all__ = ["plot_identification", "plot_bootstrap", "plot_threshold_map",
            "plot_nested_cv", "plot_comparison", "plot_accuracies",
            "plot_grouped_bars", "plot_confusions", "plot_model_comparison",
-           "plot_searchlight", "plot_timecourse"]
+           "plot_searchlight", "plot_timecourse", "plot_simulation"]
 
 
 # ---- shared helpers
@@ -766,4 +766,67 @@ def plot_timecourse(result, ax=None, *, colors=None, show_ci=True,
         ax.set_title(title, fontsize="small")
     ax.figure.tight_layout()
     ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
+# ---- simulation
+@fill_doc
+def plot_simulation(result, ax=None):
+    """Accuracy against noise level per statistic, with interval bands.
+
+    The x axis is linear over the paper's levels (k <= 4, shaded) and
+    logarithmic beyond; the legend sits outside the axes.
+
+    Parameters
+    ----------
+    result : rsatoolbox_topo.simulation.SimulationResult
+        From :func:`~rsatoolbox_topo.simulation.run_simulation`.
+    %(ax)s
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from rsatoolbox_topo.simulation import (load_simulation_rdms,
+    ...                                         run_simulation)
+    >>> from rsatoolbox_topo.vis import plot_simulation
+    >>> result = run_simulation(load_simulation_rdms().subset(
+    ...     "seed", [0, 1, 2]), noise_levels=(0, 10), statistics=[None],
+    ...     n_bootstrap=2, n_noise_draws=2, random_state=0)
+    >>> [line.get_label() for line in plot_simulation(result).get_lines()]
+    ['RDM', 'chance']
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _new_axes(ax, figsize=(8, 4.5), layout="constrained")
+    colors = plt.get_cmap("tab10")
+    levels = result.noise_levels
+    for i, name in enumerate(result.statistics):
+        color = colors(i % 10)
+        ax.plot(levels, result.accuracy[:, i], "o-", color=color,
+                label=name, ms=4)
+        ax.fill_between(levels, result.ci_low[:, i], result.ci_high[:, i],
+                        color=color, alpha=0.15, linewidth=0)
+    ax.axhline(result.chance, color="0.4", ls="--", lw=1, label="chance")
+    if levels.max() > 4:
+        ax.set_xscale("symlog", linthresh=4, linscale=1.5)
+        ax.axvspan(0, min(4, levels.max()), color="0.93", zorder=0, lw=0)
+        ax.text(2, 0.98, "paper's levels", ha="center", va="top",
+                fontsize="small", color="0.35")
+    ax.set_xlabel(f"noise level k (noise SD = k x {result.fraction:g} x "
+                  f"SD of {result.reference_text})")
+    ax.set_ylabel("layer identification accuracy")
+    ax.set_ylim(0, 1)
+    ax.set_xticks(levels, [f"{k:g}" for k in levels])
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
+              frameon=False)
+    draws = (f"mean of {result.n_noise_draws} noise draws\n"
+             if result.n_noise_draws > 1 else "")
+    ax.set_title(f"{draws}bands: "
+                 f"{_interval_label(result.ci_level, result.ci_method)}, "
+                 "bootstrap over seeds, stimuli and noise", fontsize="medium")
     return ax
