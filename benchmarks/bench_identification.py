@@ -4,12 +4,12 @@ Task: 23 individuals x 18 classes x 90 conditions (414 RDMs, 4005 pairs)
 with planted class structure; the full RGTM grid (step 0.05: 231 cells) on
 1000 two-factor bootstrap samples (individuals and conditions resampled).
 
-Reference (written here, straightforward): per bootstrap sample and cell,
-build the resampled RDMs of all drawn individual copies from the square
-matrices, transform them with ``rgtm``, and run leave-one-individual-out
-with ``sklearn.neighbors.NearestCentroid`` (all copies of the held-out
-individual leave the training set). It is timed on a few (sample, cell)
-pairs and scaled to the whole task.
+Reference (``tests/_reference.py``, the one the tests check against):
+per bootstrap sample and cell, build the resampled RDMs of all drawn
+individual copies from the square matrices, transform them with ``rgtm``,
+and run leave-one-individual-out with ``sklearn.neighbors.NearestCentroid``
+(all copies of the held-out individual leave the training set). It is
+timed on a few (sample, cell) pairs and scaled to the whole task.
 
 Fast path: ``threshold_map(..., n_bootstrap=1000, n_jobs=2)``. The script
 checks that it gives the same accuracies as the reference on the same
@@ -30,12 +30,14 @@ import warnings
 
 import numpy as np
 from rsatoolbox.rdm import RDMs
-from scipy.spatial.distance import pdist, squareform
-from sklearn.neighbors import NearestCentroid
+from scipy.spatial.distance import pdist
 
-from rsatoolbox_topo import rgtm
 from rsatoolbox_topo._resampling import draw_two_factor
 from rsatoolbox_topo.identification import threshold_map
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "tests"))
+from _reference import literal_accuracy  # noqa: E402
 
 N_IND, N_CLASS, N_COND, N_DIM = 23, 18, 90, 10
 
@@ -57,34 +59,6 @@ def make_rdms(seed=0):
             ind.append(f"seed{s:02d}")
     return RDMs(np.array(vectors), rdm_descriptors={"layer": cls,
                                                      "seed": ind})
-
-
-def reference_accuracy(rdms, mult, draws, lower, upper):
-    """Straightforward accuracy of one cell on one bootstrap sample."""
-    cls = np.array(rdms.rdm_descriptors["layer"])
-    ind = np.array(rdms.rdm_descriptors["seed"])
-    labels = list(dict.fromkeys(ind.tolist()))
-    iu = np.triu_indices(len(draws), 1)
-    same = draws[iu[0]] == draws[iu[1]]
-    X, y, who = [], [], []
-    for s, count in zip(labels, mult):
-        for _ in range(count):
-            for k in np.flatnonzero(ind == s):
-                square = squareform(rdms.dissimilarities[k])
-                v = square[np.ix_(draws, draws)][iu]
-                v[same] = np.nan           # one condition drawn twice
-                X.append(v)
-                y.append(cls[k])
-                who.append(s)
-    X = rgtm(RDMs(np.array(X)), lower, upper).dissimilarities[:, ~same]
-    y, who = np.array(y), np.array(who)
-    hits = []
-    for s in labels:
-        test = who == s
-        if test.any():
-            model = NearestCentroid().fit(X[~test], y[~test])
-            hits.extend(model.predict(X[test]) == y[test])
-    return float(np.mean(hits))
 
 
 class TreeMemory:
@@ -203,8 +177,8 @@ def main(argv=None):
         for b in range(args.ref_samples):
             for lower, upper in ref_cells:
                 start, c0 = time.perf_counter(), time.process_time()
-                want = reference_accuracy(rdms, mult[b], draws[b], lower,
-                                          upper)
+                want = literal_accuracy(rdms, "layer", "seed", mult[b],
+                                        draws[b], lower, upper)
                 ref_times.append(time.perf_counter() - start)
                 ref_cpu.append(time.process_time() - c0)
                 got = tmap.samples[b, list(grid).index(lower),

@@ -18,8 +18,8 @@ import numpy as np
 from _common import median_time, peak_memory_mb
 from rsatoolbox.rdm import RDMs, calc_rdm_movie
 
-from rsatoolbox_topo.bridges.mne import (epochs_to_dataset, model_timecourse,
-                                         time_resolved_rdms)
+from rsatoolbox_topo.bridges.mne import epochs_to_dataset, time_resolved_rdms
+from rsatoolbox_topo.timecourse import model_timecourse
 
 
 def simulated_epochs(n_cond=40, n_rep=10, n_chan=64, n_time=100, seed=0):
@@ -42,13 +42,14 @@ def main():
     dataset = epochs_to_dataset(epochs)
     for method in ("crossnobis", "euclidean"):
         t_ours, ours = median_time(
-            lambda: time_resolved_rdms(epochs, method=method), args.repeats)
+            lambda: time_resolved_rdms(epochs, dissimilarity=method),
+            args.repeats)
         t_ref, ref = median_time(
             lambda: calc_rdm_movie(dataset, method=method,
                                    descriptor="conditions",
                                    cv_descriptor="repetition"), 1)
         mem_ours = peak_memory_mb(
-            lambda: time_resolved_rdms(epochs, method=method))
+            lambda: time_resolved_rdms(epochs, dissimilarity=method))
         mem_ref = peak_memory_mb(
             lambda: calc_rdm_movie(dataset, method=method,
                                    descriptor="conditions",

@@ -21,11 +21,9 @@ intervals and the nested cross-validation below make visible.
 # ---------------------------------------------
 # Classes are the subjects, individuals the sessions: each session-2 RDM is
 # assigned to the nearest session-1 RDM and vice versa (chance 1/4).
-import functools
-
 import matplotlib.pyplot as plt
 
-from rsatoolbox_topo import rank_normalize, rgtm
+from rsatoolbox_topo import TopoStatistic, vis
 from rsatoolbox_topo.datasets import load_92images
 from rsatoolbox_topo.identification import (bootstrap_identify,
                                             compare_regimes, identify,
@@ -35,11 +33,21 @@ from rsatoolbox_topo.identification import (bootstrap_identify,
 hit = load_92images("hit")
 raw = identify(hit, by="subject", across="session")
 topo = identify(hit, by="subject", across="session",
-                statistic=functools.partial(rgtm, lower=0.4, upper=0.6))
+                statistic=TopoStatistic("rgtm", lower=0.4, upper=0.6))
 print(f"raw RDMs: {raw.accuracy:.2f}, topology-sensitive RGTM: "
       f"{topo.accuracy:.2f} (chance {raw.chance:.2f})")
+print(raw.summary())
 raw.plot()
 print(raw.to_frame())
+
+# %%
+# A statistic has one meaning however it is written: the object above, its
+# dict (what ``TopoStatistic.to_dict`` writes), or, with the statistic's
+# defaults, its name.
+same = identify(hit, by="subject", across="session",
+                statistic={"name": "rgtm",
+                           "params": {"lower": 0.4, "upper": 0.6}})
+assert same.accuracy == topo.accuracy
 
 # %%
 # Uncertainty: the two-factor bootstrap
@@ -48,10 +56,9 @@ print(raw.to_frame())
 # bootstrap resamples subjects (with all their RDMs) and images; a pair made
 # of one image drawn twice is dropped.
 boot = bootstrap_identify(hit, by="session", across="subject",
-                          statistic=rank_normalize, n_bootstrap=200,
-                          random_state=0)
-print(f"rank RDM: {boot.accuracy:.2f}, 95% interval {boot.ci[0]:.2f} to "
-      f"{boot.ci[1]:.2f}")
+                          statistic="rank_normalize", n_bootstrap=200,
+                          ci_level=0.95, random_state=0)
+print(boot.summary())
 boot.plot()
 plt.show()
 
@@ -66,6 +73,11 @@ lower, upper, best = tmap.best
 print(f"best cell (in-sample): lower={lower:g}, upper={upper:g}, "
       f"accuracy {best:.2f}")
 tmap.plot()
+plt.show()
+
+# %%
+# The report draws the same map with each regime named inside it.
+vis.plot_threshold_map(tmap, label_regimes=True)
 plt.show()
 
 # %%

@@ -4,10 +4,11 @@ Topological RSA over time from MNE epochs
 
 MEG and EEG data usually live in :class:`mne.Epochs`. This example goes from
 epochs to time-resolved RDMs (crossvalidated Mahalanobis distances,
-'crossnobis'), applies a geo-topological statistic to the RDMs of all time
-points at once, compares two model RDMs with the data at every time point,
-with bootstrap confidence intervals and a cluster-based permutation test
-corrected over time, and plots the time courses.
+'crossnobis') with the MNE bridge (:mod:`rsatoolbox_topo.bridges.mne`), then,
+with the time-course engine (:mod:`rsatoolbox_topo.timecourse`), compares two
+model RDMs with the data at every time point through a geo-topological
+statistic, with bootstrap confidence intervals and a cluster-based
+permutation test corrected over time, and plots the time courses.
 
 No many-condition M/EEG recording can be downloaded here, so the epochs are
 simulated with a known structure and known latencies: 12 images in 3
@@ -29,10 +30,9 @@ import numpy as np
 import mne
 from rsatoolbox.rdm import RDMs
 
-from rsatoolbox_topo import rank_normalize
-from rsatoolbox_topo.bridges.mne import (epochs_to_dataset, model_timecourse,
-                                         time_resolved_rdms)
-from rsatoolbox_topo import TopoStatistic
+from rsatoolbox_topo import TopoStatistic, rank_normalize
+from rsatoolbox_topo.bridges.mne import epochs_to_dataset, time_resolved_rdms
+from rsatoolbox_topo.timecourse import model_timecourse
 
 rng = np.random.default_rng(2024)
 categories = ["face", "body", "object"]
@@ -87,7 +87,7 @@ print(dataset.measurements.shape, dataset.obs_descriptors["conditions"][:3],
 # Crossnobis with multivariate noise normalisation (shrinkage estimate of the
 # noise from the residuals): unbiased, so it averages 0 where the conditions
 # do not differ, and it can be negative.
-rdms = time_resolved_rdms(epochs, method="crossnobis",
+rdms = time_resolved_rdms(epochs, dissimilarity="crossnobis",
                           noise="shrinkage_diag")
 mean_distance = rdms.dissimilarities.mean(axis=1)
 for t in (-0.05, 0.1, 0.3):
@@ -99,7 +99,7 @@ for t in (-0.05, 0.1, 0.3):
 # ------
 # The category model (0 within, 1 between categories) and the low-level
 # model (distances between the images' features). Naming the conditions
-# lets the bridge align the models with the data.
+# lets the engine align the models with the data.
 iu = np.triu_indices(12, 1)
 category_rdm = (category[:, None] != category[None, :]).astype(float)[iu]
 feature_rdm = np.linalg.norm(features[:, None] - features[None], axis=2)[iu]
@@ -116,10 +116,10 @@ models = RDMs(np.stack([category_rdm, feature_rdm]),
 # coherent. With one subject the test permutes the models' conditions and
 # corrects over time with cluster masses.
 result = model_timecourse(rdms, models, method="corr",
-                          statistic=rank_normalize, n_bootstrap=300,
+                          statistic="rank_normalize", n_bootstrap=300,
                           correction="cluster", n_permutations=500,
                           random_state=0)
-print(result)
+print(result.summary())
 print({name: round(t, 3) for name, t in result.onsets.items()})
 ax = result.plot()
 
@@ -129,7 +129,7 @@ ax = result.plot()
 # An RGTM keeps the neighbourhoods and damps the exact distances. A binary
 # model such as the category model keeps its information only while the
 # lower threshold lies below its share of 0-pairs (here 18 of 66 pairs,
-# 0.27); above it the model becomes constant and the bridge says so.
+# 0.27); above it the model becomes constant and the engine says so.
 topo = TopoStatistic("rgtm", lower=0.1, upper=0.5)
 result_topo = model_timecourse(rdms, models, statistic=topo,
                                n_bootstrap=300, n_permutations=500,

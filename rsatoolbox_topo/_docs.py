@@ -150,6 +150,10 @@ samples : (rdm_samples, pattern_samples) | None
     The bootstrap samples: descriptor values of shape (n_samples,
     n_groups) each, None for a dimension that is not resampled."""
 
+docdict["statistic_resampled"] = docdict["statistic"] + """
+    It is applied to the data and to each prediction, in every bootstrap
+    sample and fold, after resampling."""
+
 docdict["random_state_unused"] = """\
 random_state : int | numpy.random.Generator | None
     Accepted (and checked) for a signature uniform with the bootstrap
@@ -191,6 +195,99 @@ docdict["model_statistic"] = """\
 statistic : TopoStatistic | str | dict | callable
     The statistic applied to both sides (the prediction and the data), in
     any spelling of :func:`~rsatoolbox_topo.statistics.as_statistic`."""
+
+# ------------------------------------------------------------ figures
+docdict["ax"] = """\
+ax : matplotlib.axes.Axes | None
+    Where to draw; a new (pyplot) figure if None."""
+
+# ------------------------------------------------------------ identification
+# The parameters shared by the six functions of rsatoolbox_topo.identification.
+docdict["id_rdms"] = """\
+rdms : rsatoolbox.rdm.RDMs
+    One RDM per (class, individual); not changed."""
+
+docdict["by"] = """\
+by : str
+    rdm descriptor holding the class (e.g. ``'roi'``, ``'layer'``)."""
+
+docdict["across"] = """\
+across : str
+    rdm descriptor holding the individual (``'subject'``, ``'seed'``)."""
+
+docdict["id_method"] = """\
+method : {'euclidean', 'cosine', 'corr', 'rho-a', 'tau-a', 'corr_cov', \
+'cosine_cov', 'rtd', 'rtd-h2', 'labelfree-bottleneck', \
+'labelfree-wasserstein'}
+    The comparator: how a held-out RDM is compared with the class
+    centroids. 'euclidean' (the authors' choice) assigns it to the nearest
+    centroid; the rsatoolbox comparators to the most similar one. The
+    persistent-homology comparators (``topology`` extra;
+    :func:`~rsatoolbox_topo.identification.identify` and
+    :func:`~rsatoolbox_topo.identification.bootstrap_identify` only)
+    assign it to the centroid at the smallest Representation Topology
+    Divergence ('rtd', 'rtd-h2': H1 or H2, symmetric, rank-normalised;
+    :func:`rsatoolbox_topo.topology.rtd`) or H1 persistence-diagram
+    distance ('labelfree-bottleneck', 'labelfree-wasserstein';
+    :func:`rsatoolbox_topo.topology.labelfree_distance`); with
+    ``statistic=None`` their centroids are class means of the
+    rank-normalised RDMs."""
+
+# Fields of the identification results (one parameter per entry).
+docdict["result_chance"] = """\
+chance : float
+    Chance accuracy, ``1 / n_classes``."""
+
+docdict["result_method_ties"] = """\
+method, ties : str
+    The comparator and the tie rule the result was made with."""
+
+docdict["result_sizes"] = """\
+n_bootstrap, n_individuals, n_conditions : int
+    Bootstrap samples drawn (0: none), individuals and conditions of the
+    data."""
+
+docdict["result_resampling"] = """\
+unit_values, jackknife_individuals, jackknife_conditions, \
+one_factor_individuals, one_factor_conditions : ndarray | None
+    What the interval methods need besides the bootstrap samples, of the
+    estimate's trailing shape: the full-data accuracy of each held-out
+    individual ('t'), the accuracy with each individual / condition left
+    out ('bca') and the accuracies of the two one-factor bootstraps
+    ('corrected'); None where not computed."""
+
+docdict["comparison_accuracy"] = """\
+accuracy : ndarray, shape (k,)
+    Full-data accuracy of each compared statistic (or regime)."""
+
+docdict["comparison_samples"] = """\
+samples : ndarray, shape (n_bootstrap, k)
+    The accuracies on each shared bootstrap sample."""
+
+docdict["comparison_ci"] = """\
+ci_low, ci_high : ndarray, shape (k,)
+    Intervals by ``ci_method`` at level ``ci_level``."""
+
+docdict["comparison_diff"] = """\
+diff, diff_ci_low, diff_ci_high : ndarray, shape (k,)
+    Accuracy minus the baseline's (full data) and the interval of the
+    paired difference over the shared samples (same method)."""
+
+docdict["comparison_p_value"] = """\
+p_value : ndarray, shape (k,)
+    Two-sided paired bootstrap p-value of the difference to the baseline,
+    centred on the null (see
+    :func:`rsatoolbox_topo._resampling.bootstrap_p_value`); 1 for the
+    baseline itself."""
+
+docdict["ties"] = """\
+ties : {'split', 'report'}
+    A held-out RDM equally close to ``k`` centroids (up to rounding, e.g.
+    when a statistic collapses all RDMs to the same values): 'split'
+    (default) gives each tied class ``1/k`` of the count, the expected
+    credit of random tie breaking; 'report' gives no credit to any class
+    (the RDM counts as a miss and is absent from the confusion matrix).
+    Both report the number of ties."""
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -246,7 +343,8 @@ def fill_doc(obj):
         indent = doc[start:match.start()]
         if indent.strip():      # inside a sentence: no re-indentation
             indent = ""
-        return docdict[key].replace("\n", "\n" + indent)
+        return "\n".join(indent + line if line and i else line
+                         for i, line in enumerate(docdict[key].split("\n")))
 
     obj.__doc__ = _PLACEHOLDER.sub(replace, doc)
     return obj

@@ -74,7 +74,7 @@ def resample_vectors(vectors, draws):
     return out
 
 
-def _tied(values, best, higher):
+def tied_mask(values, best, higher):
     """Mask of candidates tied with the best one (exact up to rounding)."""
     scale = np.maximum(np.abs(best), 1e-300)
     if higher:
@@ -159,7 +159,7 @@ def loo_credit(T, w, m, method="euclidean", ties="split", compare=None):
             best = d.min(axis=1, keepdims=True)
             with np.errstate(over="ignore"):
                 dist[s] = d / scale
-        tied = _tied(d, best, higher)
+        tied = tied_mask(d, best, higher)
         n_tied[s] = tied.sum(axis=1)
         credit[s] = credit_from_tied(tied, ties)
     return credit, dist, n_tied
@@ -571,7 +571,7 @@ def _exact_rows(sr, lower, upper, w, mu, unsure, contender, cred, ties):
             d = row_distances(T[s, position[held]], centroid, w, keep,
                               scale)
             d[~contender[s, held][:, cls]] = np.inf
-            tied = _tied(d, d.min(axis=1, keepdims=True), False)
+            tied = tied_mask(d, d.min(axis=1, keepdims=True), False)
         share = credit_from_tied(tied, ties)
         cred[s, held] = share[np.arange(len(held)), position[held]]
         n_tied += mu[s] * np.sum(tied.sum(axis=1) > 1)

@@ -46,6 +46,23 @@ def check_comparator(value, allowed, name="method"):
     return check_option(name, value, allowed)
 
 
+def refuse_method(method, function):
+    """A ValueError for ``method`` given to a function that computes RDMs.
+
+    Such functions call the dissimilarity measure ``dissimilarity`` (it was
+    ``method``, as in rsatoolbox's ``calc_rdm``); ``method`` is the
+    comparator elsewhere, so an old call must not pass silently.
+    """
+    if method is None:
+        return
+    hint = (f"; did you mean dissimilarity={method!r}?"
+            if isinstance(method, str) and method in DISSIMILARITIES else ".")
+    raise ValueError(
+        f"The 'method' parameter is not one of {function}: the dissimilarity "
+        "measure is 'dissimilarity' (renamed from 'method'; 'method' names "
+        f"how RDMs are compared). Got method={method!r}{hint}")
+
+
 def _in_range(name, value, low, high, kind):
     """``value`` if ``low <= value <= high``, else a ValueError saying so."""
     if (low is not None and value < low) or (high is not None and value > high):
@@ -214,3 +231,22 @@ def check_n_jobs(n_jobs, *, allow_none=False):
 def check_progress(progress):
     """Return ``progress`` as a bool if it is True or False."""
     return check_bool("progress", progress)
+
+
+def apply_statistic(statistic, rdms):
+    """``statistic(rdms)`` checked: RDMs of the same shape come back.
+
+    ``statistic`` is None (``rdms`` returned as they are) or what
+    :func:`rsatoolbox_topo.statistics.as_statistic` returned.
+    """
+    if statistic is None:
+        return rdms
+    out = statistic(rdms)
+    if not isinstance(out, RDMs) or out.n_rdm != rdms.n_rdm \
+            or out.n_cond != rdms.n_cond:
+        raise ValueError(
+            "The 'statistic' parameter must return an RDMs object with as "
+            "many RDMs and conditions as it was given "
+            f"({rdms.n_rdm} RDMs of {rdms.n_cond} conditions). Got "
+            f"{type(out).__name__} instead.")
+    return out

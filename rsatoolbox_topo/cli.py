@@ -67,50 +67,143 @@ _step = _argument_type(
     "divide 1 into equal parts (e.g. 0.05, 0.1, 0.25)")
 
 
+# The command line's short name of the rank RDM and of the RDM itself; every
+# other name is one of statistics.as_statistic's.
+_SHORT_NAMES = {"rank": "rank_normalize"}
+_STATISTIC_FORMS = ("'rdm' (the RDM itself), a statistic's name ('rgtm', "
+                    "'rank_normalize' or 'rank', 'rgdm'), a name with "
+                    "parameters ('rgtm:lower=0.2,upper=0.8') or a JSON dict "
+                    "('{\"name\": \"rgtm\", \"params\": {\"lower\": 0.2}}')")
+
+
+def _parameter_value(text):
+    """A parameter's value from the command line: a JSON number, true,
+    false or null, otherwise the text itself (e.g. ``graph=k-nearest``)."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (int, float, bool, type(None))) \
+        else text
+
+
 def parse_statistic(text):
-    """Turn ``rdm``, ``rank``, ``rgtm:L,U`` or ``rgdm:L,U`` into a statistic.
+    """Turn a ``--statistic`` value into the package's one statistic type.
 
-    Returns ``(label, spec)`` where ``spec`` is ``None`` (the RDM itself) or a
-    tuple ``(name, lower, upper)`` understood by :func:`_statistic_function`.
+    The spellings are those of :func:`rsatoolbox_topo.statistics.as_statistic`
+    written on a command line: a name (``'rgtm'``, ``'rank_normalize'``,
+    ``'rgdm'``, with the statistic's defaults; ``'rank'`` is short for
+    ``'rank_normalize'``), a name with keyword parameters
+    (``'rgtm:lower=0.2,upper=0.8'``) or the JSON dict that
+    :meth:`~rsatoolbox_topo.statistics.TopoStatistic.to_dict` writes
+    (``'{"name": "rgtm", "params": {"lower": 0.2}}'``). ``'rdm'`` is the
+    RDM itself (no statistic).
+
+    Parameters
+    ----------
+    text : str
+        The option's value.
+
+    Returns
+    -------
+    TopoStatistic | None
+        None for ``'rdm'``.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Naming the accepted forms (and the form meant, for the positional
+        ``'rgtm:0.2,0.8'`` of earlier versions).
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.cli import parse_statistic
+    >>> parse_statistic("rgtm:lower=0.2,upper=0.8")
+    TopoStatistic('rgtm', lower=0.2, upper=0.8)
+    >>> parse_statistic('{"name": "rgdm", "params": {"upper": 0.5}}')
+    TopoStatistic('rgdm', upper=0.5)
+    >>> parse_statistic("rdm") is None
+    True
     """
-    name, _, args = text.strip().lower().partition(":")
-    if name in ("rdm", "rank") and not args:
-        return name, (None if name == "rdm" else ("rank", 0.0, 1.0))
-    if name in ("rgtm", "rgdm"):
-        try:
-            lower, upper = (float(x) for x in args.split(","))
-        except ValueError:
-            lower = upper = -1.0
-        if 0 <= lower <= upper <= 1:
-            return f"{name}({lower:g},{upper:g})", (name, lower, upper)
-    raise argparse.ArgumentTypeError(
-        f"must be 'rdm', 'rank', 'rgtm:L,U' or 'rgdm:L,U' with "
-        f"0 <= L <= U <= 1 (e.g. rgtm:0.2,0.8), got {text!r}")
+    import json
 
+    from .statistics import as_statistic
 
-def _statistic_function(spec):
-    """The RDMs -> RDMs function of a parsed statistic (None: the RDM)."""
-    from functools import partial
-
-    from .statistics import rank_normalize, rgdm, rgtm
-
-    if spec is None:
+    text = text.strip()
+    if text.lower() == "rdm":
         return None
-    name, lower, upper = spec
-    if name == "rank":
-        return rank_normalize
-    function = rgtm if name == "rgtm" else rgdm
-    return partial(function, lower=lower, upper=upper)
+    hint = ""
+    try:
+        if text.startswith("{"):
+            spec = json.loads(text)
+            if not isinstance(spec, dict):
+                raise ValueError("the JSON is not a dict")
+        else:
+            name, colon, args = text.partition(":")
+            name = _SHORT_NAMES.get(name.strip(), name.strip())
+            params = {}
+            for item in filter(str.strip, args.split(",")) if colon else ():
+                key, equals, value = item.partition("=")
+                if not equals or not key.strip():
+                    hint = (f"; parameters are keywords, e.g. "
+                            f"{name}:lower=0.2,upper=0.8")
+                    raise ValueError(f"{item!r} is not key=value")
+                params[key.strip()] = _parameter_value(value.strip())
+            spec = {"name": name, "params": params}
+        return as_statistic(spec)
+    except (ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())
+        raise argparse.ArgumentTypeError(
+            f"must be {_STATISTIC_FORMS}, got {text!r} ({reason}{hint})"
+        ) from None
+
+
+def statistic_label(statistic):
+    """The short name of a statistic in the tables and figures.
+
+    ``'rdm'`` (None), ``'rank'`` (the rank RDM), ``'rgtm(l,u)'`` /
+    ``'rgdm(l,u)'`` when only the thresholds are set, and the statistic's
+    own label otherwise (e.g. ``'rgdm(upper=0.5, graph='k-nearest')'``).
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.cli import parse_statistic, statistic_label
+    >>> statistic_label(parse_statistic("rgtm:lower=0.5,upper=0.5"))
+    'rgtm(0.5,0.5)'
+    """
+    if statistic is None:
+        return "rdm"
+    if statistic.name == "rank_normalize" and not statistic.params:
+        return "rank"
+    if statistic.name in ("rgtm", "rgdm") and \
+            set(statistic.params) == {"lower", "upper"}:
+        return (f"{statistic.name}({statistic.params['lower']:g},"
+                f"{statistic.params['upper']:g})")
+    return statistic.label
 
 
 # ---------------------------------------------------------------- parser
 _COMMON_EPILOG = """
 Common options: --out DIR (output folder), --force (replace existing
-output), --seed N (random seed; the same seed gives the same numbers for
-any --n-jobs), --n-jobs N (parallel workers, -1 for all cores),
---n-bootstrap N (bootstrap samples for the confidence intervals), --quiet
-(no progress bars), --traceback (show the full error).
+output), --random-state N (seed of the random numbers; the same seed gives
+the same numbers for any --n-jobs), --n-jobs N (parallel workers, -1 for
+all cores), --n-bootstrap N (bootstrap samples for the confidence
+intervals), --ci-level LEVEL (their level), --quiet (no progress bars),
+--traceback (show the full error).
 """
+
+
+def _renamed(group, old, new, **kwargs):
+    """The flag of an earlier version, hidden from --help, same destination.
+
+    The options follow the package's naming table (docs/changelog.rst lists
+    each renamed flag); the old spelling still works.
+    """
+    group.add_argument(old, dest=new.lstrip("-").replace("-", "_"),
+                       default=argparse.SUPPRESS, help=argparse.SUPPRESS,
+                       **kwargs)
 
 
 def _common(parser, default_out, default_bootstrap):
@@ -125,17 +218,20 @@ def _common(parser, default_out, default_bootstrap):
         help="write into --out even if it already holds files (files of "
              "the same name are replaced, others are left alone)")
     group.add_argument(
-        "--seed", type=_seed, default=0, metavar="N",
-        help="seed of the random numbers (bootstrap, random thresholds); "
-             "default 0, e.g. --seed 7")
+        "--random-state", type=_seed, default=0, metavar="N",
+        help="seed of the random numbers (bootstrap, random thresholds, "
+             "noise); default 0, e.g. --random-state 7")
+    _renamed(group, "--seed", "--random-state", type=_seed, metavar="N")
     group.add_argument(
         "--n-jobs", type=_n_jobs, default=1, metavar="N",
         help="parallel worker processes, -1 for all cores (default 1); "
              "results do not depend on it, e.g. --n-jobs 2")
-    from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
+    from .identification import (DEFAULT_N_BOOTSTRAP,
+                                 DEFAULT_N_BOOTSTRAP_TOPOLOGY)
 
-    default_text = default_bootstrap or \
-        f"{_N_BOOTSTRAP}, or {_N_BOOTSTRAP_TOPOLOGY} with a topological --method"
+    default_text = default_bootstrap or (
+        f"{DEFAULT_N_BOOTSTRAP}, or {DEFAULT_N_BOOTSTRAP_TOPOLOGY} with a "
+        "topological --method")
     group.add_argument(
         "--n-bootstrap", type=_positive_int, default=default_bootstrap,
         metavar="N",
@@ -143,8 +239,10 @@ def _common(parser, default_out, default_bootstrap):
              f"confidence intervals (default {default_text}), e.g. "
              f"--n-bootstrap 1000")
     group.add_argument(
-        "--ci", type=_fraction, default=0.95, metavar="LEVEL",
-        help="confidence level of the intervals (default 0.95)")
+        "--ci-level", type=_fraction, default=0.95, metavar="LEVEL",
+        help="confidence level of the intervals (default 0.95), e.g. "
+             "--ci-level 0.9")
+    _renamed(group, "--ci", "--ci-level", type=_fraction, metavar="LEVEL")
     group.add_argument(
         "--quiet", action="store_true",
         help="no progress bars and no tables on the terminal (the notes "
@@ -159,9 +257,14 @@ def _statistic_option(group):
         "--statistic", type=parse_statistic, action="append",
         metavar="STAT",
         help="statistic to compare, repeatable: 'rdm' (the RDM itself), "
-             "'rank', 'rgtm:L,U' or 'rgdm:L,U' with 0 <= L <= U <= 1 "
-             "(default: rdm, rank, rgtm:0.2,0.8, rgtm:0.5,0.5, rgdm:0,0.5), "
-             "e.g. --statistic rank --statistic rgtm:0.4,0.6")
+             "a name ('rgtm', 'rank_normalize' or its short form 'rank', "
+             "'rgdm'; the statistic's defaults), a name with keyword "
+             "parameters ('rgtm:lower=0.4,upper=0.6') or a JSON dict as "
+             "TopoStatistic.to_dict writes it ('{\"name\": \"rgtm\", "
+             "\"params\": {\"lower\": 0.4}}') (default: rdm, rank, "
+             "rgtm:lower=0.2,upper=0.8, rgtm:lower=0.5,upper=0.5, "
+             "rgdm:lower=0,upper=0.5), e.g. --statistic rank --statistic "
+             "rgtm:lower=0.4,upper=0.6")
 
 
 def _map_options(group, n_draws):
@@ -184,9 +287,11 @@ def _noise_option(group, default, draws):
              f"{' '.join(f'{k:g}' for k in default)}: the paper's 0-4 and "
              f"beyond, until accuracy falls), e.g. --noise 0 1 2 3 4")
     group.add_argument(
-        "--noise-draws", type=_positive_int, default=draws, metavar="N",
+        "--n-noise-draws", type=_positive_int, default=draws, metavar="N",
         help=f"independent noise draws per level, averaged (default "
-             f"{draws}), e.g. --noise-draws 50")
+             f"{draws}), e.g. --n-noise-draws 50")
+    _renamed(group, "--noise-draws", "--n-noise-draws", type=_positive_int,
+             metavar="N")
 
 
 def _epilog(text):
@@ -247,7 +352,7 @@ def build_parser():
         epilog=_epilog("""
             examples:
               rsatoolbox-topo demo
-              rsatoolbox-topo demo --out my-demo --seed 3 --n-jobs 2
+              rsatoolbox-topo demo --out my-demo --random-state 3 --n-jobs 2
               rsatoolbox-topo demo --n-bootstrap 50 --force
             """))
     demo_group = demo.add_argument_group("analysis")
@@ -274,7 +379,7 @@ def build_parser():
                   --pattern 'sub-{subject}_{roi}.npy' --by roi --across subject
               rsatoolbox-topo identify layers.npz \\
                   --pattern 'seed{seed:d}_layer{layer:d}' --by layer \\
-                  --across seed --statistic rank --statistic rgtm:0.5,0.5
+                  --across seed --statistic rank --statistic rgtm:lower=0.5,upper=0.5
               rsatoolbox-topo identify rdms.hdf5 --by roi --across subject \\
                   --labels extra.csv --no-map --no-regimes
             """))
@@ -297,9 +402,11 @@ def build_parser():
              "the file holds: use only for files you trust (hdf5 and npz "
              "are safe); without it a pickle is refused before it is read")
     files.add_argument(
-        "--measure", metavar="NAME",
-        help="name of the dissimilarity measure for the report, e.g. "
-             "--measure 'correlation distance'")
+        "--dissimilarity", metavar="NAME",
+        help="name of the dissimilarity measure the RDMs were computed "
+             "with, for the report (default: what an rsatoolbox file "
+             "records), e.g. --dissimilarity 'correlation distance'")
+    _renamed(files, "--measure", "--dissimilarity", metavar="NAME")
     analysis = identify.add_argument_group("analysis")
     analysis.add_argument(
         "--by", required=True, metavar="LABEL",
@@ -308,7 +415,7 @@ def build_parser():
         "--across", required=True, metavar="LABEL",
         help="label of the groups left out in turn, e.g. --across subject")
     _statistic_option(analysis)
-    from .identification import _METHODS as _IDENTIFY_METHODS
+    from .identification import METHODS as _IDENTIFY_METHODS
 
     analysis.add_argument(
         "--method", default="euclidean", metavar="METHOD",
@@ -349,7 +456,8 @@ def build_parser():
               rsatoolbox-topo simulate
               rsatoolbox-topo simulate --n-seeds 4 --epochs 3 --noise 0 2 4
               rsatoolbox-topo simulate --width 8 --statistic rank \\
-                  --statistic rgtm:0.5,0.5 --no-cache
+                  --statistic rgtm:lower=0.5,upper=0.5 --no-cache
+              rsatoolbox-topo simulate --regenerate --out regenerated
             """))
     sim = simulate.add_argument_group("simulation")
     sim.add_argument(
@@ -376,6 +484,13 @@ def build_parser():
     sim.add_argument(
         "--no-cache", action="store_true",
         help="train every network anew and store nothing")
+    sim.add_argument(
+        "--regenerate", action="store_true",
+        help="only train the default networks (seeds 0-9, the shipped "
+             "settings; the other simulation options are ignored) and write "
+             "the layer RDMs shipped with the package to "
+             "OUT/simulation_layer_rdms.npz (copy it to rsatoolbox_topo/data "
+             "to ship it)")
     _common(simulate, "trsa-simulate", 100)
     simulate.set_defaults(handler=_run_simulate)
     return parser
@@ -498,6 +613,7 @@ def main(argv=None):
         argv = sys.argv[1:] if argv is None else list(argv)
         args = parser.parse_args(argv)
         args.argv = argv
+        _keep_freed_memory()
         with _one_line_warnings():
             args.handler(args)
     except KeyboardInterrupt:
@@ -523,6 +639,32 @@ def main(argv=None):
               f"report it)", file=sys.stderr)
         return 1
     return 0
+
+
+def _keep_freed_memory():
+    """Let glibc keep freed large blocks for reuse (Linux only).
+
+    The analyses allocate and free arrays of a few MB per bootstrap sample.
+    glibc returns each such block to the system and the next one is faulted
+    in again, page by page: the demo made 16 million page faults and spent
+    57 s of its 290 s of CPU time in the kernel. Keeping freed memory
+    mapped removes most of that; the peak memory stays the same (measured:
+    ``benchmarks/demo_time.py``). Only this command sets it, never the
+    library; it changes no number.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (e.g. musl)
+        return
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    mallopt(m_mmap_threshold, 32 * 2 ** 20)  # the most glibc documents
+    mallopt(m_trim_threshold, 1024 * 2 ** 20)
+    mallopt(m_top_pad, 64 * 2 ** 20)
 
 
 def _build_parser_deferring_ctrl_c():
@@ -551,24 +693,31 @@ def _build_parser_deferring_ctrl_c():
 
 
 # ------------------------------------------------------------ commands
-DEFAULT_STATISTICS = ("rdm", "rank", "rgtm:0.2,0.8", "rgtm:0.5,0.5",
-                      "rgdm:0,0.5")
+DEFAULT_STATISTICS = ("rdm", "rank", "rgtm:lower=0.2,upper=0.8",
+                      "rgtm:lower=0.5,upper=0.5", "rgdm:lower=0,upper=0.5")
 # the noise curves of the demo: the RDM, the rank RDM and a topology-sensitive
 # RGTM (the paper's headline contrast), few enough to stay within minutes
-DEMO_NOISE_STATISTICS = ("rdm", "rank", "rgtm:0.5,0.5")
+DEMO_NOISE_STATISTICS = ("rdm", "rank", "rgtm:lower=0.5,upper=0.5")
 # the paper's levels (k = 0..4) and beyond, until the RDM's accuracy falls
 # on the shipped networks
 DEMO_NOISE_LEVELS = [0, 2, 4, 10, 30, 100]
 SIMULATE_NOISE_LEVELS = [0, 1, 2, 3, 4, 10, 20, 30, 50, 100]
 
 
+def _named(texts):
+    """``{label: statistic}`` of ``--statistic`` spellings, in order."""
+    return {statistic_label(s): s for s in map(parse_statistic, texts)}
+
+
 def _statistics(args):
-    chosen = args.statistic or [parse_statistic(s) for s in DEFAULT_STATISTICS]
-    labels = [label for label, _ in chosen]
+    """The chosen statistics, ``{label: TopoStatistic or None}``."""
+    if not args.statistic:
+        return _named(DEFAULT_STATISTICS)
+    labels = [statistic_label(s) for s in args.statistic]
     if len(set(labels)) != len(labels):
         raise CommandError(f"--statistic: each statistic once, got "
                            f"{', '.join(labels)}.")
-    return chosen
+    return dict(zip(labels, args.statistic))
 
 
 def _check_labels(rdms, by, across, source):
@@ -597,8 +746,8 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
 
     rows, points, ci_method = [], {}, None
     method = getattr(args, "method", "euclidean")
-    for label, spec in console.bar(statistics, what, "statistic"):
-        function = _statistic_function(spec)
+    for label, function in console.bar(statistics.items(), what,
+                                       "statistic"):
         if function is not None:
             with console.notes.collect(what, label, rdms=rdms):
                 function(rdms)
@@ -607,8 +756,8 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
                                      method=method)
             boot = bootstrap_identify(
                 rdms, by, across, statistic=function, method=method,
-                n_bootstrap=args.n_bootstrap, ci=args.ci,
-                random_state=args.seed, n_jobs=args.n_jobs, progress=False)
+                n_bootstrap=args.n_bootstrap, ci_level=args.ci_level,
+                random_state=args.random_state, n_jobs=args.n_jobs, progress=False)
         ci_method = boot.ci_method
         rows.append({"statistic": label, "accuracy": boot.accuracy,
                      "ci_low": boot.ci[0], "ci_high": boot.ci[1],
@@ -622,7 +771,7 @@ def _shown(frame, args, method, drop=("n_bootstrap",), parameters=("n_ties",)):
     from .report import display_table
 
     return display_table(frame, {"accuracy": ("ci_low", "ci_high")},
-                         level=args.ci, method=method, drop=drop,
+                         level=args.ci_level, method=method, drop=drop,
                          parameters=parameters)
 
 
@@ -648,13 +797,13 @@ def _identification_section(report, console, rdms, by, across, statistics,
         note_refs=[console.notes.numbers(what, s) for s in frame["statistic"]],
         caption=caption or (
             f"Identification accuracy of {by!r} across {across!r} on the "
-            f"full data; {args.ci:.0%} {method} bootstrap interval "
+            f"full data; {args.ci_level:.0%} {method} bootstrap interval "
             f"({args.n_bootstrap} samples of {across}s and conditions, seed "
-            f"{args.seed})."))
+            f"{args.random_state})."))
     report.add_figure(plot_accuracies(frame, title=what).figure,
                       name=f"{name}_accuracy",
                       caption=f"Bars: accuracy on the full data; black "
-                              f"ranges: {args.ci:.0%} {method} bootstrap "
+                              f"ranges: {args.ci_level:.0%} {method} bootstrap "
                               f"interval (over resampled {across}s and "
                               f"conditions, so it need not contain the "
                               f"full-data accuracy); dotted: chance.")
@@ -687,7 +836,7 @@ def _map_section(report, console, rdms, by, across, args, name, what):
                 f"(step {args.map_step:g})")
     with console.notes.collect(what, "rgtm map"):
         tmap = threshold_map(rdms, by, across, step=args.map_step,
-                             random_state=args.seed, n_jobs=args.n_jobs,
+                             random_state=args.random_state, n_jobs=args.n_jobs,
                              progress=console.progress)
     report.add_figure(plot_threshold_map(tmap, label_regimes=True,
                                          title=f"{what}: RGTM").figure,
@@ -734,7 +883,7 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
     """Regimes of the threshold triangle against the baselines, paired."""
     import pandas as pd
 
-    from .identification import compare_regimes
+    from .identification import RANK_RDM, RDM, compare_regimes
     from .report import display_table, interval_header
     from .vis import plot_accuracies
 
@@ -742,29 +891,31 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
                        level=3)
     console.say(f"\n{what}: regimes of the (lower, upper) triangle "
                 f"({args.n_draws} random draws each)")
-    frames, result = [], None
-    # the authors compare with the RDM itself; the rank RDM is the other end
-    # of the threshold triangle
-    for baseline in console.bar(("rdm", "rank"), what, "baseline"):
-        with console.notes.collect(what, "regimes"):
-            result = compare_regimes(
-                rdms, by, across, n_draws=args.n_draws,
-                n_bootstrap=args.n_bootstrap, ci=args.ci,
-                random_state=args.seed, n_jobs=args.n_jobs,
-                progress=False, baseline=baseline)
-        frame = result.to_frame()
-        base_name = result.baseline
-        frame = frame.rename(columns={c: c.replace(
-            c[len("diff_vs_"):], "baseline") for c in frame.columns
-            if c.startswith("diff_vs_")})
-        frame.insert(1, "baseline", base_name)
+    # The authors compare with the RDM itself; the rank RDM is the other end
+    # of the threshold triangle. One run with the RDM holds both baselines
+    # (their differences come from the same bootstrap samples).
+    with console.notes.collect(what, "regimes"):
+        result = compare_regimes(
+            rdms, by, across, n_draws=args.n_draws,
+            n_bootstrap=args.n_bootstrap, ci_level=args.ci_level,
+            random_state=args.random_state, n_jobs=args.n_jobs,
+            progress=console.progress, baseline="rdm")
+    frames = []
+    for compared in (result, result.against(RANK_RDM)):
+        frame = compared.to_frame()
+        frame = frame.rename(columns={c: "diff_vs_baseline" for c in
+                                      frame.columns
+                                      if c.startswith("diff_vs_")})
+        frame.insert(1, "baseline", compared.baseline)
+        if compared.baseline == RANK_RDM:  # its RDM row repeats the above
+            frame = frame[frame["regime"] != RDM]
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True)
     method = result.ci_method
     shown = display_table(
         frame, {"accuracy": ("ci_low", "ci_high"),
                 "diff_vs_baseline": ("diff_ci_low", "diff_ci_high")},
-        level=args.ci, method=method, parameters=("n_draws",),
+        level=args.ci_level, method=method, parameters=("n_draws",),
         drop=("ci_method", "n_bootstrap"))
     console.table(f"{what}: regimes (difference to the baseline, paired "
                   f"bootstrap p-value)", shown)
@@ -773,14 +924,14 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
         caption=f"{what}: accuracy per regime (mean over {args.n_draws} "
                 f"random (lower, upper) each), its difference to the "
                 f"baseline on the same bootstrap samples "
-                f"({interval_header(args.ci, method)}) and the paired "
+                f"({interval_header(args.ci_level, method)}) and the paired "
                 f"bootstrap p-value.")
-    bars = frames[-1].rename(columns={"regime": "statistic"})
+    bars = frames[0].rename(columns={"regime": "statistic"})  # every name
     bars["chance"] = result.chance
     report.add_figure(plot_accuracies(bars, title=f"{what}: regimes").figure,
                       name=f"{name}_regimes",
                       caption=f"Accuracy per regime on the full data with "
-                              f"{interval_header(args.ci, method)} "
+                              f"{interval_header(args.ci_level, method)} "
                               f"ranges; dotted: chance.")
     return frame
 
@@ -798,14 +949,13 @@ def _noise_section(report, console, rdms, statistics, levels, args, name,
     with console.notes.collect(what, "noise"):
         result = run_simulation(
             rdms, noise_levels=levels,
-            statistics={label: _statistic_function(spec)
-                        for label, spec in statistics},
-            n_bootstrap=args.n_bootstrap, random_state=args.seed,
-            n_jobs=args.n_jobs, progress=console.progress, ci=args.ci,
-            n_noise_draws=n_noise_draws)
+            statistics=statistics,
+            n_bootstrap=args.n_bootstrap, random_state=args.random_state,
+            n_jobs=args.n_jobs, progress=console.progress,
+            ci_level=args.ci_level, n_noise_draws=n_noise_draws)
     frame = result.to_frame()
     frame["chance"] = result.chance
-    header = interval_header(args.ci, result.ci_method)
+    header = interval_header(args.ci_level, result.ci_method)
     cells = frame.assign(cell=[
         f"{format_number(a)} {format_interval(lo, hi)}" for a, lo, hi in
         zip(frame["accuracy"], frame["ci_low"], frame["ci_high"])])
@@ -829,18 +979,6 @@ def _noise_section(report, console, rdms, statistics, levels, args, name,
     return frame
 
 
-def _topo_statistic(spec):
-    """The inference module's statistic object of a parsed statistic."""
-    from .models import TopoStatistic
-
-    if spec is None:
-        return None
-    name, lower, upper = spec
-    if name == "rank":
-        return TopoStatistic("rank_normalize")
-    return TopoStatistic(name, lower=lower, upper=upper)
-
-
 def _model_section(report, console, data, model_rdms, statistics, args,
                    name, what):
     """rsatoolbox model comparison with each statistic on shared samples."""
@@ -860,11 +998,15 @@ def _model_section(report, console, data, model_rdms, statistics, args,
     from ._resampling import confidence_interval
 
     samples = inference.draw_samples(data, N=args.n_bootstrap,
-                                     random_state=args.seed)
+                                     random_state=args.random_state)
+    # Percentile, not the package's calibrated 'corrected': that one needs
+    # a two-factor bootstrap (subjects and images), and the coverage study
+    # that chose it measured identification accuracy, not model
+    # evaluations. This comparison resamples the images only.
     method = "percentile"
     rows = []
-    for label, spec in console.bar(statistics, what, "statistic"):
-        function = _statistic_function(spec)
+    for label, function in console.bar(statistics.items(), what,
+                                       "statistic"):
         if function is not None:
             for rdms in (model_rdms, data):
                 with console.notes.collect(what, label, rdms=rdms):
@@ -872,13 +1014,13 @@ def _model_section(report, console, data, model_rdms, statistics, args,
         with console.notes.collect(what, label):
             result = inference.eval_bootstrap_pattern(
                 models, data, method="corr", samples=samples,
-                statistic=_topo_statistic(spec), n_jobs=args.n_jobs,
+                statistic=function, n_jobs=args.n_jobs,
                 progress=False)
         evaluations = np.asarray(result.evaluations, dtype=float)
         evaluations = evaluations.reshape(len(evaluations), len(models), -1)
         evaluations = np.nanmean(evaluations, axis=2)
         low, high = confidence_interval(evaluations, result.get_means(),
-                                        level=args.ci, method=method)
+                                        level=args.ci_level, method=method)
         ceiling = np.nanmean(np.asarray(result.noise_ceiling, dtype=float)
                              .reshape(2, -1), axis=1)
         for k, model in enumerate(names):
@@ -888,25 +1030,33 @@ def _model_section(report, console, data, model_rdms, statistics, args,
                          "ceiling_high": ceiling[1]})
     frame = pd.DataFrame(rows)
     shown = frame.pivot(index="model", columns="statistic", values="r")
-    shown = shown[[label for label, _ in statistics]].loc[names]
+    shown = shown[list(statistics)].loc[names]
     console.table(f"{what}: mean Pearson r with the data",
                   shown.map(lambda v: f"{v:.3f}").reset_index())
     display = display_table(frame, {"r": ("ci_low", "ci_high")},
-                            level=args.ci, method=method)
+                            level=args.ci_level, method=method)
     report.add_table(
         frame, name=f"{name}_models", display=display,
         note_refs=[console.notes.numbers(what, s, item=m)
                    for s, m in zip(frame["statistic"], frame["model"])],
         caption=f"{what}: Pearson r of each model with the data after the "
-                f"statistic, {args.ci:.0%} {method} bootstrap interval over "
+                f"statistic (mean over the {data.n_rdm} data RDMs), "
+                f"{args.ci_level:.0%} {method} bootstrap interval over "
                 f"images ({args.n_bootstrap} samples shared by all "
-                f"statistics) and the noise ceiling (lower, upper).")
+                f"statistics) and the noise ceiling (lower, upper). The "
+                f"interval generalises to other images seen by these "
+                f"subjects, not to other subjects. It is a percentile "
+                f"interval, not the calibrated 'corrected' one of the "
+                f"identification tables: that needs a bootstrap of subjects "
+                f"and images, and the package's coverage study measured "
+                f"identification accuracy, not model evaluations.")
     report.add_figure(
-        plot_model_comparison(frame, level=args.ci, method=method),
+        plot_model_comparison(frame, level=args.ci_level, method=method),
         name=f"{name}_models",
         caption=f"{what}: model evaluations per statistic (bars), "
-                f"{args.ci:.0%} {method} bootstrap intervals (lines) and "
-                f"the noise ceiling (grey band), as rsatoolbox draws them.")
+                f"{args.ci_level:.0%} {method} bootstrap intervals over "
+                f"images (lines; not calibrated, see the table) and the "
+                f"noise ceiling (grey band), as rsatoolbox draws them.")
     return frame
 
 
@@ -956,7 +1106,7 @@ def _run_identify(args):
     _check_out(args.out, args.force)
     statistics = _statistics(args)
     rdms = read_rdms(args.path, pattern=args.pattern, labels=args.labels,
-                     dissimilarity_measure=args.measure,
+                     dissimilarity_measure=args.dissimilarity,
                      allow_pickle=args.allow_pickle)
     _check_labels(rdms, args.by, args.across, args.path)
     console, report = _start(
@@ -969,15 +1119,16 @@ def _run_identify(args):
         f"centroid ({args.by}) built from the other groups ({args.across}), "
         f"leaving one group out at a time (the protocol of Lin & "
         f"Kriegeskorte 2024, PNAS).")
-    from .identification import _N_BOOTSTRAP, _N_BOOTSTRAP_TOPOLOGY
+    from .identification import (DEFAULT_N_BOOTSTRAP,
+                                 DEFAULT_N_BOOTSTRAP_TOPOLOGY)
     from .topology import METHODS
 
     what = f"{args.by} across {args.across}"
     name = "identification"
     topological = args.method in METHODS
     if args.n_bootstrap is None:
-        args.n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if topological \
-            else _N_BOOTSTRAP
+        args.n_bootstrap = DEFAULT_N_BOOTSTRAP_TOPOLOGY if topological \
+            else DEFAULT_N_BOOTSTRAP
     if args.method != "euclidean":
         report.add_text(f"Comparator: {args.method} (--method).")
     found = {"accuracy": (f"{name}_accuracy", _identification_section(
@@ -1035,17 +1186,20 @@ def _run_demo(args):
 
     console, report = _start(args, "tRSA demo: identifying representations "
                                    "with geo-topological statistics")
-    statistics = [parse_statistic(s) for s in DEFAULT_STATISTICS]
+    statistics = _named(DEFAULT_STATISTICS)
     report.add_text(
         "Topological RSA (Lin & Kriegeskorte 2024, PNAS, "
         "doi:10.1073/pnas.2317881121) asks whether a statistic of an RDM "
         "keeps what tells representations apart while discarding "
         "differences between individuals. Statistics: 'rdm' the RDM "
-        "itself, 'rank' its rank-normalised version, 'rgtm(l,u)' the "
-        "geo-topological matrix with thresholds l and u (rgtm(0.5,0.5) is "
-        "topology sensitive), 'rgdm(l,u)' the geodesic distance matrix. "
-        "All numbers below were measured by this run on data shipped with "
-        "the package; none is the paper's.")
+        "itself; 'rank' its rank-normalised version; 'rgtm(l,u)' the "
+        "geo-topological matrix, which sets the rank-normalised "
+        "dissimilarities below the l quantile to 0 and those above the u "
+        "quantile to 1 and rescales those between (rgtm(0.5,0.5) keeps "
+        "only which pairs are near: topology sensitive); 'rgdm(l,u)' the "
+        "geodesic distances along the graph of the pairs below the u "
+        "quantile. All numbers below were measured by this run on data "
+        "shipped with the package; none is the paper's.")
 
     # 1. The paper's question: which layer is this, across network seeds?
     simulated = load_simulation_rdms()
@@ -1065,8 +1219,8 @@ def _run_demo(args):
         "layers", what))}
     found["noise"] = ("layers_noise", _noise_section(
         report, console, simulated,
-        [parse_statistic(s) for s in DEMO_NOISE_STATISTICS], args.noise,
-        args, "layers", what, n_noise_draws=args.noise_draws))
+        _named(DEMO_NOISE_STATISTICS), args.noise,
+        args, "layers", what, n_noise_draws=args.n_noise_draws))
     found["thresholds"] = ("layers_threshold_map", _map_section(
         report, console, simulated, "layer", "seed", args, "layers", what))
     found["regimes"] = ("layers_regimes", _regime_section(
@@ -1102,10 +1256,22 @@ def _run_demo(args):
         report, console, hit, "subject", "session", statistics, args,
         "hit_subject", "Human IT: subject across sessions",
         caption=f"Subject identification across sessions (lower: less "
-                f"individuality kept, as tRSA aims for); {args.ci:.0%} "
+                f"individuality kept, as tRSA aims for); {args.ci_level:.0%} "
                 f"bootstrap interval over sessions and images "
-                f"({args.n_bootstrap} samples, seed {args.seed})."))
+                f"({args.n_bootstrap} samples, seed {args.random_state})."))
     _finish(report, args, console, conclusions(**found, what="the layer"))
+
+
+def _regenerate(args):
+    """``simulate --regenerate``: the shipped layer RDMs, written to --out."""
+    from .simulation import regenerate_simulation_rdms
+
+    args.out = prepare_output(args.out, args.force)
+    path = args.out / "simulation_layer_rdms.npz"
+    rdms = regenerate_simulation_rdms(
+        path, cache_dir=False if args.no_cache else args.cache_dir,
+        n_jobs=args.n_jobs, progress=not args.quiet and sys.stderr.isatty())
+    print(f"wrote {rdms.n_rdm} RDMs of {rdms.n_cond} stimuli to {path}")
 
 
 def _run_simulate(args):
@@ -1119,6 +1285,8 @@ def _run_simulate(args):
     from .report import conclusions
     from .simulation import simulate_layer_rdms
 
+    if args.regenerate:
+        return _regenerate(args)
     if args.n_seeds < 2:
         raise CommandError("--n-seeds must be at least 2: a layer is "
                            "identified from the other seeds' networks.")
@@ -1150,5 +1318,5 @@ def _run_simulate(args):
         what))}
     found["noise"] = ("layers_noise", _noise_section(
         report, console, rdms, statistics, args.noise, args, "layers", what,
-        n_noise_draws=args.noise_draws))
+        n_noise_draws=args.n_noise_draws))
     _finish(report, args, console, conclusions(**found, what="the layer"))

@@ -17,9 +17,14 @@ regions, network layers: the *classes*) while discarding what differs between
   compared with the rank RDM or the RDM over the same bootstrap samples;
   :func:`compare_statistics`: the same for any statistics.
 
-Every result has ``to_frame()`` (a tidy :class:`pandas.DataFrame`),
-``plot(ax=None)`` and ``save(path)`` / ``load(path)`` (``.npz`` or ``.json``,
-exact round trip).
+Every result is immutable and has ``to_frame()`` (a tidy
+:class:`pandas.DataFrame`), ``summary()`` (one line), ``plot(ax=None)``
+(drawn by :mod:`rsatoolbox_topo.vis`) and ``save(path)`` / ``load(path)``
+(``.npz`` or ``.json``, exact round trip, tuple labels included).
+
+``METHODS`` lists the comparators (``method``); ``DEFAULT_N_BOOTSTRAP``
+(1000) and ``DEFAULT_N_BOOTSTRAP_TOPOLOGY`` (100, persistent homology) are
+the default bootstrap sizes of :func:`bootstrap_identify`.
 
 Missing values: a pair of conditions that is NaN in any RDM is treated as
 missing in all RDMs (a :class:`~rsatoolbox_topo.exceptions.MissingPairsWarning`
@@ -28,11 +33,9 @@ accuracy silently depends on which RDM had gaps.
 """
 
 import functools
-import json
-import pathlib
 import warnings
 from copy import deepcopy
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,27 +45,31 @@ from rsatoolbox.rdm import compare as _rsa_compare
 from . import _fast_identification as _fast
 from . import _resampling
 from . import topology as _topology
+from ._docs import fill_doc
 from ._parallel import chunk_bounds, limit_blas_threads, run_tasks
+from ._results import Result
 from ._validation import check_int, check_n_jobs, check_option, check_progress
 from ._validation import check_rdms, check_real
 from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
-from ._safe_io import load_npz
 from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
                          rgtm)
 
 __all__ = ["identify", "bootstrap_identify", "threshold_map",
            "nested_threshold_cv", "compare_regimes", "compare_statistics",
            "IdentificationResult", "BootstrapResult", "ThresholdMap",
-           "NestedCVResult", "RegimeComparison", "StatisticsComparison"]
+           "NestedCVResult", "RegimeComparison", "StatisticsComparison",
+           "METHODS", "DEFAULT_N_BOOTSTRAP", "DEFAULT_N_BOOTSTRAP_TOPOLOGY"]
 
-_METHODS = ("euclidean", "cosine", "corr", "rho-a", "tau-a", "corr_cov",
-            "cosine_cov") + _topology.METHODS
-# Bootstrap samples by default: persistent homology costs about 1000 times
-# the Euclidean comparison, so the topological comparators default to 100.
-_N_BOOTSTRAP = 1000
-_N_BOOTSTRAP_TOPOLOGY = 100
+#: The comparators of identification (``method``): Euclidean distance to
+#: the centroids, rsatoolbox's comparators and the persistent-homology ones.
+METHODS = ("euclidean", "cosine", "corr", "rho-a", "tau-a", "corr_cov",
+           "cosine_cov") + _topology.METHODS
+#: Bootstrap samples by default: persistent homology costs about 1000 times
+#: the Euclidean comparison, so the topological comparators default to 100.
+DEFAULT_N_BOOTSTRAP = 1000
+DEFAULT_N_BOOTSTRAP_TOPOLOGY = 100
 _TIES = ("split", "report")
 _MAP_STATISTICS = ("rgtm", "rgdm")
 RANK_RDM = "rank RDM"
@@ -214,7 +221,7 @@ def _compare(a, b, method):
 
 
 def _check_common(method, ties=None, topology=False):
-    check_option("method", method, _METHODS)
+    check_option("method", method, METHODS)
     if method in _topology.METHODS and not topology:
         raise ValueError(
             f"The 'method' parameter {method!r} (persistent homology) is "
@@ -239,94 +246,6 @@ def _check_run(n_bootstrap, n_jobs, progress, low=1):
     return n_bootstrap, check_n_jobs(n_jobs)
 
 
-# ------------------------------------------------------------ saving
-def _to_jsonable(value):
-    if isinstance(value, (list, tuple)):
-        return [_to_jsonable(v) for v in value]
-    return _py(value)
-
-
-class _Saveable:
-    """save/load of dataclass results: arrays in npz or JSON, exactly."""
-
-    _tuples = ()
-
-    def _split(self):
-        arrays, meta = {}, {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                arrays[f.name] = value
-            else:
-                meta[f.name] = _to_jsonable(value)
-        return arrays, meta
-
-    def save(self, path):
-        """Save to ``path`` (``.npz`` or ``.json``); ``load`` reads it back.
-
-        Parameters
-        ----------
-        path : str | pathlib.Path
-            File name ending in ``.npz`` or ``.json``.
-        """
-        path = pathlib.Path(path)
-        check_option("path suffix", path.suffix, (".npz", ".json"))
-        arrays, meta = self._split()
-        header = {"type": type(self).__name__, "meta": meta}
-        if path.suffix == ".npz":
-            np.savez(path, __header__=np.array(json.dumps(header)), **arrays)
-        else:
-            header["arrays"] = {
-                k: {"dtype": v.dtype.str, "shape": list(v.shape),
-                    "data": v.ravel().tolist()} for k, v in arrays.items()}
-            path.write_text(json.dumps(header))
-
-    @classmethod
-    def load(cls, path):
-        """Read a result written by ``save``.
-
-        Parameters
-        ----------
-        path : str | pathlib.Path
-            A ``.npz`` or ``.json`` file written by ``save``.
-        """
-        path = pathlib.Path(path)
-        check_option("path suffix", path.suffix, (".npz", ".json"))
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such file.")
-        try:
-            if path.suffix == ".npz":
-                arrays = load_npz(path)  # checked headers, no unpickling
-                header = json.loads(str(arrays.pop("__header__")))
-            else:
-                header = json.loads(path.read_text())
-                arrays = {
-                    k: np.array(v["data"], dtype=np.dtype(v["dtype"]))
-                    .reshape(v["shape"])
-                    for k, v in header["arrays"].items()}
-            kind, meta = header["type"], header["meta"]
-        except (KeyError, TypeError, AttributeError, ValueError,
-                UnicodeDecodeError) as exc:
-            if str(exc).startswith(str(path)):
-                raise
-            raise ValueError(
-                f"{path}: is not a result written by save() "
-                f"({type(exc).__name__}: {exc}).") from exc
-        if kind != cls.__name__:
-            raise ValueError(
-                f"The file {str(path)!r} holds a {kind}, not a "
-                f"{cls.__name__}.")
-        for name in cls._tuples:
-            if meta.get(name) is not None:
-                meta[name] = tuple(meta[name])
-        try:
-            return cls(**meta, **arrays)
-        except TypeError as exc:
-            raise ValueError(
-                f"{path}: its fields do not fit a {cls.__name__} "
-                f"({exc}).") from exc
-
-
 # ------------------------------------------------------------ results
 def _plot_method(name, summary):
     """A result's ``plot`` method: draws with :mod:`rsatoolbox_topo.vis`."""
@@ -342,8 +261,7 @@ def _plot_method(name, summary):
 
         Parameters
         ----------
-        ax : matplotlib.axes.Axes | None
-            Where to draw; a new figure if None.
+        %(ax)s
         **kwargs
             Further options of :func:`rsatoolbox_topo.vis.{name}`.
 
@@ -351,7 +269,7 @@ def _plot_method(name, summary):
         -------
         matplotlib.axes.Axes
         """
-    return plot
+    return fill_doc(plot)
 
 
 def _summary_stats(credit, dist, n_tied, m, method):
@@ -378,8 +296,8 @@ def _summary_stats(credit, dist, n_tied, m, method):
         n_ties
 
 
-@dataclass(eq=False)
-class IdentificationResult(_Saveable):
+@dataclass(frozen=True, eq=False)
+class IdentificationResult(Result):
     """Result of :func:`identify`.
 
     Parameters
@@ -389,8 +307,9 @@ class IdentificationResult(_Saveable):
         count ``1/k`` with ``ties='split'``, 0 with ``ties='report'``).
     chance : float
         ``1 / n_classes``.
-    classes, individuals : list
-        Labels, in order of first appearance in the RDMs.
+    classes, individuals : tuple
+        Labels, in order of first appearance in the RDMs (as Python
+        scalars; a label that is a tuple stays a tuple through save/load).
     confusion : ndarray, shape (n_classes, n_classes)
         Rows: true class, columns: assigned class; fractional counts.
     sensitivity : ndarray, shape (n_classes,)
@@ -416,8 +335,8 @@ class IdentificationResult(_Saveable):
 
     accuracy: float
     chance: float
-    classes: list
-    individuals: list
+    classes: tuple
+    individuals: tuple
     confusion: np.ndarray
     sensitivity: np.ndarray
     specificity: np.ndarray
@@ -428,6 +347,18 @@ class IdentificationResult(_Saveable):
     method: str = "euclidean"
     ties: str = "split"
     statistic: str = "none"
+
+    def summary(self):
+        """One line: accuracy, chance, classes, individuals, ties.
+
+        Returns
+        -------
+        str
+        """
+        return (f"accuracy {self.accuracy:.3f} (chance {self.chance:.3f}), "
+                f"{len(self.classes)} classes x {len(self.individuals)} "
+                f"individuals, statistic {self.statistic}, method "
+                f"{self.method}, {self.n_ties:g} tied")
 
     def to_frame(self):
         """One row per held-out RDM: individual, true and assigned class.
@@ -448,7 +379,7 @@ class IdentificationResult(_Saveable):
                 best = np.nanmax(d) if higher else np.nanmin(d)
                 tied = np.flatnonzero(self.credit[s, c] > 0) \
                     if self.ties == "split" else \
-                    np.flatnonzero(_fast._tied(d, best, higher))
+                    np.flatnonzero(_fast.tied_mask(d, best, higher))
                 rows.append({
                     "individual": ind, "true_class": cls,
                     "assigned": " | ".join(str(self.classes[t])
@@ -463,6 +394,7 @@ class IdentificationResult(_Saveable):
         "Confusion matrix (row-normalised) with accuracy and chance.")
 
 
+@fill_doc
 def identify(rdms, by, across, statistic=None, method="euclidean",
              ties="split"):
     """Leave-one-individual-out nearest-centroid identification.
@@ -474,39 +406,16 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
 
     Parameters
     ----------
-    rdms : rsatoolbox.rdm.RDMs
-        One RDM per (class, individual).
-    by : str
-        rdm descriptor holding the class (e.g. ``'roi'``, ``'layer'``).
-    across : str
-        rdm descriptor holding the individual (``'subject'``, ``'seed'``).
-    statistic : callable | None
-        Applied to the RDMs first, e.g. ``functools.partial(rgtm,
-        lower=0.4, upper=0.6)``; it must act on each RDM separately. None
-        uses the dissimilarities as they are.
-    method : {'euclidean', 'cosine', 'corr', 'rho-a', 'tau-a', 'corr_cov', \
-'cosine_cov', 'rtd', 'rtd-h2', 'labelfree-bottleneck', \
-'labelfree-wasserstein'}
-        'euclidean' (the authors' choice) assigns to the nearest centroid;
-        the rsatoolbox comparators assign to the most similar centroid.
-        'rtd' and 'rtd-h2' assign to the centroid at the smallest
-        Representation Topology Divergence (H1 or H2, symmetric,
-        rank-normalised; :func:`rsatoolbox_topo.topology.rtd`), the
-        label-free baselines 'labelfree-bottleneck' and
-        'labelfree-wasserstein' to the centroid whose H1 persistence
-        diagram is nearest
-        (:func:`rsatoolbox_topo.topology.labelfree_distance`); all four
-        need the ``topology`` extra, and with ``statistic=None`` the
-        centroids are class means of the rank-normalised RDMs. Their
-        ``distances`` are similarities ``-RTD`` (or minus the diagram
+    %(id_rdms)s
+    %(by)s
+    %(across)s
+    %(statistic)s
+        It must act on each RDM separately. With a persistent-homology
+        ``method`` and ``statistic=None``, the RDMs are rank-normalised.
+    %(id_method)s
+        Their ``distances`` are similarities ``-RTD`` (or minus the diagram
         distance).
-    ties : {'split', 'report'}
-        A held-out RDM equally close to ``k`` centroids (up to rounding,
-        e.g. when a statistic collapses all RDMs to the same values):
-        'split' (default) gives each tied class ``1/k`` of the count, the
-        expected credit of random tie breaking; 'report' gives no credit to
-        any class (the RDM counts as a miss and is absent from the
-        confusion matrix). Both report the number of ties in ``n_ties``.
+    %(ties)s
 
     Returns
     -------
@@ -554,8 +463,8 @@ def _identify_arrays(T, w, classes, individuals, method, ties, label):
     acc, conf, sens, spec, ratio, n_ties = _summary_stats(
         credit, dist, n_tied, m, method)
     return IdentificationResult(
-        accuracy=acc, chance=1.0 / len(classes), classes=list(classes),
-        individuals=list(individuals), confusion=conf, sensitivity=sens,
+        accuracy=acc, chance=1.0 / len(classes), classes=tuple(classes),
+        individuals=tuple(individuals), confusion=conf, sensitivity=sens,
         specificity=spec, distance_ratio=ratio, n_ties=n_ties,
         distances=dist, credit=credit, method=method, ties=ties,
         statistic=label)
@@ -607,39 +516,53 @@ def _sample_cells(raw, valid, mult, draws, lowers, uppers, ties,
 
 
 def _sample_general(measure, raw, valid, mult, draws, statistics, method,
-                    ties, n_cond=None):
+                    ties, n_cond=None, full_values=None):
     """Accuracies (n_samples, n_statistics) from literal resampled RDMs.
 
     Used for statistics other than the plain RGTM and for comparators: the
     resampled RDMs of the drawn individuals are built, transformed, and
     identified with each individual weighted by how often it was drawn.
+    ``full_values`` (see :func:`_full_data_values`) holds, per statistic,
+    its values on the full data (or None): a row that draws every
+    condition once takes them instead of applying the statistic again.
     """
     n_ind, n_class, _ = raw.shape
     n_cond = draws.shape[1] if n_cond is None else n_cond
     out = np.zeros((len(mult), len(statistics) + 1))
+    all_cond = np.arange(n_cond)
     for b, (m, d) in enumerate(zip(mult, draws)):
         warned = []
         used = np.flatnonzero(m > 0)
-        vec = raw[used].reshape(len(used) * n_class, -1)
-        vec = np.where(valid, vec, np.nan)
-        res = _resampled_vectors(vec, d, n_cond)
-        sub = RDMs(res, dissimilarity_measure=measure)
+        same_conditions = full_values is not None and \
+            np.array_equal(d, all_cond)
+        res = sub = None
         for k, statistic in enumerate(statistics):
             if statistic is None and method == "euclidean":
                 # No transform: weights on the original pairs are exact.
                 w = _fast.pair_weights(np.bincount(
                     d, minlength=n_cond)) * valid
-                T, mm = raw, m
+                credit, _, _ = _fast.loo_credit(np.nan_to_num(raw), w, m,
+                                                method, ties, _compare)
+                out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2),
+                                      m, n_class)
+                continue
+            if same_conditions and full_values[k] is not None:
+                values = full_values[k][used].reshape(len(used) * n_class,
+                                                      -1)
             else:
+                if res is None:
+                    vec = raw[used].reshape(len(used) * n_class, -1)
+                    vec = np.where(valid, vec, np.nan)
+                    res = _resampled_vectors(vec, d, n_cond)
+                    sub = RDMs(res, dissimilarity_measure=measure)
                 values = _quiet_statistic(sub, res, statistic, warned) \
                     if statistic is not None else res
-                w = (~np.isnan(values).any(axis=0)).astype(np.float64)
-                T = np.zeros((n_ind,) + (n_class, values.shape[1]))
-                T[used] = values.reshape(len(used), n_class, -1)
-                mm = m
-            credit, _, _ = _fast.loo_credit(np.nan_to_num(T), w, mm, method,
+            w = (~np.isnan(values).any(axis=0)).astype(np.float64)
+            T = np.zeros((n_ind,) + (n_class, values.shape[1]))
+            T[used] = values.reshape(len(used), n_class, -1)
+            credit, _, _ = _fast.loo_credit(np.nan_to_num(T), w, m, method,
                                             ties, _compare)
-            out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2), mm,
+            out[b, k] = _accuracy(np.trace(credit, axis1=1, axis2=2), m,
                                   n_class)
         out[b, -1] = len(warned)
     return out
@@ -711,8 +634,39 @@ def _run_samples(function, mult, draws, n_jobs, progress, desc):
 
 
 # ------------------------------------------------------------ resampling
+def _general_statistics(lowers, uppers, statistics, method):
+    """The columns scored from literal RDMs: the statistics, after the RGTM
+    cells when the fast engine does not take those (another comparator)."""
+    if len(lowers) and method != "euclidean":
+        return _rgtm_partials(lowers, uppers) + list(statistics)
+    return list(statistics)
+
+
+def _full_data_values(data, statistics):
+    """Per statistic, its values on the full data (n_ind, n_class, n_pairs),
+    or None where they cannot stand for a resampled set's.
+
+    A :class:`TopoStatistic` transforms each RDM on its own, so on a sample
+    that keeps every condition once (a one-factor bootstrap of the
+    individuals) the drawn individuals' values are rows of these: computed
+    once instead of once per sample. Any other callable may look at all
+    RDMs at once and is applied per sample.
+    """
+    n_ind, n_class, _ = data.raw.shape
+    vec = np.where(data.valid, data.raw.reshape(n_ind * n_class, -1), np.nan)
+    rdms = RDMs(vec, dissimilarity_measure=data.rdms.dissimilarity_measure)
+    out = []
+    for statistic in statistics:
+        if isinstance(as_statistic(statistic), TopoStatistic):
+            values = _quiet_statistic(rdms, vec, statistic, [])
+            out.append(values.reshape(n_ind, n_class, -1))
+        else:
+            out.append(None)
+    return out
+
+
 def _sample_accuracies(raw, valid, mult, draws, *, measure, n_cond, lowers,
-                       uppers, statistics, method, ties):
+                       uppers, statistics, method, ties, full_values=None):
     """Accuracies (n_samples, n_cells + n_statistics) and, in the last
     column, how many package warnings the statistics raised per sample.
 
@@ -723,11 +677,11 @@ def _sample_accuracies(raw, valid, mult, draws, *, measure, n_cond, lowers,
     if len(lowers) and method == "euclidean":
         parts.append(_sample_cells(raw, valid, mult, draws, lowers, uppers,
                                    ties, n_cond))
-    elif len(lowers):
-        statistics = _rgtm_partials(lowers, uppers) + list(statistics)
+    statistics = _general_statistics(lowers, uppers, statistics, method)
     if len(statistics):
         parts.append(_sample_general(measure, raw, valid, mult, draws,
-                                     statistics, method, ties, n_cond))
+                                     statistics, method, ties, n_cond,
+                                     full_values))
     else:
         parts.append(np.zeros((len(mult), 1)))
     return np.concatenate(parts, axis=1)
@@ -750,7 +704,17 @@ class _Scorer:
             statistics=list(statistics), method=method, ties=ties)
 
     def __call__(self, mult, draws, desc):
-        out = _run_samples(self.function, mult, draws, self.n_jobs,
+        function = self.function
+        kw = function.keywords
+        general = _general_statistics(kw["lowers"], kw["uppers"],
+                                      kw["statistics"], kw["method"])
+        if general and draws.shape[1] == self.data.n_cond and \
+                np.array_equal(draws, np.broadcast_to(
+                    np.arange(self.data.n_cond), draws.shape)):
+            # every row keeps all conditions: transform the RDMs once
+            function = functools.partial(
+                function, full_values=_full_data_values(self.data, general))
+        out = _run_samples(function, mult, draws, self.n_jobs,
                            self.progress, desc)
         return out[:, :-1], out[:, -1]
 
@@ -802,21 +766,75 @@ def _per_individual(credit, n_class):
     return np.moveaxis(np.asarray(credit, dtype=np.float64) / n_class, -1, 0)
 
 
-def _check_ci(ci, ci_method):
-    ci = check_real("ci", ci, 0.0, 1.0)
-    if not 0 < ci < 1:
-        raise ValueError(f"The 'ci' parameter must be a float in (0, 1). "
-                         f"Got {ci!r} instead.")
+def _check_level(level, name="ci_level"):
+    level = check_real(name, level, 0.0, 1.0)
+    if not 0 < level < 1:
+        raise ValueError(f"The '{name}' parameter must be a float in (0, 1)."
+                         f" Got {level!r} instead.")
+    return level
+
+
+def _check_ci_level(ci_level, ci_method):
     check_option("ci_method", ci_method, _resampling.INTERVAL_METHODS)
-    return ci
+    return _check_level(ci_level)
 
 
+# What each interval method needs besides the bootstrap samples.
 _NEEDS = {"bca": ("jackknife_individuals", "jackknife_conditions"),
           "t": ("unit_values",),
           "corrected": ("one_factor_individuals", "one_factor_conditions")}
+_RESAMPLED = ("samples", "jackknife_individuals", "jackknife_conditions",
+              "one_factor_individuals", "one_factor_conditions")
 
 
-@dataclass(eq=False, kw_only=True)
+def _interval(data, estimate, method, level, n_units, made_with,
+              transform=None):
+    """Interval of ``estimate`` from stored resampling data.
+
+    ``data`` maps ``'samples'``, ``'unit_values'`` and the names of
+    :data:`_RESAMPLED` to arrays (or None where not computed), all of the
+    estimate's trailing shape; ``transform`` (the paired differences of a
+    comparison) is applied to each, the estimate included. Accuracies are
+    clipped to [0, 1], differences to [-1, 1].
+    """
+    arrays = {name: data.get(name) for name in _RESAMPLED + ("unit_values",)}
+    arrays["estimate"] = estimate
+    if transform is not None:
+        arrays = {k: None if v is None else transform(np.asarray(v))
+                  for k, v in arrays.items()}
+    if arrays["samples"] is None and method != "t":
+        raise ValueError(
+            "This result has no bootstrap samples (n_bootstrap=0), so it "
+            f"has no {method!r} interval.")
+    missing = [n for n in _NEEDS.get(method, ()) if arrays[n] is None]
+    if missing:
+        raise ValueError(
+            f"This result cannot give a {method!r} interval: it holds no "
+            f"{' or '.join(missing)} (it was made with "
+            f"ci_method={made_with!r}). Run the analysis again with "
+            f"ci_method={method!r}; the same random_state gives the same "
+            "bootstrap samples.")
+    jack = None
+    if method == "bca":
+        jack = [arrays["jackknife_individuals"],
+                arrays["jackknife_conditions"]]
+    one = None
+    if method == "corrected":
+        one = (arrays["one_factor_individuals"],
+               arrays["one_factor_conditions"])
+    low, high = _resampling.confidence_interval(
+        arrays["samples"], arrays["estimate"], level=level, method=method,
+        jackknife=jack, unit_values=arrays["unit_values"], one_factor=one,
+        n_units=n_units)
+    # Accuracies lie in [0, 1] and their differences in [-1, 1]: the
+    # symmetric methods ('t', 'corrected') can reach past them, and
+    # clipping to the possible values cannot lose coverage.
+    lowest = 0.0 if transform is None else -1.0
+    with np.errstate(invalid="ignore"):
+        return (np.clip(low, lowest, 1.0), np.clip(high, lowest, 1.0))
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
 class _Intervals:
     """Intervals recomputed from stored resampling data, without resampling.
 
@@ -828,66 +846,27 @@ class _Intervals:
     ``one_factor_conditions`` (one-factor bootstraps).
     """
 
-    _estimate_field = "accuracy"
-
-    ci_method: str = "percentile"
-    n_bootstrap: int = None
-    n_individuals: int = None
-    n_conditions: int = None
+    ci_method: str
+    n_bootstrap: int
+    n_individuals: int
+    n_conditions: int
+    samples: object
     unit_values: object = None
     jackknife_individuals: object = None
     jackknife_conditions: object = None
     one_factor_individuals: object = None
     one_factor_conditions: object = None
 
-    def _interval_arrays(self, transform=None):
-        arrays = {name: getattr(self, name) for name in
-                  ("samples", "unit_values", "jackknife_individuals",
-                   "jackknife_conditions", "one_factor_individuals",
-                   "one_factor_conditions")}
-        arrays["estimate"] = getattr(self, self._estimate_field)
-        if transform is not None:
-            arrays = {k: None if v is None else transform(np.asarray(v))
-                      for k, v in arrays.items()}
-        return arrays
-
     def _interval(self, method, level, transform=None):
         method = self.ci_method if method is None else method
         level = self.ci_level if level is None else level
         check_option("method", method, _resampling.INTERVAL_METHODS)
-        arrays = self._interval_arrays(transform)
-        if arrays["samples"] is None and method != "t":
-            raise ValueError(
-                "This result has no bootstrap samples (n_bootstrap=0), so it "
-                f"has no {method!r} interval.")
-        missing = [n for n in _NEEDS.get(method, ()) if arrays[n] is None]
-        if missing:
-            raise ValueError(
-                f"This result cannot give a {method!r} interval: it holds no "
-                f"{' or '.join(missing)} (it was made with "
-                f"ci_method={self.ci_method!r}). Run the analysis again with "
-                f"ci_method={method!r}; the same random_state gives the same "
-                "bootstrap samples.")
-        jack = None
-        if method == "bca":
-            jack = [arrays["jackknife_individuals"],
-                    arrays["jackknife_conditions"]]
-        one = None
-        if method == "corrected":
-            one = (arrays["one_factor_individuals"],
-                   arrays["one_factor_conditions"])
-        low, high = _resampling.confidence_interval(
-            arrays["samples"], arrays["estimate"], level=level, method=method,
-            jackknife=jack, unit_values=arrays["unit_values"],
-            one_factor=one, n_units=(self.n_individuals, self.n_conditions))
-        # Accuracies lie in [0, 1] and their differences in [-1, 1]: the
-        # symmetric methods ('t', 'corrected') can reach past them, and
-        # clipping to the possible values cannot lose coverage.
-        bound = 1.0 if transform is None else 2.0
-        lowest = 0.0 if transform is None else -1.0
-        with np.errstate(invalid="ignore"):
-            return (np.clip(low, lowest, lowest + bound),
-                    np.clip(high, lowest, lowest + bound))
+        level = _check_level(level, "level")
+        data = {name: getattr(self, name)
+                for name in _RESAMPLED + ("unit_values",)}
+        return _interval(data, self.accuracy, method, level,
+                         (self.n_individuals, self.n_conditions),
+                         self.ci_method, transform)
 
     def confidence_interval(self, method=None, level=None):
         """Interval of the estimate by another method or level.
@@ -921,8 +900,9 @@ def _excludes(estimate, low, high):
     return (estimate < low) | (estimate > high)
 
 
-@dataclass(eq=False)
-class BootstrapResult(_Saveable, _Intervals):
+@fill_doc
+@dataclass(frozen=True, eq=False)
+class BootstrapResult(_Intervals, Result):
     """Result of :func:`bootstrap_identify`.
 
     Parameters
@@ -933,43 +913,45 @@ class BootstrapResult(_Saveable, _Intervals):
         Accuracy of each bootstrap sample.
     ci : tuple of float
         Interval ``(low, high)`` at level ``ci_level`` by ``ci_method``.
-    ci_level, chance : float
+    %(ci_level)s
+    %(result_chance)s
     individual_counts : ndarray, shape (n_bootstrap, n_individuals)
         How often each individual was drawn in each sample.
     condition_draws : ndarray, shape (n_bootstrap, n_conditions)
         Conditions drawn in each sample (sorted).
-    method, ties, statistic : str
-    ci_method : str
+    %(result_method_ties)s
+    statistic : str
+        Label of the statistic.
+    %(ci_method)s
         How ``ci`` was made (see :meth:`confidence_interval`).
-    n_bootstrap, n_individuals, n_conditions : int
-    unit_values : ndarray, shape (n_individuals,) | None
-        Leave-one-out accuracy of each held-out individual (full data);
-        their mean is ``accuracy``.
-    jackknife_individuals, jackknife_conditions : ndarray | None
-        Accuracy with each individual / condition left out (``'bca'``).
-    one_factor_individuals, one_factor_conditions : ndarray | None
-        Accuracies of the one-factor bootstraps (``'corrected'``).
+    %(result_sizes)s
+    %(result_resampling)s
+        Here ``unit_values`` has shape (n_individuals,); their mean is
+        ``accuracy``.
     """
 
     accuracy: float
-    samples: np.ndarray
     ci: tuple
     ci_level: float
     chance: float
     individual_counts: np.ndarray
     condition_draws: np.ndarray
-    method: str = "euclidean"
-    ties: str = "split"
-    statistic: str = "none"
-    _tuples = ("ci",)
+    method: str
+    ties: str
+    statistic: str
 
-    def __post_init__(self):
-        if self.n_bootstrap is None:
-            self.n_bootstrap = len(self.samples)
-        if self.n_individuals is None:
-            self.n_individuals = self.individual_counts.shape[1]
-        if self.n_conditions is None:
-            self.n_conditions = self.condition_draws.shape[1]
+    def summary(self):
+        """One line: accuracy, interval, samples, chance.
+
+        Returns
+        -------
+        str
+        """
+        return (f"accuracy {self.accuracy:.3f}, {100 * self.ci_level:g}% "
+                f"{self.ci_method} interval [{self.ci[0]:.3f}, "
+                f"{self.ci[1]:.3f}] over {self.n_bootstrap} bootstrap "
+                f"samples, chance {self.chance:.3f}, statistic "
+                f"{self.statistic}, method {self.method}")
 
     @property
     def ci_excludes_estimate(self):
@@ -1007,8 +989,9 @@ class BootstrapResult(_Saveable, _Intervals):
         "Histogram of the bootstrap accuracies with the interval.")
 
 
+@fill_doc
 def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
-                       n_bootstrap=None, ci=0.95, random_state=None,
+                       n_bootstrap=None, ci_level=0.95, random_state=None,
                        n_jobs=1, progress=False, ties="split", *,
                        ci_method="corrected"):
     """Two-factor bootstrap of the identification accuracy.
@@ -1022,40 +1005,37 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
 
     Parameters
     ----------
-    rdms, by, across, statistic, method, ties
+    %(id_rdms)s
+    %(by)s
+    %(across)s
+    %(statistic)s
         As in :func:`identify`.
+    %(id_method)s
     n_bootstrap : int | None
-        Number of bootstrap samples; None: 1000, or 100 for the
-        topological methods ('rtd', 'rtd-h2' and the two label-free
-        baselines), whose
+        Number of bootstrap samples; None: 1000
+        (:data:`DEFAULT_N_BOOTSTRAP`), or 100
+        (:data:`DEFAULT_N_BOOTSTRAP_TOPOLOGY`) for the topological methods
+        ('rtd', 'rtd-h2' and the two label-free baselines), whose
         identification of 100 RDMs of 100 conditions costs about 35 s of
         one core (measured; see the topology user guide).
-    ci : float
-        Level of the interval, in (0, 1).
-    random_state : int | numpy.random.Generator | None
-        Seed; all samples are drawn up front, so the result is the same
-        whatever ``n_jobs`` or the joblib backend is.
-    n_jobs : int
-        Parallel jobs (joblib); -1 uses all cores. An active
-        :func:`joblib.parallel_config` backend is used.
-    progress : bool
-        Show a tqdm progress bar.
-    ci_method : {'percentile', 'basic', 'bc', 'bca', 't', 'corrected'}
-        Interval method (see the identification guide and
-        :func:`rsatoolbox_topo._resampling.confidence_interval`). 'bca'
-        also computes the accuracy with each individual and each condition
-        left out (n_individuals + n_conditions more evaluations);
+    %(ci_level)s
+    %(random_state)s
+    %(n_jobs)s
+    %(progress)s
+    %(ties)s
+    %(ci_method)s
+        'bca' also computes the accuracy with each individual and each
+        condition left out (n_individuals + n_conditions more evaluations);
         'corrected' also runs the two one-factor bootstraps (2 x
         n_bootstrap more samples); 't' uses the held-out individuals'
         accuracies. The default, 'corrected', is the only method that
-        covered the expected accuracy in at least 93% of simulated data sets
-        in every setting of the package's coverage study (0.988-1.000 at
-        nominal 0.95; conservative: 1.3-2.7x the width of an exact
-        interval; see the "Uncertainty" guide). The resampled leave-one-out
-        accuracy is biased low, so the quantile methods ('percentile',
-        'basic', 'bc', 'bca') can exclude the estimate
-        (``BootstrapResult.ci_excludes_estimate``) and covered as little as
-        0.04-0.13 there.
+        covered the expected accuracy in at least 93% of simulated data
+        sets in every setting of the package's coverage study (0.988-1.000
+        at nominal 0.95; conservative: 1.3-2.7x the width of an exact
+        interval). The resampled leave-one-out accuracy is biased low, so
+        the quantile methods can exclude the estimate
+        (``BootstrapResult.ci_excludes_estimate``) and covered as little
+        as 0.04-0.13 there.
 
     Returns
     -------
@@ -1085,9 +1065,9 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
     _check_common(method, ties, topology=True)
     statistic = _check_statistic(_topology_statistic(statistic, method))
     if n_bootstrap is None:
-        n_bootstrap = _N_BOOTSTRAP_TOPOLOGY if method in _topology.METHODS \
-            else _N_BOOTSTRAP
-    ci = _check_ci(ci, ci_method)
+        n_bootstrap = DEFAULT_N_BOOTSTRAP_TOPOLOGY \
+            if method in _topology.METHODS else DEFAULT_N_BOOTSTRAP
+    ci_level = _check_ci_level(ci_level, ci_method)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
     point = identify(rdms, by, across, statistic, method, ties)
     data = _Data(rdms, by, across)
@@ -1099,18 +1079,19 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
         scorer = _Scorer(data, method, ties, statistics=[statistic],
                          n_jobs=n_jobs, progress=progress)
     out = _resample(scorer, n_bootstrap, ci_method, _rng(random_state))
-    unit = np.trace(point.credit, axis1=1, axis2=2) / data.n_class
-    extras = {k: v[:, 0] for k, v in out.items() if k not in
-              ("individual_counts", "condition_draws", "samples")}
-    result = BootstrapResult(
-        accuracy=point.accuracy, samples=out["samples"][:, 0], ci=(0.0, 0.0),
-        ci_level=ci, chance=point.chance,
+    resampled = {k: v[:, 0] for k, v in out.items() if k in _RESAMPLED}
+    resampled["unit_values"] = np.trace(point.credit, axis1=1,
+                                        axis2=2) / data.n_class
+    ci = _interval(resampled, point.accuracy, ci_method, ci_level,
+                   (data.n_ind, data.n_cond), ci_method)
+    return BootstrapResult(
+        accuracy=point.accuracy, ci=tuple(float(v) for v in ci),
+        ci_level=ci_level, chance=point.chance,
         individual_counts=out["individual_counts"],
         condition_draws=out["condition_draws"], method=method, ties=ties,
-        statistic=_statistic_label(statistic), ci_method=ci_method,
-        unit_values=unit, **extras)
-    result.ci = tuple(float(v) for v in result.confidence_interval())
-    return result
+        statistic=point.statistic, ci_method=ci_method,
+        n_bootstrap=n_bootstrap, n_individuals=data.n_ind,
+        n_conditions=data.n_cond, **resampled)
 
 
 # ------------------------------------------------------------ (l, u) maps
@@ -1159,8 +1140,9 @@ def _rgtm_partials(lowers, uppers):
             for lo, up in zip(lowers, uppers)]
 
 
-@dataclass(eq=False)
-class ThresholdMap(_Saveable, _Intervals):
+@fill_doc
+@dataclass(frozen=True, eq=False)
+class ThresholdMap(_Intervals, Result):
     """Result of :func:`threshold_map`.
 
     Parameters
@@ -1178,19 +1160,19 @@ class ThresholdMap(_Saveable, _Intervals):
         (NaN for cells not bootstrapped).
     statistic : str
         'rgtm' or 'rgdm'.
-    chance, ci_level : float
-    method, ties : str
-    collapsed : ndarray | None
+    %(result_chance)s
+    %(ci_level)s
+    %(result_method_ties)s
+    collapsed : ndarray
         Cells where the statistic is constant (collapsed) for some RDM:
         for the RGTM the cell ``lower = 1`` and, for heavily tied RDMs,
         cells whose lower threshold reaches the largest rank; for the RGDM
         mostly cells with ``lower > 0``. Collapsed RDMs are equally far from
         all centroids and score chance through the tie rule.
-    ci_method : str
-    n_bootstrap, n_individuals, n_conditions : int
-    unit_values, jackknife_individuals, jackknife_conditions, \
-one_factor_individuals, one_factor_conditions : ndarray | None
-        As in :class:`BootstrapResult`, with the grid as trailing axes.
+    %(ci_method)s
+    %(result_sizes)s
+    %(result_resampling)s
+        Here with the grid as trailing axes.
     """
 
     lowers: np.ndarray
@@ -1198,13 +1180,27 @@ one_factor_individuals, one_factor_conditions : ndarray | None
     accuracy: np.ndarray
     ci_low: object
     ci_high: object
-    samples: object
     statistic: str
     chance: float
     ci_level: float
-    method: str = "euclidean"
-    ties: str = "split"
-    collapsed: object = None
+    method: str
+    ties: str
+    collapsed: np.ndarray
+
+    def summary(self):
+        """One line: grid, best cell (in-sample), chance, bootstrap.
+
+        Returns
+        -------
+        str
+        """
+        lower, upper, acc = self.best
+        n_cells = int(np.sum(np.isfinite(self.accuracy)))
+        return (f"{self.statistic.upper()} map of {n_cells} (lower, upper) "
+                f"cells: best {acc:.3f} at ({lower:g}, {upper:g}) "
+                f"(in-sample, optimistic), chance {self.chance:.3f}, "
+                f"{self.n_bootstrap} bootstrap samples, method "
+                f"{self.method}")
 
     @property
     def best(self):
@@ -1253,16 +1249,18 @@ one_factor_individuals, one_factor_conditions : ndarray | None
         "Heatmap of the triangle, best cell starred, regimes outlined.")
 
 
+@fill_doc
 def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
                   n_bootstrap=0, method="euclidean", random_state=None,
-                  n_jobs=1, progress=False, *, ci=0.95, cells=None,
+                  n_jobs=1, progress=False, *, ci_level=0.95, cells=None,
                   ties="split", ci_method="corrected"):
     """Identification accuracy over the (lower, upper) threshold grid.
 
     Parameters
     ----------
-    rdms, by, across, method, ties
-        As in :func:`identify`.
+    %(id_rdms)s
+    %(by)s
+    %(across)s
     statistic : {'rgtm', 'rgdm'}
         'rgtm': the RGTM of every cell ``0 <= lower <= upper <= 1``
         (diagonal ``lower == upper``, the binary matrix, included), computed
@@ -1275,14 +1273,15 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
         Two-factor bootstrap samples (see :func:`bootstrap_identify`),
         shared by all cells; 0 (default) for none. For 'rgdm' only the
         cells named in ``cells`` are bootstrapped.
-    random_state, n_jobs, progress
-        As in :func:`bootstrap_identify`.
-    ci : float
-        Level of the intervals.
+    %(id_method)s
+    %(random_state)s
+    %(n_jobs)s
+    %(progress)s
+    %(ci_level)s
     cells : list of (lower, upper) | None
         'rgdm' only: the grid cells to bootstrap.
-    ci_method : str
-        Interval method, as in :func:`bootstrap_identify`.
+    %(ties)s
+    %(ci_method)s
 
     Returns
     -------
@@ -1307,8 +1306,7 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
     _check_common(method, ties)
     grid = _grid(step)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress, low=0)
-    ci = check_real("ci", ci, 0.0, 1.0)
-    check_option("ci_method", ci_method, _resampling.INTERVAL_METHODS)
+    ci_level = _check_ci_level(ci_level, ci_method)
     data = _Data(rdms, by, across)
     i, j, lowers, uppers = _cells_of(grid)
     shape = (len(grid), len(grid))
@@ -1372,14 +1370,9 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
                 "lower > 0; see ThresholdMap.collapsed. Use lower=0 for the "
                 "two-step RGDM.", CollapsedStatisticWarning, stacklevel=2)
         statistics = [statistics[k] for k in boot_idx]
-    result = ThresholdMap(
-        lowers=grid.copy(), uppers=grid.copy(), accuracy=accuracy,
-        ci_low=None, ci_high=None, samples=None, statistic=statistic,
-        chance=1.0 / data.n_class, ci_level=ci, method=method, ties=ties,
-        collapsed=collapsed, ci_method=ci_method, n_bootstrap=n_bootstrap,
-        n_individuals=data.n_ind, n_conditions=data.n_cond, unit_values=unit)
+    resampled = {"unit_values": unit, "samples": None}
+    ci_low = ci_high = None
     if n_bootstrap > 0 and len(boot_idx):
-        ci = _check_ci(ci, ci_method)
         if statistics is None:
             scorer = _Scorer(data, method, ties, lowers, uppers,
                              n_jobs=n_jobs, progress=progress)
@@ -1387,14 +1380,20 @@ def threshold_map(rdms, by, across, statistic="rgtm", step=0.05,
             scorer = _Scorer(data, method, ties, statistics=statistics,
                              n_jobs=n_jobs, progress=progress)
         out = _resample(scorer, n_bootstrap, ci_method, _rng(random_state))
-        for name, values in out.items():
-            if name in ("individual_counts", "condition_draws"):
-                continue
-            grid_values = np.full((len(values),) + shape, np.nan)
-            grid_values[:, i[boot_idx], j[boot_idx]] = values
-            setattr(result, name, grid_values)
-        result.ci_low, result.ci_high = result.confidence_interval()
-    return result
+        for name in _RESAMPLED:
+            if name in out:
+                values = np.full((len(out[name]),) + shape, np.nan)
+                values[:, i[boot_idx], j[boot_idx]] = out[name]
+                resampled[name] = values
+        ci_low, ci_high = _interval(resampled, accuracy, ci_method, ci_level,
+                                    (data.n_ind, data.n_cond), ci_method)
+    return ThresholdMap(
+        lowers=grid.copy(), uppers=grid.copy(), accuracy=accuracy,
+        ci_low=ci_low, ci_high=ci_high, statistic=statistic,
+        chance=1.0 / data.n_class, ci_level=ci_level, method=method,
+        ties=ties, collapsed=collapsed, ci_method=ci_method,
+        n_bootstrap=n_bootstrap, n_individuals=data.n_ind,
+        n_conditions=data.n_cond, **resampled)
 
 
 def _constant_rgtm(data, lowers):
@@ -1438,8 +1437,8 @@ def _select_cells(cells, grid, n_bootstrap):
 
 
 # ------------------------------------------------------------ nested CV
-@dataclass(eq=False)
-class NestedCVResult(_Saveable):
+@dataclass(frozen=True, eq=False)
+class NestedCVResult(Result):
     """Result of :func:`nested_threshold_cv`.
 
     Parameters
@@ -1453,7 +1452,7 @@ class NestedCVResult(_Saveable):
         training individuals only.
     optimism : float
         ``in_sample_accuracy - nested_accuracy``.
-    individuals : list
+    individuals : tuple
         Held-out individual of each outer fold.
     fold_lower, fold_upper : ndarray
         Thresholds chosen in each outer fold.
@@ -1465,7 +1464,7 @@ class NestedCVResult(_Saveable):
         The in-sample map.
     chance : float
     method, ties : str
-    ci : tuple of float | None
+    ci : tuple of float
         Interval of ``nested_accuracy`` at level ``ci_level`` by
         ``ci_method`` ('t' over the held-out individuals' accuracies).
     ci_level : float
@@ -1476,7 +1475,7 @@ class NestedCVResult(_Saveable):
     in_sample_best: tuple
     nested_accuracy: float
     optimism: float
-    individuals: list
+    individuals: tuple
     fold_lower: np.ndarray
     fold_upper: np.ndarray
     fold_inner_accuracy: np.ndarray
@@ -1485,12 +1484,26 @@ class NestedCVResult(_Saveable):
     uppers: np.ndarray
     accuracy: np.ndarray
     chance: float
-    method: str = "euclidean"
-    ties: str = "split"
-    ci: tuple = None
-    ci_level: float = 0.95
+    method: str
+    ties: str
+    ci: tuple
+    ci_level: float
     ci_method: str = "t"
-    _tuples = ("in_sample_best", "ci")
+
+    def summary(self):
+        """One line: nested and in-sample accuracy, optimism, folds.
+
+        Returns
+        -------
+        str
+        """
+        lower, upper = self.in_sample_best
+        return (f"nested accuracy {self.nested_accuracy:.3f} "
+                f"({100 * self.ci_level:g}% {self.ci_method} interval "
+                f"[{self.ci[0]:.3f}, {self.ci[1]:.3f}]), in-sample best "
+                f"{self.in_sample_accuracy:.3f} at ({lower:g}, {upper:g}), "
+                f"optimism {self.optimism:+.3f}, {len(self.individuals)} "
+                f"outer folds, chance {self.chance:.3f}")
 
     def to_frame(self):
         """One row per outer fold: held-out individual, chosen cell, scores.
@@ -1500,7 +1513,7 @@ class NestedCVResult(_Saveable):
         pandas.DataFrame
         """
         return pd.DataFrame({
-            "individual": self.individuals,
+            "individual": list(self.individuals),
             "lower": self.fold_lower, "upper": self.fold_upper,
             "regime": [regime(lo, up) for lo, up in
                        zip(self.fold_lower, self.fold_upper)],
@@ -1527,8 +1540,10 @@ def _nested_fold(data, s, lowers, uppers, method, ties):
     return k, acc[k]
 
 
+@fill_doc
 def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
-                        *, ties="split", ci=0.95, n_jobs=1, progress=False):
+                        *, ties="split", ci_level=0.95, n_jobs=1,
+                        progress=False):
     """Honest accuracy of choosing the RGTM thresholds from the data.
 
     The paper reports the best cell of the (lower, upper) map, chosen on
@@ -1540,17 +1555,21 @@ def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
 
     Parameters
     ----------
-    rdms, by, across, method, ties
-        As in :func:`identify`; at least 3 individuals.
+    %(id_rdms)s
+        At least 3 individuals.
+    %(by)s
+    %(across)s
     step : float
         Grid spacing, as in :func:`threshold_map`.
-    ci : float
-        Level of the t interval of the nested accuracy over the held-out
-        individuals (each outer fold's accuracy is one value; they share
-        training individuals, so the interval is approximate).
-    n_jobs, progress
-        Outer folds in parallel (joblib) and a progress bar, as in
-        :func:`bootstrap_identify`.
+    %(id_method)s
+    %(ties)s
+    %(ci_level)s
+        The interval is the t interval of the nested accuracy over the
+        held-out individuals (each outer fold's accuracy is one value; they
+        share training individuals, so the interval is approximate).
+    %(n_jobs)s
+        The outer folds run in parallel.
+    %(progress)s
 
     Returns
     -------
@@ -1574,7 +1593,7 @@ def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
     """
     _check_common(method, ties)
     grid = _grid(step)
-    ci = _check_ci(ci, "t")
+    ci_level = _check_ci_level(ci_level, "t")
     n_jobs = check_n_jobs(n_jobs)
     check_progress(progress)
     data = _Data(rdms, by, across)
@@ -1603,24 +1622,56 @@ def nested_threshold_cv(rdms, by, across, step=0.05, method="euclidean",
         in_sample_accuracy=float(acc_full[best]),
         in_sample_best=(float(lowers[best]), float(uppers[best])),
         nested_accuracy=nested, optimism=float(acc_full[best]) - nested,
-        individuals=list(data.individuals), fold_lower=fold[0],
+        individuals=tuple(data.individuals), fold_lower=fold[0],
         fold_upper=fold[1], fold_inner_accuracy=fold[2],
         fold_accuracy=fold[3], lowers=grid.copy(), uppers=grid.copy(),
         accuracy=accuracy, chance=1.0 / n_class, method=method, ties=ties,
         ci=tuple(float(v) for v in _resampling.confidence_interval(
-            None, nested, level=ci, method="t", unit_values=fold[3])),
-        ci_level=ci)
+            None, nested, level=ci_level, method="t", unit_values=fold[3])),
+        ci_level=ci_level)
 
 
 # ------------------------------------------------------------ comparisons
+def _paired(base):
+    """The paired differences to column ``base`` (last axis)."""
+    return lambda x: x - x[..., base:base + 1]
+
+
+@dataclass(frozen=True, eq=False)
 class _Comparison(_Intervals):
     """Shared part of the paired comparisons (intervals, table, plot)."""
 
+    names: tuple
+    baseline: str
+    accuracy: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    diff: np.ndarray
+    diff_ci_low: np.ndarray
+    diff_ci_high: np.ndarray
+    p_value: np.ndarray
+    chance: float
+    ci_level: float
+    method: str
+    ties: str
+
     _label = "statistic"
 
-    @property
-    def _baseline_index(self):
-        return list(self.names).index(self.baseline)
+    def summary(self):
+        """One line: the baseline and the accuracy of each, with p-values.
+
+        Returns
+        -------
+        str
+        """
+        parts = ", ".join(
+            f"{name} {acc:.3f}" + ("" if name == self.baseline else
+                                   f" (p={p:.3g})")
+            for name, acc, p in zip(self.names, self.accuracy, self.p_value))
+        return (f"{len(self.names)} {self._label} accuracies vs baseline "
+                f"{self.baseline!r}: {parts}; {self.n_bootstrap} shared "
+                f"bootstrap samples, {100 * self.ci_level:g}% "
+                f"{self.ci_method} intervals, chance {self.chance:.3f}")
 
     def confidence_interval(self, method=None, level=None, diff=False):
         """Intervals of the accuracies, or of their differences.
@@ -1641,16 +1692,54 @@ class _Comparison(_Intervals):
         -------
         low, high : ndarray
         """
-        if not diff:
-            return self._interval(method, level)
-        b = self._baseline_index
-        return self._interval(method, level,
-                              transform=lambda x: x - x[..., b:b + 1])
+        transform = None
+        if diff:
+            transform = _paired(list(self.names).index(self.baseline))
+        return self._interval(method, level, transform)
+
+    def against(self, baseline):
+        """The same comparison against another of its names as baseline.
+
+        The differences, their intervals and the paired p-values are
+        recomputed from the stored bootstrap data (the same samples), so
+        one run serves several baselines; the accuracies and their
+        intervals are unchanged.
+
+        Parameters
+        ----------
+        baseline : str
+            One of ``names`` (e.g. ``'rank RDM'`` for a regime comparison
+            made with ``baseline='rdm'``, which holds both baselines).
+
+        Returns
+        -------
+        result
+            A new result of the same class (results are immutable).
+
+        Examples
+        --------
+        >>> from rsatoolbox_topo.datasets import load_92images
+        >>> from rsatoolbox_topo.identification import compare_regimes
+        >>> comp = compare_regimes(load_92images("hit"), by="session",
+        ...                        across="subject", n_draws=2,
+        ...                        n_bootstrap=10, random_state=0,
+        ...                        baseline="rdm")
+        >>> rank = comp.against("rank RDM")
+        >>> rank.baseline, float(rank.p_value[rank.names.index("rank RDM")])
+        ('rank RDM', 1.0)
+        """
+        check_option("baseline", baseline, tuple(self.names))
+        data = {name: getattr(self, name)
+                for name in _RESAMPLED + ("unit_values",)}
+        return replace(self, baseline=baseline, **_differences(
+            data, self.accuracy, list(self.names).index(baseline),
+            self.ci_method, self.ci_level,
+            (self.n_individuals, self.n_conditions)))
 
     def _frame(self, extra):
         diff_name = f"diff_vs_{self._baseline_key}"
         return pd.DataFrame({
-            self._label: self.names, **extra,
+            self._label: list(self.names), **extra,
             "accuracy": self.accuracy, "ci_low": self.ci_low,
             "ci_high": self.ci_high, "ci_method": self.ci_method,
             "ci_excludes_estimate": _excludes(self.accuracy, self.ci_low,
@@ -1664,76 +1753,66 @@ class _Comparison(_Intervals):
         "Bars of the accuracies with their intervals and chance.")
 
 
-_COMPARISON_DOC = """    accuracy : ndarray, shape (k,)
-        Full-data accuracy.
-    samples : ndarray, shape (n_bootstrap, k)
-        The same on each shared bootstrap sample.
-    ci_low, ci_high : ndarray, shape (k,)
-        Intervals by ``ci_method`` at level ``ci_level``.
-    diff, diff_ci_low, diff_ci_high : ndarray, shape (k,)
-        Accuracy minus the baseline's (full data) and the interval of the
-        paired difference over the shared samples (same method).
-    p_value : ndarray, shape (k,)
-        Two-sided paired bootstrap p-value of the difference to the
-        baseline, centred on the null (see
-        :func:`rsatoolbox_topo._resampling.bootstrap_p_value`); 1 for the
-        baseline itself.
-"""
-
-
-def _fill_comparison(result, scorer, member, n_bootstrap, ci_method, rng):
-    """Fill a comparison's samples, intervals and p-values.
+def _compared(scorer, member, accuracy, unit, base, n_bootstrap, ci_level,
+              ci_method, rng):
+    """Every field of a comparison that comes from the shared samples.
 
     ``member`` (k, n_columns) maps the scorer's columns to the compared
-    accuracies (a regime averages its cells); ``result.accuracy`` and
-    ``result.unit_values`` are set already.
+    accuracies (a regime averages its cells); ``unit`` holds the
+    full-data accuracy of each held-out individual (n_individuals, k).
     """
     out = _resample(scorer, n_bootstrap, ci_method, rng)
-    for name, values in out.items():
-        if name not in ("individual_counts", "condition_draws"):
-            setattr(result, name, values @ member.T)
-    b = result._baseline_index
-    result.ci_low, result.ci_high = result.confidence_interval()
-    result.diff = result.accuracy - result.accuracy[b]
-    result.diff_ci_low, result.diff_ci_high = result.confidence_interval(
-        diff=True)
-    result.p_value = np.atleast_1d(_resampling.bootstrap_p_value(
-        result.samples - result.samples[:, b:b + 1], result.diff))
-    return result
+    resampled = {name: out[name] @ member.T
+                 for name in _RESAMPLED if name in out}
+    resampled["unit_values"] = unit
+    n_units = (scorer.data.n_ind, scorer.data.n_cond)
+    ci_low, ci_high = _interval(resampled, accuracy, ci_method, ci_level,
+                                n_units, ci_method)
+    return dict(accuracy=accuracy, ci_low=ci_low, ci_high=ci_high,
+                ci_level=ci_level, ci_method=ci_method,
+                n_bootstrap=n_bootstrap, n_individuals=n_units[0],
+                n_conditions=n_units[1], **resampled, **_differences(
+                    resampled, accuracy, base, ci_method, ci_level,
+                    n_units))
 
 
-@dataclass(eq=False)
-class StatisticsComparison(_Saveable, _Comparison):
-    __doc__ = """Result of :func:`compare_statistics`.
+def _differences(resampled, accuracy, base, ci_method, ci_level, n_units):
+    """The fields of the paired differences to column ``base``: full data,
+    interval, bootstrap p-value (from the stored resampling data)."""
+    diff_low, diff_high = _interval(resampled, accuracy, ci_method,
+                                    ci_level, n_units, ci_method,
+                                    _paired(base))
+    diff = accuracy - accuracy[base]
+    p_value = np.atleast_1d(_resampling.bootstrap_p_value(
+        _paired(base)(np.asarray(resampled["samples"])), diff))
+    return dict(diff=diff, diff_ci_low=diff_low, diff_ci_high=diff_high,
+                p_value=p_value)
+
+
+@fill_doc
+@dataclass(frozen=True, eq=False)
+class StatisticsComparison(_Comparison, Result):
+    """Result of :func:`compare_statistics`.
 
     Parameters
     ----------
-    names : list of str
+    names : tuple of str
         The statistics compared.
     baseline : str
         The name of the statistic the others are compared with.
-""" + _COMPARISON_DOC + """    chance, ci_level : float
-    method, ties, ci_method : str
-    n_bootstrap, n_individuals, n_conditions : int
-    unit_values, jackknife_individuals, jackknife_conditions, \
-one_factor_individuals, one_factor_conditions : ndarray | None
-        As in :class:`BootstrapResult`, one column per statistic.
+    %(comparison_accuracy)s
+    %(comparison_samples)s
+    %(comparison_ci)s
+    %(comparison_diff)s
+    %(comparison_p_value)s
+    %(result_chance)s
+    %(ci_level)s
+    %(result_method_ties)s
+    %(ci_method)s
+    %(result_sizes)s
+    %(result_resampling)s
     """
 
-    names: list
-    baseline: str
-    accuracy: np.ndarray
-    chance: float
-    ci_level: float
-    method: str = "euclidean"
-    ties: str = "split"
-    samples: object = None
-    ci_low: object = None
-    ci_high: object = None
-    diff: object = None
-    diff_ci_low: object = None
-    diff_ci_high: object = None
-    p_value: object = None
     _baseline_key = "baseline"
 
     def to_frame(self):
@@ -1768,8 +1847,9 @@ def _named_statistics(statistics):
     return [str(n) for n in names], values
 
 
+@fill_doc
 def compare_statistics(rdms, by, across, statistics, baseline=0,
-                       n_bootstrap=1000, ci=0.95, random_state=None,
+                       n_bootstrap=1000, ci_level=0.95, random_state=None,
                        n_jobs=1, progress=False, *, ci_method="corrected",
                        method="euclidean", ties="split"):
     """Compare the identification accuracy of statistics on shared samples.
@@ -1781,16 +1861,24 @@ def compare_statistics(rdms, by, across, statistics, baseline=0,
 
     Parameters
     ----------
-    rdms, by, across, method, ties
-        As in :func:`identify`.
+    %(id_rdms)s
+    %(by)s
+    %(across)s
     statistics : dict or list
         ``{name: statistic}`` or a list of statistics (named by their
-        label); each as the ``statistic`` of :func:`identify` (None: the
-        RDM itself).
+        label); each in any spelling of ``statistic`` (see
+        :func:`identify`; None: the RDM itself).
     baseline : int | str
         Index or name of the statistic the others are compared with.
-    n_bootstrap, ci, random_state, n_jobs, progress, ci_method
-        As in :func:`bootstrap_identify`.
+    %(n_bootstrap)s
+        Shared by all statistics (see :func:`bootstrap_identify`).
+    %(ci_level)s
+    %(random_state)s
+    %(n_jobs)s
+    %(progress)s
+    %(ci_method)s
+    %(id_method)s
+    %(ties)s
 
     Returns
     -------
@@ -1817,7 +1905,7 @@ def compare_statistics(rdms, by, across, statistics, baseline=0,
     else:
         base = check_int("baseline", baseline, 0, len(names) - 1)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
-    ci = _check_ci(ci, ci_method)
+    ci_level = _check_ci_level(ci_level, ci_method)
     data = _Data(rdms, by, across)
     points = [identify(rdms, by, across, v, method, ties) for v in values]
     cells = [_rgtm_cell(v) if method == "euclidean" else None for v in values]
@@ -1828,64 +1916,49 @@ def compare_statistics(rdms, by, across, statistics, baseline=0,
                      [values[k] for k in slow], n_jobs, progress)
     member = np.zeros((len(values), len(values)))
     member[fast + slow, np.arange(len(values))] = 1.0
-    result = StatisticsComparison(
-        names=names, baseline=names[base],
-        accuracy=np.array([p.accuracy for p in points]),
-        chance=1.0 / data.n_class, ci_level=ci, method=method, ties=ties,
-        ci_method=ci_method, n_bootstrap=n_bootstrap,
-        n_individuals=data.n_ind, n_conditions=data.n_cond,
-        unit_values=np.stack([np.trace(p.credit, axis1=1, axis2=2)
-                              for p in points], axis=1) / data.n_class)
-    return _fill_comparison(result, scorer, member, n_bootstrap, ci_method,
-                    _rng(random_state))
+    unit = np.stack([np.trace(p.credit, axis1=1, axis2=2) for p in points],
+                    axis=1) / data.n_class
+    return StatisticsComparison(
+        names=tuple(names), baseline=names[base], chance=1.0 / data.n_class,
+        method=method, ties=ties, **_compared(
+            scorer, member, np.array([p.accuracy for p in points]), unit,
+            base, n_bootstrap, ci_level, ci_method, _rng(random_state)))
 
 
-@dataclass(eq=False)
-class RegimeComparison(_Saveable, _Comparison):
-    __doc__ = """Result of :func:`compare_regimes`.
+@fill_doc
+@dataclass(frozen=True, eq=False)
+class RegimeComparison(_Comparison, Result):
+    """Result of :func:`compare_regimes`.
 
     Parameters
     ----------
-    names : list of str
+    names : tuple of str
         The five regimes (:data:`~rsatoolbox_topo.statistics.REGIMES`),
         ``'rank RDM'`` (lower, upper) = (0, 1) and, with
         ``baseline='rdm'``, ``'RDM'`` (the RDM itself).
-""" + _COMPARISON_DOC + """    draw_lower, draw_upper : ndarray
-        The (lower, upper) pairs drawn.
-    draw_regime : list of str
-        The regime of each pair drawn.
-    chance, ci_level : float
-    method, ties, ci_method : str
     baseline : str
         ``'rank RDM'`` or ``'RDM'``.
-    n_bootstrap, n_individuals, n_conditions : int
-    unit_values, jackknife_individuals, jackknife_conditions, \
-one_factor_individuals, one_factor_conditions : ndarray | None
-        As in :class:`BootstrapResult`, one column per name.
+    %(comparison_accuracy)s
+    %(comparison_samples)s
+    %(comparison_ci)s
+    %(comparison_diff)s
+    %(comparison_p_value)s
+    %(result_chance)s
+    %(ci_level)s
+    %(result_method_ties)s
+    %(ci_method)s
+    %(result_sizes)s
+    %(result_resampling)s
+    draw_lower, draw_upper : ndarray
+        The (lower, upper) pairs drawn.
+    draw_regime : tuple of str
+        The regime of each pair drawn.
     """
 
-    names: list
-    accuracy: np.ndarray
-    samples: np.ndarray
-    ci_low: np.ndarray
-    ci_high: np.ndarray
-    diff: np.ndarray
-    diff_ci_low: np.ndarray
-    diff_ci_high: np.ndarray
-    p_value: np.ndarray
     draw_lower: np.ndarray
     draw_upper: np.ndarray
-    draw_regime: list
-    chance: float
-    ci_level: float
-    method: str = "euclidean"
-    ties: str = "split"
-    baseline: str = RANK_RDM
+    draw_regime: tuple
     _label = "regime"
-
-    def __post_init__(self):
-        if self.n_bootstrap is None and self.samples is not None:
-            self.n_bootstrap = len(self.samples)
 
     @property
     def _baseline_key(self):
@@ -1928,9 +2001,10 @@ RDM = "RDM"
 _BASELINES = {"rank": RANK_RDM, "rdm": RDM}
 
 
+@fill_doc
 def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
                     random_state=None, n_jobs=1, progress=False, *,
-                    method="euclidean", ci=0.95, ties="split",
+                    method="euclidean", ci_level=0.95, ties="split",
                     baseline="rank", ci_method="corrected"):
     """Compare the regimes of the RGTM with a baseline, on shared samples.
 
@@ -1941,20 +2015,26 @@ def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
 
     Parameters
     ----------
-    rdms, by, across, method, ties
-        As in :func:`identify`.
+    %(id_rdms)s
+    %(by)s
+    %(across)s
     n_draws : int
         Threshold pairs drawn per regime.
-    n_bootstrap, random_state, n_jobs, progress, ci_method
-        As in :func:`bootstrap_identify` (the draws come from the same
-        generator, before the samples).
-    ci : float
-        Level of the intervals.
+    %(n_bootstrap)s
+        Shared by all regimes (see :func:`bootstrap_identify`).
+    %(random_state)s
+        The threshold pairs are drawn from it first, then the samples.
+    %(n_jobs)s
+    %(progress)s
+    %(id_method)s
+    %(ci_level)s
+    %(ties)s
     baseline : {'rank', 'rdm'}
         Compare with the rank RDM, RGTM (0, 1) (the package's default), or
         with the RDM itself, untransformed (as Lin & Kriegeskorte's code
         does; adds the row ``'RDM'``). The rank RDM is invariant to
         increasing transforms of the dissimilarities, the RDM is not.
+    %(ci_method)s
 
     Returns
     -------
@@ -1974,7 +2054,7 @@ def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
     check_option("baseline", baseline, tuple(_BASELINES))
     n_draws = check_int("n_draws", n_draws, 1)
     n_bootstrap, n_jobs = _check_run(n_bootstrap, n_jobs, progress)
-    ci = _check_ci(ci, ci_method)
+    ci_level = _check_ci_level(ci_level, ci_method)
     rng = _rng(random_state)
     data = _Data(rdms, by, across)
     lowers, uppers, cell_names = _draw_regime_cells(rng, n_draws)
@@ -1998,13 +2078,10 @@ def compare_regimes(rdms, by, across, n_draws=10, n_bootstrap=1000,
         statistics = [None]
     scorer = _Scorer(data, method, ties, lowers, uppers, statistics, n_jobs,
                      progress)
-    result = RegimeComparison(
-        names=names, accuracy=accuracy, samples=None, ci_low=None,
-        ci_high=None, diff=None, diff_ci_low=None, diff_ci_high=None,
-        p_value=None, draw_lower=lowers, draw_upper=uppers,
-        draw_regime=cell_names, chance=1.0 / data.n_class, ci_level=ci,
-        method=method, ties=ties, baseline=_BASELINES[baseline],
-        ci_method=ci_method, n_bootstrap=n_bootstrap,
-        n_individuals=data.n_ind, n_conditions=data.n_cond, unit_values=unit)
-    return _fill_comparison(result, scorer, member, n_bootstrap, ci_method,
-                            rng)
+    base = names.index(_BASELINES[baseline])
+    return RegimeComparison(
+        names=tuple(names), baseline=_BASELINES[baseline],
+        draw_lower=lowers, draw_upper=uppers, draw_regime=tuple(cell_names),
+        chance=1.0 / data.n_class, method=method, ties=ties, **_compared(
+            scorer, member, accuracy, unit, base, n_bootstrap, ci_level,
+            ci_method, rng))

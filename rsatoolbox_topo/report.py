@@ -493,6 +493,11 @@ def _names(items):
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _r(row):
+    return (f"{format_number(row['r'])} "
+            f"{format_interval(row['ci_low'], row['ci_high'])}")
+
+
 def _acc(row):
     return (f"{format_number(row['accuracy'])} "
             f"{format_interval(row['ci_low'], row['ci_high'])}")
@@ -618,13 +623,15 @@ def _accuracy_findings(name, frame, what):
                 f"than the RDM ({format_number(worse['accuracy'].iloc[0])}"
                 f" against {_acc(rdm)}).", name))
         else:
+            above = (topo["accuracy"] > rdm["ci_high"]).all()
             findings.append(Finding(
                 f"With the paper: the topology-sensitive "
                 f"{_names(topo['statistic'])} identif"
-                f"{'ies' if len(topo) == 1 else 'y'} {what} about as well "
-                f"as the RDM or better "
+                f"{'ies' if len(topo) == 1 else 'y'} {what} "
+                f"{'better than' if above else 'about as well as'} the RDM "
                 f"({', '.join(format_number(a) for a in topo['accuracy'])}"
-                f" against {_acc(rdm)}).", name))
+                f"; {'above' if above else 'inside'} the RDM's interval, "
+                f"{_acc(rdm)}).", name))
     return findings
 
 
@@ -673,8 +680,9 @@ def _noise_findings(name, frame, paper_levels):
             f" and {best} least ({format_number(b['zero'])} to "
             f"{format_number(b['top'])}).")
     if losing:
-        text += (" Below its interval at k = 0 from: " + "; ".join(
-            f"{s} k = {losses[s]['first_lost']:g}" for s in losing) + ".")
+        text += (" Each falls below its own interval at k = 0 from: "
+                 + ", ".join(f"{s} k = {losses[s]['first_lost']:g}"
+                             for s in losing) + ".")
     else:
         text += " No statistic falls below its interval at k = 0."
     in_paper = [s for s, v in losses.items() if v["lost_in_paper"]]
@@ -730,8 +738,9 @@ def _threshold_findings(name, values):
     optimism = best - nested
     if optimism > 0:
         text = (f"Choosing the thresholds in sample is optimistic: the best "
-                f"cell {cell} reaches {format_number(best)}, thresholds "
-                f"chosen by nested cross-validation "
+                f"(lower, upper) cell {cell} reaches {format_number(best)}; "
+                f"thresholds chosen by nested cross-validation, without "
+                f"looking at the held-out individual, reach "
                 f"{format_number(nested)} (optimism "
                 f"{format_number(optimism)}).")
     else:
@@ -755,33 +764,59 @@ def _regime_findings(name, frame, alpha=0.05):
         else:
             text = (f"Against the {baseline} (paired interval excluding 0 "
                     f"and p < {alpha:g}): ") + "; ".join(
-                f"{_names(rows['regime'])} {word}"
-                for rows, word in ((better, "better"), (worse, "worse"))
-                if len(rows)) + "; the other regimes do not differ."
+                f"{word} {_names(_differences(rows))}"
+                for rows, word in ((better, "better:"), (worse, "worse:"))
+                if len(rows)) + "; the others do not differ."
         findings.append(Finding(text, name))
     return findings
 
 
+def _differences(rows):
+    """Regimes with their paired difference (and p-value) in brackets."""
+    out = []
+    for _, row in rows.iterrows():
+        parts = []
+        if "diff_vs_baseline" in row:
+            parts.append(f"{format_number(row['diff_vs_baseline'])} "
+                         f"{format_interval(row['diff_ci_low'], row['diff_ci_high'])}")
+        if "p_value" in row:
+            parts.append(f"p = {format_number(row['p_value'])}")
+        out.append(row["regime"] + (f" ({', '.join(parts)})" if parts
+                                    else ""))
+    return out
+
+
 def _model_findings(name, frame):
     texts = []
-    best_by = {}
+    best_by, unclear = {}, []
     for statistic, part in frame.groupby("statistic", sort=False):
-        top = part.loc[part["r"].idxmax()]
+        ranked = part.sort_values("r", ascending=False, kind="stable")
+        top = ranked.iloc[0]
         best_by.setdefault(top["model"], []).append(statistic)
-    texts.append("The best model is " + "; ".join(
+        if len(ranked) > 1 and "ci_low" in ranked and \
+                ranked.iloc[1]["r"] >= top["ci_low"]:
+            unclear.append((statistic, top, ranked.iloc[1]))
+    texts.append("The model with the highest r is " + "; ".join(
         f"{model} under {_names(stats)}" for model, stats in best_by.items())
         + ".")
+    if unclear:
+        statistic, top, second = unclear[0]
+        texts.append(
+            f"Under {_names([u[0] for u in unclear])} the next model's r "
+            f"lies inside the top model's interval (e.g. under {statistic} "
+            f"{second['model']} {format_number(second['r'])} against "
+            f"{top['model']} {_r(top)}), so no model is clearly best there "
+            f"(the intervals are not a paired test of the difference).")
     reach = []
     for statistic, part in frame.groupby("statistic", sort=False):
         top = part.loc[part["r"].idxmax()]
         if top["r"] >= top["ceiling_low"]:
             reach.append(statistic)
-    texts.append("No model reaches the lower bound of the noise ceiling"
+    texts.append("No model reaches the lower bound of the noise ceiling, "
+                 "so each leaves explainable variance unexplained."
                  if not reach else
-                 f"The best model reaches the lower bound of the noise "
-                 f"ceiling under {_names(reach)}")
-    texts[-1] += (" (the data explain more than any model does)."
-                  if not reach else ".")
+                 f"The top model reaches the lower bound of the noise "
+                 f"ceiling under {_names(reach)}.")
     return [Finding(" ".join(texts), name)]
 
 

@@ -42,7 +42,7 @@ from ._results import Result
 from ._run_patterns import prepare_patterns
 from ._validation import (check_comparator, check_int, check_option,
                           check_progress, check_random_state, check_real,
-                          plain_value)
+                          plain_value, refuse_method)
 from .statistics import TopoStatistic, as_statistic
 
 __all__ = ["searchlight_rdms", "searchlight", "SearchlightResult"]
@@ -257,7 +257,7 @@ def _run_chunks(task, setup, dissimilarity, extra, n_jobs, progress):
 @fill_doc
 def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
                      noise="diag", statistic=None, process_mask=None,
-                     chunk_size=1000, n_jobs=1, progress=False):
+                     chunk_size=1000, n_jobs=1, progress=False, method=None):
     """The RDM of the sphere around every voxel of a dataset.
 
     Parameters
@@ -294,6 +294,11 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
         The chunks run in threads unless a ``joblib.parallel_config``
         context says otherwise.
     %(progress)s
+    method : None
+        Not a parameter of this function: the dissimilarity measure is
+        ``dissimilarity`` (renamed from ``method``, which names the
+        comparator elsewhere). Any value raises a ``ValueError`` that says
+        so, so that an old call is not silently misread.
 
     Returns
     -------
@@ -322,6 +327,7 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
     >>> rdms.n_rdm, rdms.rdm_descriptors["n_voxels"][:3].tolist()
     (9, [3, 4, 3])
     """
+    refuse_method(method, "searchlight_rdms")
     setup = _setup(dataset, radius, dissimilarity, noise, statistic,
                    chunk_size, process_mask, progress)
     parts = _run_chunks(_rdm_task, setup, dissimilarity, (), n_jobs,
@@ -336,17 +342,42 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
 
 
 # ---------------------------------------------------------------- model fit
-def _model_square(model, cond_values, statistic):
-    """The model RDM in the dataset's condition order, statistic applied."""
+def _model_and_statistic(model, statistic):
+    """The model's RDM (or array) and the one statistic of the analysis.
+
+    A :class:`~rsatoolbox_topo.models.ModelFixedTopo` gives its raw RDM and
+    carries a statistic: it becomes the analysis's statistic when
+    ``statistic`` is None and must equal it otherwise (one statistic is
+    applied to the spheres and to the model).
+    """
     from rsatoolbox.model import Model, ModelFixed
 
+    from .models import ModelFixedTopo
+
+    statistic = as_statistic(statistic)
+    if isinstance(model, ModelFixedTopo):
+        if statistic is not None and statistic != model.statistic:
+            raise ValueError(
+                "The searchlight applies one statistic to the spheres and to "
+                f"the model, but the ModelFixedTopo {model.name!r} carries "
+                f"{_statistic_label(model.statistic)} and the 'statistic' "
+                f"parameter is {_statistic_label(statistic)}. Pass "
+                "statistic= the model's statistic (or leave it None), or give "
+                "the model's raw RDM.")
+        return model.predict_raw_rdm(), model.statistic
     if isinstance(model, ModelFixed):
-        model = model.predict_rdm()
-    elif isinstance(model, Model):
+        return model.predict_rdm(), statistic
+    if isinstance(model, Model):
         raise TypeError(
             "The 'model' parameter accepts a fixed model only (RDMs, an "
-            f"array or rsatoolbox.model.ModelFixed); {type(model).__name__} "
-            f"{model.name!r} has parameters to fit.")
+            "array, rsatoolbox.model.ModelFixed or "
+            "rsatoolbox_topo.models.ModelFixedTopo); "
+            f"{type(model).__name__} {model.name!r} has parameters to fit.")
+    return model, statistic
+
+
+def _model_square(model, cond_values, statistic):
+    """The model RDM in the dataset's condition order, statistic applied."""
     if not isinstance(model, RDMs):
         model = np.asarray(model, dtype=float)
         model = RDMs(model[np.newaxis] if model.ndim == 2 else
@@ -592,7 +623,13 @@ class SearchlightResult(Result):
     def plot(self, ax=None, **kwargs):
         """Histogram of the scores against the permutation null.
 
-        See :func:`rsatoolbox_topo.vis.plot_searchlight`.
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes | None
+            Where to draw; None: a new figure.
+        **kwargs
+            Passed to :func:`rsatoolbox_topo.vis.plot_searchlight`
+            (``alpha``, ``bins``).
 
         Returns
         -------
@@ -624,8 +661,13 @@ def searchlight(dataset, model, *, radius=6.0, dissimilarity="crossnobis",
         Run-wise condition patterns with the voxel of every channel and the
         affine, e.g. from
         :func:`~rsatoolbox_topo.bridges.nilearn.fmri_patterns`.
-    model : rsatoolbox.rdm.RDMs | rsatoolbox.model.ModelFixed | array-like
-        One model RDM. With a pattern_descriptor 'conditions' it is
+    model : RDMs | ModelFixed | ModelFixedTopo | array-like
+        One model RDM (rsatoolbox RDMs, an array, an
+        :class:`rsatoolbox.model.ModelFixed`, or a
+        :class:`~rsatoolbox_topo.models.ModelFixedTopo`, whose raw RDM is
+        used and whose statistic is the analysis's: with ``statistic=None``
+        it is applied to the spheres and the model, and a different
+        ``statistic`` is an error). With a pattern_descriptor 'conditions' it is
         reordered to the dataset's conditions; otherwise its conditions must
         be in the dataset's (sorted) order. A model with NaN or infinite
         entries, or one that is constant (all zero for 'cosine') after the
@@ -677,6 +719,7 @@ def searchlight(dataset, model, *, radius=6.0, dissimilarity="crossnobis",
     """
     check_comparator(method, METHODS)
     n_permutations = check_int("n_permutations", n_permutations, 0)
+    model, statistic = _model_and_statistic(model, statistic)
     setup = _setup(dataset, radius, dissimilarity, noise, statistic,
                    chunk_size, process_mask, progress)
     statistic, cond_values = setup["statistic"], setup["cond_values"]

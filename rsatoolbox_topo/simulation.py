@@ -25,17 +25,18 @@ that protocol at a scale that runs on a laptop CPU:
 
 Only :func:`make_network`, :func:`train_network` and
 :func:`simulate_layer_rdms` need torch (and scikit-learn for the digits);
-they import them when called. Regenerate the shipped RDMs with::
+they import them when called. Regenerate the shipped RDMs with
+:func:`regenerate_simulation_rdms` or the command line::
 
-    python -m rsatoolbox_topo.simulation --regenerate
+    rsatoolbox-topo simulate --regenerate
 """
 
-import functools
 import hashlib
 import json
 import os
 import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -44,13 +45,16 @@ from rsatoolbox.rdm import RDMs
 
 from ._validation import check_int, check_option, check_rdms, check_real
 from ._optional import import_extra
+from ._docs import fill_doc
+from ._results import Result
 from .exceptions import CacheWarning, TopoWarning
-from .statistics import rank_normalize, rgdm, rgtm
+from .statistics import TopoStatistic, as_statistic
 
 __all__ = ["LAYERS", "load_simulation_rdms", "digit_stimuli",
            "make_network", "train_network", "simulate_layer_rdms",
-           "add_rdm_noise", "default_cache_dir", "default_statistics",
-           "run_simulation", "SimulationResult", "NOISE_LEVELS"]
+           "regenerate_simulation_rdms", "add_rdm_noise",
+           "default_cache_dir", "default_statistics", "run_simulation",
+           "SimulationResult", "NOISE_LEVELS"]
 
 #: Names of the recorded layers of :func:`make_network`, input to output.
 LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "conv7",
@@ -82,8 +86,9 @@ def load_simulation_rdms():
     handwritten digits from seeds 0-9 with :data:`DEFAULT_TRAINING`; one
     correlation-distance RDM per layer (10 layers) for 100 held-out digit
     images (10 per digit). Regenerate them with
-    ``python -m rsatoolbox_topo.simulation --regenerate`` (needs torch and
-    scikit-learn; see :func:`simulate_layer_rdms`). Loading needs neither.
+    :func:`regenerate_simulation_rdms` or ``rsatoolbox-topo simulate
+    --regenerate`` (needs torch and scikit-learn; see
+    :func:`simulate_layer_rdms`). Loading needs neither.
 
     Returns
     -------
@@ -387,9 +392,10 @@ def train_network(seed, *, width=16, epochs=15, lr=1e-3, batch_size=64,
 
 
 def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
-                        method="correlation", width=16, epochs=15, lr=1e-3,
-                        batch_size=64, n_per_digit=10, cache_dir=None,
-                        n_threads=1, progress=False):
+                        dissimilarity="correlation", width=16, epochs=15,
+                        lr=1e-3, batch_size=64, n_per_digit=10,
+                        cache_dir=None, n_threads=1, n_jobs=1,
+                        progress=False):
     """Train one network per seed and compute one RDM per layer.
 
     The defaults are the shipped simulation (:func:`load_simulation_rdms`):
@@ -406,10 +412,17 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
     layers : sequence of str
         Layers to record, from :data:`LAYERS`. The input is not a layer: its
         RDM is the same for every seed, so it would be identified trivially.
-    method : str
+    dissimilarity : str
         Dissimilarity measure of :func:`rsatoolbox.rdm.calc_rdm`.
     width, epochs, lr, batch_size, n_per_digit, cache_dir, n_threads
         As in :func:`train_network`.
+    n_jobs : int | None
+        Networks trained at once, one task per seed through the package's
+        runner (joblib; -1 uses all cores; None hands the work to the
+        active joblib backend, e.g. dask). Each network trains with
+        ``n_threads`` threads and deterministic algorithms, so the RDMs are
+        the same whatever ``n_jobs`` or the backend is (on one kind of
+        CPU). Two jobs writing the same cache file replace it atomically.
     progress : bool
         Show a progress bar over seeds.
 
@@ -427,10 +440,8 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
     >>> rdms.n_rdm, rdms.n_cond, rdms.rdm_descriptors["layer"]
     (4, 20, ['conv1', 'pool', 'conv1', 'pool'])
     """
-    torch = _torch()
-    from tqdm.auto import tqdm
-
-    from .bridges.torch import layer_rdms
+    _torch()  # fail early and clearly without torch
+    from ._parallel import run_tasks
 
     seeds = [check_int("seeds", seed, low=0) for seed in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
@@ -438,38 +449,115 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
             "The 'seeds' parameter must hold at least one seed, each once. "
             f"Got {seeds!r} instead.")
     layers = [check_option("layers", name, LAYERS) for name in layers]
+    if not isinstance(dissimilarity, str):
+        raise TypeError(
+            "The 'dissimilarity' parameter must be a str naming a measure "
+            "of rsatoolbox.rdm.calc_rdm, e.g. 'correlation'. Got "
+            f"{type(dissimilarity).__name__} instead.")
     settings = _training_settings(width, epochs, lr, batch_size, n_per_digit)
+    n_threads = check_int("n_threads", n_threads, low=1)
+    if cache_dir is None:
+        cache_dir = default_cache_dir()  # resolved here, not in a worker
     data = digit_stimuli(settings["n_per_digit"])
-    parts, accuracy = [], []
-    for seed in tqdm(seeds, disable=not progress, desc="networks",
-                     unit="net"):
-        net = train_network(seed, **settings, cache_dir=cache_dir,
-                            n_threads=n_threads)
-        with _TorchSettings(torch, n_threads), torch.no_grad():
-            scores = net(torch.from_numpy(data["stimuli"]))
-        hits = scores.argmax(dim=1).numpy() == data["digit"]
-        accuracy.append(float(np.mean(hits)))
-        parts.append(layer_rdms(
-            net, data["stimuli"], layers, dissimilarity=method,
-            stimulus_labels=list(data["image"]),
-            stimulus_descriptors={"digit": list(data["digit"])},
-            model_name=f"seed {seed}", descriptors={"seed": seed}))
-    vectors = np.concatenate([part.dissimilarities for part in parts])
+    stimuli = {key: data[key] for key in ("stimuli", "digit", "image")}
+    parts = run_tasks(
+        _network_rdms, [(seed,) for seed in seeds],
+        shared=(stimuli, layers, settings, dissimilarity, cache_dir,
+                n_threads),
+        n_jobs=n_jobs, progress=progress, desc="networks", unit="net",
+        prefer="processes")
+    vectors = np.concatenate([part[0] for part in parts])
     if not np.all(np.isfinite(vectors)):
         raise ValueError(
             "Some layer RDMs have undefined dissimilarities (a stimulus "
-            f"with constant activations under the {method!r} measure); "
-            "train longer or choose another 'method'.")
+            f"with constant activations under the {dissimilarity!r} "
+            "measure); train longer or choose another 'dissimilarity'.")
     raw = {
         "dissimilarities": vectors,
-        "measure": np.array(parts[0].dissimilarity_measure),
+        "measure": np.array(parts[0][1]),
         "training": np.array(json.dumps(settings, sort_keys=True)),
         "layer": np.array(layers * len(seeds)),
         "seed": np.repeat(seeds, len(layers)),
-        "test_accuracy": np.repeat(accuracy, len(layers)),
+        "test_accuracy": np.repeat([part[2] for part in parts], len(layers)),
         "digit": data["digit"], "image": data["image"],
     }
     return _rdms_from_arrays(raw)
+
+
+def _network_rdms(stimuli, layers, settings, dissimilarity, cache_dir,
+                  n_threads, seed):
+    """One task of :func:`simulate_layer_rdms`: train (or load) the network
+    of ``seed``; return its layer RDM vectors, their measure and its digit
+    accuracy on the stimuli."""
+    torch = _torch()
+    from ._parallel import limit_blas_threads
+    from .bridges.torch import layer_rdms
+
+    net = train_network(seed, **settings, cache_dir=cache_dir,
+                        n_threads=n_threads)
+    images = stimuli["stimuli"].copy()  # (a fresh, aligned buffer)
+    # The forward passes and the RDMs (float32 products) use fixed thread
+    # counts too: their sums depend on how many threads split them, and a
+    # worker process has other defaults than this one.
+    with _TorchSettings(torch, n_threads), limit_blas_threads(1):
+        with torch.no_grad():
+            scores = net(torch.from_numpy(images))
+        rdms = layer_rdms(
+            net, images, layers, dissimilarity=dissimilarity,
+            stimulus_labels=list(stimuli["image"]),
+            stimulus_descriptors={"digit": list(stimuli["digit"])},
+            model_name=f"seed {seed}", descriptors={"seed": seed})
+    hits = scores.argmax(dim=1).numpy() == stimuli["digit"]
+    return (np.asarray(rdms.dissimilarities), rdms.dissimilarity_measure,
+            float(np.mean(hits)))
+
+
+def regenerate_simulation_rdms(output=None, *, cache_dir=None, n_jobs=1,
+                               progress=False):
+    """Train the default networks and write the shipped layer RDMs.
+
+    The RDMs of :func:`load_simulation_rdms`, computed again by
+    :func:`simulate_layer_rdms` with its defaults (:data:`DEFAULT_SEEDS`,
+    :data:`DEFAULT_TRAINING`); cached networks are loaded instead of
+    trained. Same as ``rsatoolbox-topo simulate --regenerate``. Needs torch
+    and scikit-learn.
+
+    Parameters
+    ----------
+    output : str | pathlib.Path | None
+        The ``.npz`` file to write; None writes the package's own data file
+        (``rsatoolbox_topo/data/simulation_layer_rdms.npz``), which needs a
+        writeable installation (e.g. ``pip install -e``).
+    cache_dir : str | False | None
+        As in :func:`train_network`.
+    n_jobs : int | None
+        Networks trained at once (:func:`simulate_layer_rdms`).
+    progress : bool
+        Show a progress bar over networks.
+
+    Returns
+    -------
+    rsatoolbox.rdm.RDMs
+        The RDMs written (float32 on disk, as shipped).
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.simulation import regenerate_simulation_rdms
+    >>> rdms = regenerate_simulation_rdms("rdms.npz")  # doctest: +SKIP
+    """
+    if output is None:
+        output = resources.files("rsatoolbox_topo").joinpath("data",
+                                                             _DATA_FILE)
+    output = os.fspath(output)
+    if not output.lower().endswith(".npz"):
+        raise ValueError("The 'output' parameter must be a file name ending "
+                         f"in '.npz'. Got {output!r} instead.")
+    rdms = simulate_layer_rdms(DEFAULT_SEEDS, **DEFAULT_TRAINING,
+                               cache_dir=cache_dir, n_jobs=n_jobs,
+                               progress=progress)
+    with open(output, "wb") as handle:  # np.savez would add a suffix
+        np.savez_compressed(handle, **_arrays_from_rdms(rdms))
+    return rdms
 
 
 # ------------------------------------------------------------------ noise
@@ -564,7 +652,7 @@ def default_statistics():
 
     Returns
     -------
-    dict of str to callable or None
+    dict of str to TopoStatistic or None
         ``'RDM'`` (None: the dissimilarities as they are), ``'rank RDM'``
         (:func:`rank_normalize`), one RGTM per regime of the threshold
         triangle at a representative cell -- local extractor (0, 0.3),
@@ -580,44 +668,87 @@ def default_statistics():
     >>> from rsatoolbox_topo.simulation import default_statistics
     >>> list(default_statistics())[:3]
     ['RDM', 'rank RDM', 'RGTM local extractor (0, 0.3)']
+    >>> default_statistics()["RGDM (0, 0.5)"]
+    TopoStatistic('rgdm', lower=0.0, upper=0.5)
     """
-    statistics = {"RDM": None, "rank RDM": rank_normalize}
+    statistics = {"RDM": None, "rank RDM": TopoStatistic("rank_normalize")}
     for name, (lower, upper) in _REGIME_CELLS.items():
-        statistics[f"RGTM {name} ({lower:g}, {upper:g})"] = functools.partial(
-            rgtm, lower=lower, upper=upper)
-    statistics["RGDM (0, 0.5)"] = functools.partial(rgdm, lower=0.0,
-                                                    upper=0.5)
+        statistics[f"RGTM {name} ({lower:g}, {upper:g})"] = TopoStatistic(
+            "rgtm", lower=lower, upper=upper)
+    statistics["RGDM (0, 0.5)"] = TopoStatistic("rgdm", lower=0.0,
+                                                upper=0.5)
     return statistics
 
 
+def _statistic_name(statistic):
+    """Table label of a statistic given without one (in a list)."""
+    if statistic is None:
+        return "RDM"
+    if isinstance(statistic, TopoStatistic):
+        return statistic.label
+    return getattr(statistic, "__name__", type(statistic).__name__)
+
+
 def _check_statistics(statistics):
+    """``{label: statistic}`` with every statistic through as_statistic."""
     if statistics is None:
         return default_statistics()
-    if not isinstance(statistics, dict) or not statistics:
+    if isinstance(statistics, str) or (
+            isinstance(statistics, dict) and "name" in statistics
+            and "params" in statistics):
         raise TypeError(
-            "The 'statistics' parameter must be a non-empty dict of names to "
-            "statistics (callables mapping RDMs to RDMs, or None for the "
-            f"RDM itself). Got {statistics!r} instead.")
-    for name, statistic in statistics.items():
-        if not isinstance(name, str) or not (statistic is None
-                                             or callable(statistic)):
+            "The 'statistics' parameter must be a mapping of labels to "
+            "statistics or a list of statistics; wrap a single statistic in "
+            f"a list: [{statistics!r}].")
+    if isinstance(statistics, Mapping):
+        items = list(statistics.items())
+    elif isinstance(statistics, (list, tuple)):
+        items = [(None, spec) for spec in statistics]
+    else:
+        raise TypeError(
+            "The 'statistics' parameter must be a mapping of labels to "
+            "statistics, a list of statistics, or None. Got "
+            f"{type(statistics).__name__} instead.")
+    if not items:
+        raise ValueError("The 'statistics' parameter must hold at least one "
+                         "statistic. Got an empty one instead.")
+    checked = {}
+    for label, spec in items:
+        try:
+            statistic = as_statistic(spec)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                "The 'statistics' parameter holds a statistic that cannot "
+                f"be used ({spec if label is None else label!r}): "
+                f"{exc}") from None
+        label = _statistic_name(statistic) if label is None else label
+        if not isinstance(label, str):
             raise TypeError(
-                "The 'statistics' parameter must map str names to callables "
-                f"or None. Got {name!r}: {statistic!r} instead.")
-    return dict(statistics)
+                "The 'statistics' parameter must map str labels to "
+                f"statistics. Got the label {label!r} instead.")
+        if label in checked:
+            raise ValueError(
+                "The 'statistics' parameter must name each statistic once; "
+                f"{label!r} comes twice (give a mapping with other labels).")
+        checked[label] = statistic
+    return checked
 
 
-@dataclass(eq=False)
-class SimulationResult:
+@dataclass(frozen=True, eq=False)
+class SimulationResult(Result):
     """Result of :func:`run_simulation`; the parameters are its attributes.
+
+    Immutable; ``save``/``load`` round trip exactly (``.npz`` or
+    ``.json``), ``summary()`` gives one line, ``to_frame()`` the table and
+    ``plot()`` the figure (:func:`rsatoolbox_topo.vis.plot_simulation`).
 
     Parameters
     ----------
     noise_levels : ndarray, shape (n_levels,)
         Noise levels k (noise SD = k x ``fraction`` x the SD named by
         ``reference``).
-    statistics : list of str
-        Names of the statistics.
+    statistics : tuple of str
+        Labels of the statistics.
     accuracy : ndarray, shape (n_levels, n_statistics)
         Layer identification accuracy on all RDMs (leave one seed out),
         mean over the noise draws of each level.
@@ -625,26 +756,32 @@ class SimulationResult:
         Bootstrap interval at level ``ci_level`` by ``ci_method``, over
         seeds, stimuli and noise draws.
     samples : ndarray, shape (n_levels, n_statistics, n_bootstrap)
-        Bootstrap accuracies: sample ``b`` resamples seeds and stimuli of
-        noise draw ``b mod n_noise_draws`` (in blocks). All statistics and
-        noise levels share the same bootstrap samples (paired).
+        Two-factor bootstrap accuracies: sample ``b`` resamples seeds and
+        stimuli of one noise draw (draws get the samples in blocks). All
+        statistics and noise levels share the same bootstrap samples
+        (paired).
     chance : float
         1 / number of layers.
     ci_level : float
         Level of the intervals.
     fraction : float
         Noise SD per unit of level (0.1 in the paper).
-    draw_accuracy : ndarray | None
-        Full-data accuracy of each noise draw, shape (n_levels,
-        n_statistics, n_noise_draws).
+    draw_accuracy : ndarray, shape (n_levels, n_statistics, n_noise_draws)
+        Full-data accuracy of each noise draw.
     reference : str
         Whose SD scales the noise (:func:`add_rdm_noise`).
     ci_method : str
-        How the intervals were computed.
+        How the intervals were computed (see :meth:`confidence_interval`).
+    one_factor_individuals, one_factor_conditions : ndarray | None
+        Shape of ``samples``: the one-factor bootstraps (seeds only,
+        stimuli only) of :func:`~rsatoolbox_topo.identification.bootstrap_identify`
+        that the ``'corrected'`` interval needs; None for the other methods.
+    n_individuals, n_conditions : int
+        Seeds and stimuli (the units of the two resampled factors).
     """
 
     noise_levels: np.ndarray
-    statistics: list
+    statistics: tuple
     accuracy: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
@@ -652,21 +789,86 @@ class SimulationResult:
     chance: float
     ci_level: float
     fraction: float
-    draw_accuracy: object = None
+    draw_accuracy: np.ndarray
     reference: str = "all"
-    ci_method: str = "percentile"
+    ci_method: str = "corrected"
+    one_factor_individuals: object = None
+    one_factor_conditions: object = None
+    n_individuals: int = None
+    n_conditions: int = None
 
     @property
     def n_noise_draws(self):
         """Noise draws per level."""
-        return 1 if self.draw_accuracy is None else \
-            self.draw_accuracy.shape[-1]
+        return self.draw_accuracy.shape[-1]
+
+    @property
+    def n_bootstrap(self):
+        """Two-factor bootstrap samples per level and statistic."""
+        return self.samples.shape[-1]
 
     @property
     def reference_text(self):
         """What the noise SD is a fraction of, in words."""
         return ("all RDMs' entries pooled" if self.reference == "all" else
                 "each RDM's own entries")
+
+    def confidence_interval(self, method=None, level=None):
+        """Intervals recomputed from the stored samples, without resampling.
+
+        Parameters
+        ----------
+        method : {'percentile', 'basic', 'bc', 'corrected'} | None
+            Interval method; None uses ``ci_method``. 'corrected' needs the
+            one-factor samples (a result computed with it).
+        level : float | None
+            Interval level; None uses ``ci_level``.
+
+        Returns
+        -------
+        low, high : ndarray, shape (n_levels, n_statistics)
+        """
+        return _pooled_interval(
+            self.samples, self.accuracy,
+            None if self.one_factor_individuals is None else
+            (self.one_factor_individuals, self.one_factor_conditions),
+            (self.n_individuals, self.n_conditions),
+            self.ci_level if level is None else level,
+            self.ci_method if method is None else method)
+
+    def summary(self):
+        """One line: statistics, levels, and the best statistic at the
+        first and last level.
+
+        Returns
+        -------
+        str
+            The line, without a newline.
+
+        Examples
+        --------
+        >>> from rsatoolbox_topo.simulation import run_simulation
+        >>> from rsatoolbox_topo.simulation import load_simulation_rdms
+        >>> result = run_simulation(load_simulation_rdms().subset(
+        ...     "seed", [0, 1, 2]), noise_levels=(0, 30), statistics=[None],
+        ...     n_bootstrap=2, n_noise_draws=2, random_state=0)
+        >>> result.summary()  # doctest: +ELLIPSIS
+        '1 statistics x 2 noise levels (k = 0 to 30, 2 draws, 2 samples); ...'
+        """
+        def best(i):
+            j = int(np.nanargmax(self.accuracy[i]))
+            return (f"k = {self.noise_levels[i]:g}: best {self.statistics[j]}"
+                    f" {self.accuracy[i, j]:.3f} [{self.ci_low[i, j]:.3f}, "
+                    f"{self.ci_high[i, j]:.3f}]")
+
+        levels = self.noise_levels
+        parts = [best(0)] + ([best(len(levels) - 1)] if len(levels) > 1
+                             else [])
+        return (f"{len(self.statistics)} statistics x {len(levels)} noise "
+                f"levels (k = {levels.min():g} to {levels.max():g}, "
+                f"{self.n_noise_draws} draws, {self.n_bootstrap} samples); "
+                + "; ".join(parts) + f"; {100 * self.ci_level:g}% "
+                f"{self.ci_method} intervals; chance {self.chance:.3f}")
 
     def to_frame(self):
         """Tidy table, one row per noise level and statistic.
@@ -676,70 +878,36 @@ class SimulationResult:
         pandas.DataFrame
             Columns ``noise_level``, ``statistic``, ``accuracy`` (mean over
             noise draws), ``ci_low``, ``ci_high``, and ``draw_sd`` (SD of
-            the full-data accuracy over noise draws) when there are draws.
+            the full-data accuracy over noise draws).
         """
         import pandas as pd
 
         n_levels, n_stats = self.accuracy.shape
-        frame = pd.DataFrame({
+        return pd.DataFrame({
             "noise_level": np.repeat(self.noise_levels, n_stats),
             "statistic": list(self.statistics) * n_levels,
             "accuracy": self.accuracy.ravel(),
             "ci_low": self.ci_low.ravel(),
             "ci_high": self.ci_high.ravel(),
+            "draw_sd": self.draw_accuracy.std(axis=-1).ravel(),
         })
-        if self.draw_accuracy is not None:
-            frame["draw_sd"] = self.draw_accuracy.std(axis=-1).ravel()
-        return frame
 
+    @fill_doc
     def plot(self, ax=None):
-        """Accuracy against noise level per statistic, with interval bands.
-
-        The x axis is linear over the paper's levels (k <= 4, shaded) and
-        logarithmic beyond; the legend sits outside the axes.
+        """Accuracy against noise level per statistic, with interval bands
+        (:func:`rsatoolbox_topo.vis.plot_simulation`).
 
         Parameters
         ----------
-        ax : matplotlib.axes.Axes | None
-            Where to draw; None makes a new figure.
+        %(ax)s
 
         Returns
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from . import vis
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-        colors = plt.get_cmap("tab10")
-        for i, name in enumerate(self.statistics):
-            color = colors(i % 10)
-            ax.plot(self.noise_levels, self.accuracy[:, i], "o-",
-                    color=color, label=name, ms=4)
-            ax.fill_between(self.noise_levels, self.ci_low[:, i],
-                            self.ci_high[:, i], color=color, alpha=0.15,
-                            linewidth=0)
-        ax.axhline(self.chance, color="0.4", ls="--", lw=1, label="chance")
-        if self.noise_levels.max() > 4:
-            ax.set_xscale("symlog", linthresh=4, linscale=1.5)
-            ax.axvspan(0, min(4, self.noise_levels.max()), color="0.93",
-                       zorder=0, lw=0)
-            ax.text(2, 0.98, "paper's levels", ha="center", va="top",
-                    fontsize="small", color="0.35")
-        ax.set_xlabel(f"noise level k (noise SD = k x {self.fraction:g} x "
-                      f"SD of {self.reference_text})")
-        ax.set_ylabel("layer identification accuracy")
-        ax.set_ylim(0, 1)
-        ax.set_xticks(self.noise_levels,
-                      [f"{k:g}" for k in self.noise_levels])
-        ax.legend(fontsize="small", loc="upper left",
-                  bbox_to_anchor=(1.01, 1), frameon=False)
-        draws = (f"mean of {self.n_noise_draws} noise draws\n"
-                 if self.n_noise_draws > 1 else "")
-        ax.set_title(f"{draws}{100 * self.ci_level:g}% {self.ci_method} "
-                     "bootstrap intervals (seeds, stimuli, noise)",
-                     fontsize="medium")
-        return ax
+        return vis.plot_simulation(self, ax=ax)
 
 
 #: Noise levels of :func:`run_simulation`: the paper's k = 0..4 and beyond,
@@ -747,16 +915,39 @@ class SimulationResult:
 #: networks with the pooled SD).
 NOISE_LEVELS = (0, 1, 2, 3, 4, 10, 20, 30, 50, 100)
 
-#: Interval methods of :func:`run_simulation` (they need only the samples
-#: and the estimate, which the noise draws pool).
-_SIMULATION_INTERVALS = ("percentile", "basic", "bc")
+#: Interval methods of :func:`run_simulation`: those that need only samples
+#: pooled over the noise draws ('corrected' pools the one-factor bootstraps
+#: as well; 'bca' and 't' need per-draw jackknife or unit values).
+_SIMULATION_INTERVALS = ("corrected", "percentile", "basic", "bc")
 
 
+def _pooled_interval(samples, estimate, one_factor, n_units, level, method):
+    """Intervals from bootstrap samples pooled over noise draws (last axis)."""
+    from ._resampling import confidence_interval
+
+    check_option("method", method, _SIMULATION_INTERVALS)
+    if method == "corrected" and one_factor is None:
+        raise ValueError(
+            "The 'method' parameter 'corrected' needs the one-factor "
+            "bootstrap samples, which this result does not hold (computed "
+            "with ci_method='percentile', 'basic' or 'bc'). Got "
+            "'corrected' instead.")
+    extra = {}
+    if method == "corrected":
+        extra = {"one_factor": tuple(np.moveaxis(part, -1, 0)
+                                     for part in one_factor),
+                 "n_units": n_units}
+    low, high = confidence_interval(np.moveaxis(samples, -1, 0), estimate,
+                                    level=level, method=method, **extra)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+@fill_doc
 def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
                    n_bootstrap=100, random_state=None, n_jobs=1,
-                   progress=False, *, fraction=0.1, reference="all", ci=0.95,
-                   by="layer", across="seed", n_noise_draws=20,
-                   ci_method="percentile"):
+                   progress=False, *, fraction=0.1, reference="all",
+                   ci_level=0.95, by="layer", across="seed",
+                   n_noise_draws=20, ci_method="corrected"):
     """Layer identification across seeds as RDM noise grows, per statistic.
 
     For each noise level, ``n_noise_draws`` independent draws of the
@@ -764,9 +955,10 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
     statistic then identifies the layer of every held-out seed's RDMs by
     leave-one-seed-out nearest centroid. The accuracy of a level is the
     mean over its draws (one draw of 100 held-out RDMs has a standard error
-    near 0.05). The interval comes from a two-factor bootstrap over seeds
-    and stimuli (:func:`rsatoolbox_topo.identification.bootstrap_identify`)
-    spread over the draws, so it covers the noise as well.
+    near 0.05). The interval comes from the bootstraps of
+    :func:`rsatoolbox_topo.identification.bootstrap_identify` over seeds
+    and stimuli, spread over the draws (draw ``d`` gets a block of the
+    ``n_bootstrap`` samples), so it covers the noise as well.
 
     Parameters
     ----------
@@ -776,40 +968,46 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
     noise_levels : sequence of float
         Noise levels k >= 0; default :data:`NOISE_LEVELS` (the paper's
         0-4 and beyond, until the accuracy falls).
-    statistics : dict of str to callable or None | None
-        Statistics to compare, by name; None uses
+    statistics : mapping of str to statistic | list of statistic | None
+        Statistics to compare: a mapping of table labels to statistics, or
+        a list of statistics (labelled by their names). Each statistic in
+        any spelling of :func:`rsatoolbox_topo.statistics.as_statistic`: a
+        :class:`~rsatoolbox_topo.statistics.TopoStatistic`, a name
+        (``'rgtm'``), a dict ``{'name': 'rgtm', 'params': {...}}``, a
+        callable RDMs -> RDMs, or None for the RDM itself. None uses
         :func:`default_statistics` (RDM, rank RDM, one RGTM per regime,
         RGDM).
     n_bootstrap : int
-        Bootstrap samples per noise level and statistic, spread over the
-        noise draws (at least one per draw is best). Use 1000 for final
-        results.
+        Two-factor bootstrap samples per noise level and statistic, spread
+        over the noise draws (at least one per draw is best). Use 1000 for
+        final results.
     random_state : int | numpy.random.Generator | None
         Seed of the noise and of the bootstrap. All noise and one bootstrap
         seed per draw are drawn up front, so the result is the same
         whatever ``n_jobs`` is, and all statistics and noise levels share
         the same bootstrap samples.
-    n_jobs : int
-        Parallel jobs of the bootstrap (joblib); -1 uses all cores.
-    progress : bool
-        Show one progress bar.
+    %(n_jobs)s
+    %(progress)s
     fraction, reference
         As in :func:`add_rdm_noise` (default: 0.1 of the SD of all RDMs'
         entries pooled).
-    ci : float
-        Level of the intervals.
+    %(ci_level)s
     by, across : str
         RDM descriptors of the class (layer) and the individual (seed).
     n_noise_draws : int
         Independent noise draws per level (at least 20 for a curve whose
         points are not dominated by the noise of one draw). Level 0 is
         computed once.
-    ci_method : {'percentile', 'basic', 'bc'}
-        Interval method of
-        :func:`rsatoolbox_topo._resampling.confidence_interval` over the
-        bootstrap samples pooled across noise draws, with the mean over
-        draws as the estimate (methods that need jackknife or unit values
-        do not apply to pooled draws); recorded in the result.
+    ci_method : {'corrected', 'percentile', 'basic', 'bc'}
+        Interval method, over the bootstrap samples pooled across noise
+        draws, with the mean over draws as the estimate. 'corrected' (the
+        package's calibrated default, Schuett et al. 2023's variance
+        correction) pools the two one-factor bootstraps that
+        :func:`~rsatoolbox_topo.identification.bootstrap_identify` draws
+        with each draw's two-factor samples: three times the resampling.
+        The pooled samples vary with the noise draw too, so the interval
+        is wider than one for a fixed draw (conservative for the mean over
+        draws). 'bca' and 't' need per-draw quantities and are not offered.
 
     Returns
     -------
@@ -818,22 +1016,21 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
 
     Examples
     --------
-    >>> from rsatoolbox_topo import rank_normalize
     >>> from rsatoolbox_topo.simulation import (load_simulation_rdms,
     ...                                         run_simulation)
     >>> rdms = load_simulation_rdms().subset("seed", [0, 1, 2, 3])
     >>> result = run_simulation(rdms, noise_levels=(0, 2),
-    ...                         statistics={"rank RDM": rank_normalize},
+    ...                         statistics={"rank RDM": "rank_normalize"},
     ...                         n_bootstrap=6, n_noise_draws=3,
     ...                         random_state=0)
     >>> result.to_frame().columns.tolist()
     ['noise_level', 'statistic', 'accuracy', 'ci_low', 'ci_high', 'draw_sd']
-    >>> result.chance, result.draw_accuracy.shape
-    (0.1, (2, 1, 3))
+    >>> result.chance, result.draw_accuracy.shape, result.ci_method
+    (0.1, (2, 1, 3), 'corrected')
     """
     from tqdm.auto import tqdm
 
-    from ._resampling import confidence_interval, derive_seeds
+    from ._resampling import derive_seeds
     from ._validation import check_random_state
     from .identification import bootstrap_identify
 
@@ -848,6 +1045,10 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
     statistics = _check_statistics(statistics)
     n_draws = check_int("n_noise_draws", n_noise_draws, low=1)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=1)
+    ci_level = check_real("ci_level", ci_level, 0.0, 1.0)
+    if not 0 < ci_level < 1:
+        raise ValueError("The 'ci_level' parameter must be a float in "
+                         f"(0, 1). Got {ci_level!r} instead.")
     check_option("ci_method", ci_method, _SIMULATION_INTERVALS)
     rng = check_random_state(random_state)
     noise_seeds = derive_seeds(rng, len(levels) * n_draws).reshape(
@@ -858,8 +1059,11 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
     names = list(statistics)
     shape = (len(levels), len(names))
     draw_acc = np.empty(shape + (n_draws,))
-    samples = np.empty(shape + (n_bootstrap,))
-    chance, noisy = None, None
+    kinds = ("samples",) + (("one_factor_individuals",
+                             "one_factor_conditions")
+                            if ci_method == "corrected" else ())
+    pooled = {kind: np.empty(shape + (n_bootstrap,)) for kind in kinds}
+    chance, noisy, units = None, None, (None, None)
     warned = {}  # statistic -> [runs with package warnings, first text]
     bar = tqdm(total=len(levels) * n_draws, disable=not progress,
                desc="simulation", unit="draw")
@@ -884,11 +1088,16 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
                     warnings.simplefilter("always", TopoWarning)
                     boot = bootstrap_identify(
                         noisy, by, across, statistics[name],
-                        n_bootstrap=int(sizes[d]), ci=ci,
-                        random_state=int(boot_seeds[d]), n_jobs=n_jobs)
+                        n_bootstrap=int(sizes[d]),
+                        random_state=int(boot_seeds[d]), n_jobs=n_jobs,
+                        ci_method=("corrected" if ci_method == "corrected"
+                                   else "percentile"))
                 _pass_on(caught, warned, name)
                 draw_acc[i, j, d], chance = boot.accuracy, boot.chance
-                samples[i, j, start:start + sizes[d]] = boot.samples
+                units = (boot.n_individuals, boot.n_conditions)
+                for kind in kinds:
+                    pooled[kind][i, j, start:start + sizes[d]] = \
+                        getattr(boot, kind)
             bar.update(1)
     bar.close()
     for name, (count, text) in warned.items():
@@ -897,14 +1106,20 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
             f"{len(levels) * n_draws} (noise level, draw) runs of the "
             f"bootstrap, e.g. {text}", TopoWarning, stacklevel=2)
     accuracy = draw_acc.mean(axis=-1)
-    low, high = confidence_interval(np.moveaxis(samples, -1, 0), accuracy,
-                                    level=ci, method=ci_method)
+    one_factor = None if ci_method != "corrected" else (
+        pooled["one_factor_individuals"], pooled["one_factor_conditions"])
+    low, high = _pooled_interval(pooled["samples"], accuracy, one_factor,
+                                 units, ci_level, ci_method)
     return SimulationResult(
-        noise_levels=levels, statistics=names,
+        noise_levels=levels, statistics=tuple(names),
         accuracy=accuracy, ci_low=low, ci_high=high,
-        samples=samples, chance=float(chance), ci_level=float(ci),
-        fraction=float(fraction), draw_accuracy=draw_acc,
-        reference=reference, ci_method=ci_method)
+        samples=pooled["samples"], chance=float(chance),
+        ci_level=float(ci_level), fraction=float(fraction),
+        draw_accuracy=draw_acc, reference=reference, ci_method=ci_method,
+        one_factor_individuals=None if one_factor is None else one_factor[0],
+        one_factor_conditions=None if one_factor is None else one_factor[1],
+        n_individuals=None if units[0] is None else int(units[0]),
+        n_conditions=None if units[1] is None else int(units[1]))
 
 
 def _pass_on(caught, warned, name):
@@ -924,38 +1139,3 @@ def _identify_point(rdms, by, across, statistic):
     from .identification import identify
 
     return identify(rdms, by, across, statistic=statistic)
-
-
-# ----------------------------------------------------------- regenerating
-def _regenerate(path, cache_dir=None, progress=True):
-    rdms = simulate_layer_rdms(cache_dir=cache_dir, progress=progress)
-    np.savez_compressed(path, **_arrays_from_rdms(rdms))
-    return rdms
-
-
-def main(argv=None):
-    """Command line: ``python -m rsatoolbox_topo.simulation --regenerate``."""
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m rsatoolbox_topo.simulation",
-        description="Regenerate the shipped layer RDMs of the default "
-                    "simulation (needs torch and scikit-learn).")
-    parser.add_argument("--regenerate", action="store_true", required=True,
-                        help="train (or load cached) networks and write the "
-                             "RDMs")
-    parser.add_argument("--output", default=None,
-                        help="where to write the .npz (default: the "
-                             "package's data folder)")
-    parser.add_argument("--cache-dir", default=None,
-                        help="cache of trained networks (default: "
-                             f"${_CACHE_ENV} or ~/.cache/rsatoolbox_topo)")
-    args = parser.parse_args(argv)
-    output = args.output or str(resources.files("rsatoolbox_topo").joinpath(
-        "data", _DATA_FILE))
-    rdms = _regenerate(output, cache_dir=args.cache_dir)
-    print(f"wrote {rdms.n_rdm} RDMs of {rdms.n_cond} stimuli to {output}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

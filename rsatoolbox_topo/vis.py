@@ -19,10 +19,12 @@ per further analysis.
 
 import numpy as np
 
+from ._docs import fill_doc
+
 __all__ = ["plot_identification", "plot_bootstrap", "plot_threshold_map",
            "plot_nested_cv", "plot_comparison", "plot_accuracies",
            "plot_grouped_bars", "plot_confusions", "plot_model_comparison",
-           "plot_searchlight"]
+           "plot_searchlight", "plot_timecourse", "plot_simulation"]
 
 
 # ---- shared helpers
@@ -56,6 +58,7 @@ def _check_columns(frame, columns):
 
 
 # ---- identification
+@fill_doc
 def plot_identification(result, ax=None):
     """Confusion matrix (row-normalised) of an identification.
 
@@ -63,8 +66,7 @@ def plot_identification(result, ax=None):
     ----------
     result : rsatoolbox_topo.identification.IdentificationResult
         What :func:`~rsatoolbox_topo.identification.identify` returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -99,6 +101,7 @@ def plot_identification(result, ax=None):
     return ax
 
 
+@fill_doc
 def plot_bootstrap(result, ax=None):
     """Histogram of the bootstrap accuracies with the interval and chance.
 
@@ -107,8 +110,7 @@ def plot_bootstrap(result, ax=None):
     result : rsatoolbox_topo.identification.BootstrapResult
         What :func:`~rsatoolbox_topo.identification.bootstrap_identify`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -219,6 +221,7 @@ def _name_regimes(ax, lowers, uppers):
               bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
 
 
+@fill_doc
 def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     """Accuracy over the (lower, upper) triangle, best cell starred.
 
@@ -227,8 +230,7 @@ def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     result : rsatoolbox_topo.identification.ThresholdMap
         What :func:`~rsatoolbox_topo.identification.threshold_map`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
     label_regimes : bool
         False: white lines between the regimes, legend inside the axes.
         True (the report's figure): dark lines, each regime named inside
@@ -267,6 +269,7 @@ def plot_threshold_map(result, ax=None, *, label_regimes=False, title=None):
     return ax
 
 
+@fill_doc
 def plot_nested_cv(result, ax=None):
     """In-sample map with the best cell and every outer fold's choice.
 
@@ -275,8 +278,7 @@ def plot_nested_cv(result, ax=None):
     result : rsatoolbox_topo.identification.NestedCVResult
         What :func:`~rsatoolbox_topo.identification.nested_threshold_cv`
         returned.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -303,6 +305,7 @@ def plot_nested_cv(result, ax=None):
     return ax
 
 
+@fill_doc
 def plot_comparison(result, ax=None):
     """Bars of the compared accuracies with their intervals and chance.
 
@@ -312,8 +315,7 @@ def plot_comparison(result, ax=None):
         What :func:`~rsatoolbox_topo.identification.compare_statistics` or
         :func:`~rsatoolbox_topo.identification.compare_regimes` returned;
         the baseline's bar is grey.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -351,6 +353,7 @@ def plot_comparison(result, ax=None):
 
 
 # ---- report tables (accuracy bars, confusion panels, model comparison)
+@fill_doc
 def plot_accuracies(frame, title=None, ax=None):
     """Bar chart of an accuracy table with interval ranges and chance.
 
@@ -361,8 +364,7 @@ def plot_accuracies(frame, title=None, ax=None):
         ``accuracy``, ``ci_low``, ``ci_high`` and ``chance``.
     title : str | None
         Title of the axes.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -409,6 +411,7 @@ def plot_accuracies(frame, title=None, ax=None):
     return ax
 
 
+@fill_doc
 def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
                       high="ci_high", ax=None):
     """Grouped bars with interval ranges, e.g. models x statistics.
@@ -428,8 +431,7 @@ def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
         Label of the y axis.
     low, high : str
         Columns of the interval drawn over each bar.
-    ax : matplotlib.axes.Axes | None
-        Where to draw; a new figure if None.
+    %(ax)s
 
     Returns
     -------
@@ -468,6 +470,7 @@ def plot_grouped_bars(frame, x, group, value, ylabel, low="ci_low",
     return ax
 
 
+@fill_doc
 def plot_confusions(points, columns=3):
     """Confusion matrices of several statistics on one shared colour scale.
 
@@ -524,6 +527,7 @@ def plot_confusions(points, columns=3):
     return fig
 
 
+@fill_doc
 def plot_model_comparison(frame, level=0.95, method="percentile"):
     """Model comparison per statistic, in rsatoolbox's style.
 
@@ -657,7 +661,7 @@ def plot_searchlight(result, ax=None, *, alpha=0.05, bins=30):
         raise ValueError("The 'alpha' parameter must be in (0, 1). Got "
                          f"{alpha!r} instead.")
     bins = check_int("bins", bins, 1)
-    ax = _new_axes(ax, figsize=(6, 3.5))
+    ax = _new_axes(ax, figsize=(6, 3.5), layout="constrained")
     scores = np.asarray(result.scores)
     scores = scores[np.isfinite(scores)]
     null = (np.zeros(0) if result.null_max is None else
@@ -680,4 +684,149 @@ def plot_searchlight(result, ax=None, *, alpha=0.05, bins=30):
     ax.set_title(f"searchlight, radius {result.radius:g} mm, "
                  f"{result.statistic or 'no statistic'}")
     ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+# ---- time course
+def plot_timecourse(result, ax=None, *, colors=None, show_ci=True,
+                    show_significance=True):
+    """Plot model evaluations over time with CIs and significant times.
+
+    Parameters
+    ----------
+    result : rsatoolbox_topo.timecourse.TimecourseResult
+        What :func:`~rsatoolbox_topo.timecourse.model_timecourse` returned.
+    ax : matplotlib.axes.Axes | None
+        Where to draw; None: a new figure.
+    colors : list | None
+        One matplotlib colour per model; None: the default cycle.
+    show_ci : bool
+        Shade the bootstrap CIs.
+    show_significance : bool
+        Draw a bar under the curves where each model is significant.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        For each model, in order: the line of its evaluations, then (with
+        ``show_significance``) a line that is finite exactly where the
+        model is significant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsatoolbox.rdm import RDMs
+    >>> from rsatoolbox_topo.timecourse import model_timecourse
+    >>> from rsatoolbox_topo.vis import plot_timecourse
+    >>> rng = np.random.default_rng(0)
+    >>> model = rng.random(15)
+    >>> rdms = RDMs(np.array([rng.random(15), model]),
+    ...             rdm_descriptors={"time": [0.0, 0.1]})
+    >>> res = model_timecourse(rdms, RDMs(model), n_bootstrap=20,
+    ...                        n_permutations=50, random_state=0)
+    >>> ax = plot_timecourse(res)
+    >>> ax.get_xlabel()
+    'Time (s)'
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _new_axes(ax, figsize=(7, 3.5))
+    n_model = len(result.model_names)
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = colors or [cycle[i % len(cycle)] for i in range(n_model)]
+    if len(colors) < n_model:
+        raise ValueError(
+            f"The 'colors' parameter must give one colour per model "
+            f"({n_model}). Got {len(colors)} instead.")
+    low = np.nanmin(result.ci[0]) if show_ci and np.isfinite(
+        result.ci).any() else np.nanmin(result.evaluations)
+    span = (np.nanmax(result.evaluations) - low) or 1.0
+    for i, name in enumerate(result.model_names):
+        ax.plot(result.times, result.evaluations[i], color=colors[i],
+                label=name)
+        if show_ci and np.isfinite(result.ci[:, i]).any():
+            ax.fill_between(result.times, result.ci[0, i], result.ci[1, i],
+                            color=colors[i], alpha=0.25, linewidth=0)
+        if show_significance:
+            level = low - span * (0.06 + 0.05 * i)
+            sig = np.where(result.significant[i], level, np.nan)
+            ax.plot(result.times, sig, color=colors[i], linewidth=4,
+                    solid_capstyle="butt")
+    ax.axhline(0, color="0.6", linewidth=0.8)
+    ax.axvline(0, color="0.6", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("Time (s)")
+    ax.set_ylabel(f"Model evaluation ({result.method})")
+    title = "" if result.statistic == "none" else \
+        f"Statistic: {result.statistic}"
+    if show_significance:
+        title += ("\n" if title else "") + (
+            f"Bars: significant (p < {result.alpha:g}, "
+            f"{result.correction} correction)")
+    if title:
+        ax.set_title(title, fontsize="small")
+    ax.figure.tight_layout()
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
+# ---- simulation
+@fill_doc
+def plot_simulation(result, ax=None):
+    """Accuracy against noise level per statistic, with interval bands.
+
+    The x axis is linear over the paper's levels (k <= 4, shaded) and
+    logarithmic beyond; the legend sits outside the axes.
+
+    Parameters
+    ----------
+    result : rsatoolbox_topo.simulation.SimulationResult
+        From :func:`~rsatoolbox_topo.simulation.run_simulation`.
+    %(ax)s
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from rsatoolbox_topo.simulation import (load_simulation_rdms,
+    ...                                         run_simulation)
+    >>> from rsatoolbox_topo.vis import plot_simulation
+    >>> result = run_simulation(load_simulation_rdms().subset(
+    ...     "seed", [0, 1, 2]), noise_levels=(0, 10), statistics=[None],
+    ...     n_bootstrap=2, n_noise_draws=2, random_state=0)
+    >>> [line.get_label() for line in plot_simulation(result).get_lines()]
+    ['RDM', 'chance']
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _new_axes(ax, figsize=(8, 4.5), layout="constrained")
+    colors = plt.get_cmap("tab10")
+    levels = result.noise_levels
+    for i, name in enumerate(result.statistics):
+        color = colors(i % 10)
+        ax.plot(levels, result.accuracy[:, i], "o-", color=color,
+                label=name, ms=4)
+        ax.fill_between(levels, result.ci_low[:, i], result.ci_high[:, i],
+                        color=color, alpha=0.15, linewidth=0)
+    ax.axhline(result.chance, color="0.4", ls="--", lw=1, label="chance")
+    if levels.max() > 4:
+        ax.set_xscale("symlog", linthresh=4, linscale=1.5)
+        ax.axvspan(0, min(4, levels.max()), color="0.93", zorder=0, lw=0)
+        ax.text(2, 0.98, "paper's levels", ha="center", va="top",
+                fontsize="small", color="0.35")
+    ax.set_xlabel(f"noise level k (noise SD = k x {result.fraction:g} x "
+                  f"SD of {result.reference_text})")
+    ax.set_ylabel("layer identification accuracy")
+    ax.set_ylim(0, 1)
+    ax.set_xticks(levels, [f"{k:g}" for k in levels])
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
+              frameon=False)
+    draws = (f"mean of {result.n_noise_draws} noise draws\n"
+             if result.n_noise_draws > 1 else "")
+    ax.set_title(f"{draws}bands: "
+                 f"{_interval_label(result.ci_level, result.ci_method)}, "
+                 "bootstrap over seeds, stimuli and noise", fontsize="medium")
     return ax

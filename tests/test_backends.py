@@ -102,9 +102,8 @@ def test_eval_bootstrap_pattern():
     _assert_same(one, two)
 
 
-def test_mne_timecourse():
-    pytest.importorskip("mne")
-    from rsatoolbox_topo.bridges.mne import model_timecourse
+def test_timecourse():
+    from rsatoolbox_topo.timecourse import model_timecourse
 
     rng = np.random.default_rng(4)
     model = rng.random(15)

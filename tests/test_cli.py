@@ -1,5 +1,7 @@
 """Tests of the rsatoolbox-topo command: end to end, error paths, output."""
 
+import argparse
+import json
 import os
 import re
 import subprocess
@@ -68,7 +70,7 @@ def test_identify_end_to_end(roi_folder, tmp_path):
     out = tmp_path / "out"
     result = run(*identify_args(roi_folder, out, "--no-map", "--no-regimes",
                                 "--statistic", "rank",
-                                "--statistic", "rgtm:0.5,0.5"))
+                                "--statistic", "rgtm:lower=0.5,upper=0.5"))
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out / "identification_accuracy.csv")
     assert table["statistic"].tolist() == ["rank", "rgtm(0.5,0.5)"]
@@ -175,11 +177,22 @@ def test_analysis_errors_are_one_line(tmp_path, rng, capsys):
     (["demo", "--n-bootstrap", "0"], "--n-bootstrap: must be a positive"),
     (["demo", "--n-jobs", "0"], "--n-jobs: must be a positive integer or -1"),
     (["demo", "--seed", "-3"], "--seed: must be a non-negative integer"),
-    (["demo", "--ci", "1.5"], "--ci: must be a number between 0 and 1"),
+    (["demo", "--ci-level", "1.5"],
+     "--ci-level: must be a number between 0 and 1"),
     (["identify", "x", "--by", "a", "--across", "b", "--map-step", "0.3"],
      "--map-step: must divide 1 into equal parts"),
     (["identify", "x", "--by", "a", "--across", "b", "--statistic",
-      "rgtm:0.8,0.2"], "--statistic: must be 'rdm', 'rank'"),
+      "rgtm:lower=0.8,upper=0.2"], "The 'lower' parameter must not exceed "
+                                   "the 'upper' parameter"),
+    (["identify", "x", "--by", "a", "--across", "b", "--statistic",
+      "rgtm:0.2,0.8"], "parameters are keywords, e.g. "
+                       "rgtm:lower=0.2,upper=0.8"),
+    (["identify", "x", "--by", "a", "--across", "b", "--statistic",
+      "median"], "--statistic: must be 'rdm' (the RDM itself), a "
+                 "statistic's name"),
+    (["identify", "x", "--by", "a", "--across", "b", "--statistic",
+      '{"name": "rgtm", "lower": 0.2}'], "must be {'name': ..., "
+                                         "'params': {...}}"),
     (["identify", "x"], "required: --by, --across"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "required: COMMAND"),
@@ -203,6 +216,8 @@ def test_every_option_is_explained_with_examples():
         assert "examples:" in text and f"rsatoolbox-topo {name}" in text
         for action in sub._actions:
             assert action.help, (name, action.dest)
+            if action.help == argparse.SUPPRESS:  # a renamed flag's alias
+                continue
             for option in action.option_strings:
                 assert option in text
 
@@ -228,7 +243,8 @@ def test_same_seed_same_numbers(roi_folder, tmp_path, rng):
     tables = []
     for out, seed in (("a", "4"), ("b", "4"), ("c", "5")):
         args = identify_args(roi_folder, tmp_path / out, "--no-map",
-                             "--no-regimes", "--statistic", "rgtm:0.2,0.8",
+                             "--no-regimes", "--statistic",
+                             "rgtm:lower=0.2,upper=0.8",
                              "--seed", seed, "--n-bootstrap", "20")
         assert main([str(a) for a in args]) == 0
         tables.append(pd.read_csv(tmp_path / out /
@@ -384,3 +400,54 @@ def test_identify_with_labels_table(roi_folder, tmp_path, capsys):
     assert table["accuracy"].tolist() == [1.0]
     assignments = pd.read_csv(out / "identification_assignments.csv")
     assert set(assignments["true_class"]) == set(ROIS)
+
+
+@pytest.mark.parametrize("text, name, params, label", [
+    ("rdm", None, None, "rdm"),
+    ("rank", "rank_normalize", {}, "rank"),
+    ("rank_normalize", "rank_normalize", {}, "rank"),
+    ("rgtm", "rgtm", {}, "rgtm"),
+    ("rgtm:lower=0.2,upper=0.8", "rgtm", {"lower": 0.2, "upper": 0.8},
+     "rgtm(0.2,0.8)"),
+    (" rgdm:lower=0, upper=0.5 ", "rgdm", {"lower": 0, "upper": 0.5},
+     "rgdm(0,0.5)"),
+    ("rgdm:graph=k-nearest,k=7", "rgdm", {"graph": "k-nearest", "k": 7},
+     "rgdm(graph='k-nearest', k=7)"),
+    (json.dumps({"name": "rgtm", "params": {"lower": 0.4, "upper": 0.6}}),
+     "rgtm", {"lower": 0.4, "upper": 0.6}, "rgtm(0.4,0.6)"),
+])
+def test_statistic_spellings(text, name, params, label):
+    """--statistic takes the one spelling family and gives TopoStatistic."""
+    from rsatoolbox_topo.cli import parse_statistic, statistic_label
+    from rsatoolbox_topo.statistics import TopoStatistic
+
+    statistic = parse_statistic(text)
+    assert statistic_label(statistic) == label
+    if name is None:
+        assert statistic is None
+        return
+    assert statistic == TopoStatistic(name, **params)
+    assert statistic.to_dict() == {"name": name, "params": params}
+    # what to_dict writes is read back as the same statistic
+    assert parse_statistic(json.dumps(statistic.to_dict())) == statistic
+
+
+def test_renamed_flags_still_work():
+    """The flags of earlier versions are hidden aliases of the new ones."""
+    parser = build_parser()
+    new = parser.parse_args(["demo", "--ci-level", "0.9", "--random-state",
+                             "4", "--n-noise-draws", "3"])
+    old = parser.parse_args(["demo", "--ci", "0.9", "--seed", "4",
+                             "--noise-draws", "3"])
+    for args in (new, old):
+        assert (args.ci_level, args.random_state, args.n_noise_draws) == \
+            (0.9, 4, 3)
+    assert not hasattr(old, "ci") and not hasattr(old, "seed")
+    default = parser.parse_args(["identify", "x", "--by", "a", "--across",
+                                 "b", "--measure", "euclidean"])
+    assert default.dissimilarity == "euclidean"
+    assert (default.ci_level, default.random_state) == (0.95, 0)
+    demo_help = parser._subparsers._group_actions[0].choices["demo"]
+    text = demo_help.format_help()
+    assert "--ci-level" in text and "--ci " not in text
+    assert "--seed" not in text

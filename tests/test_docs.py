@@ -66,6 +66,12 @@ def test_fill_doc_unknown_key_names_placeholder_and_function():
         fill_doc(my_function)
 
 
+def _two_paragraphs():
+    """Doc.
+    %(test_two_paragraphs)s
+    """
+
+
 def test_fill_doc_indents_like_the_placeholder():
     """The entry takes the placeholder line's indentation, other '%' kept."""
     class Thing:
@@ -79,6 +85,13 @@ def test_fill_doc_indents_like_the_placeholder():
                 Extra sentence of this method.
             """
 
+    docdict["test_two_paragraphs"] = "two : int\n    First.\n\n    Second."
+    try:
+        two = fill_doc(_two_paragraphs).__doc__.splitlines()
+    finally:
+        del docdict["test_two_paragraphs"]
+    assert two[1:] == [" " * 4 + "two : int", " " * 8 + "First.", "",
+                       " " * 8 + "Second.", " " * 4]
     doc = fill_doc(Thing.method).__doc__
     lines = doc.splitlines()
     assert lines[0] == "Run 95% of it."
@@ -101,11 +114,16 @@ def test_fill_doc_without_docstring():
 
 @pytest.mark.parametrize("key", sorted(docdict))
 def test_entries_are_numpydoc_parameters(key):
-    """Each entry is 'name : type' and a description indented by 4."""
+    """Each entry is numpydoc parameter text: 'name : type' lines at the
+    left margin (one entry may list several), descriptions indented by 4
+    (blank lines between paragraphs allowed), no trailing spaces."""
+    header = re.compile(r"[A-Za-z_*][\w, *]* : \S.*")
     lines = docdict[key].splitlines()
-    assert re.fullmatch(r"[A-Za-z_][\w, ]* : \S.*", lines[0])
-    assert len(lines) > 1
-    assert all(line.startswith("    ") and line.strip() for line in lines[1:])
+    assert header.fullmatch(lines[0])
+    for previous, line in zip(lines, lines[1:]):
+        assert line == line.rstrip()
+        assert not line or line.startswith("    ") \
+            or header.fullmatch(line) or previous.endswith("\\")
 
 
 def test_naming_table_entries_present():
@@ -114,3 +132,4 @@ def test_naming_table_entries_present():
                 "n_bootstrap", "n_permutations", "n_jobs", "progress",
                 "random_state"):
         assert docdict[key].startswith(key + " : ")
+

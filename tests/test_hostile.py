@@ -566,14 +566,13 @@ def test_searchlight_refuses_constant_and_nan_models(rng):
 
 
 @pytest.mark.parametrize("name, value", [
-    ("confidence_level", 1.0), ("confidence_level", 0.0),
+    ("ci_level", 1.0), ("ci_level", 0.0),
     ("alpha", 0.0), ("alpha", 1.0), ("cluster_threshold", 1.0),
-    ("cluster_threshold", 0.0), ("alpha", 1.5), ("confidence_level", -0.1),
+    ("cluster_threshold", 0.0), ("alpha", 1.5), ("ci_level", -0.1),
 ])
 def test_timecourse_levels_are_open_intervals(rng, name, value):
     """Levels meaningless at their ends are refused there."""
-    pytest.importorskip("mne")
-    from rsatoolbox_topo.bridges.mne import model_timecourse
+    from rsatoolbox_topo.timecourse import model_timecourse
 
     model = rng.random(15)
     rdms = RDMs(np.array([rng.random(15), model]),

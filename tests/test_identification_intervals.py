@@ -1,6 +1,7 @@
 """Interval methods, paired comparisons and recorded interval provenance of
 the identification results (issue 9, deliverables 1 and 5)."""
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -92,7 +93,7 @@ def test_jackknife_values_are_leave_one_out_identifications(rdms):
 def test_t_interval_from_held_out_individuals(rdms):
     """'t': mean of the held-out individuals' accuracies +- t * SE."""
     boot = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=5,
-                              random_state=0, ci_method="t", ci=0.9)
+                              random_state=0, ci_method="t", ci_level=0.9)
     point = identify(rdms, "cls", "ind")
     assert boot.unit_values.mean() == pytest.approx(point.accuracy)
     half = stats.t.ppf(0.95, 4) * boot.unit_values.std(ddof=1) / np.sqrt(5)
@@ -113,8 +114,9 @@ def test_summary_frame_flags_excluding_interval(rdms):
     low, high = boot.ci
     assert frame.ci_excludes_estimate[0] == \
         (not low <= boot.accuracy <= high)
-    boot.ci = (boot.accuracy + 0.1, boot.accuracy + 0.2)
-    assert boot.ci_excludes_estimate
+    moved = dataclasses.replace(boot, ci=(boot.accuracy + 0.1,
+                                          boot.accuracy + 0.2))
+    assert moved.ci_excludes_estimate
     assert len(boot.to_frame()) == 20  # per-sample table unchanged
 
 
@@ -166,7 +168,7 @@ def test_compare_statistics_paired(rdms):
         rdms, "cls", "ind", {"RDM": None, "cell": CELL, "same": CELL},
         baseline="cell", n_bootstrap=25, random_state=3)
     assert isinstance(comp, StatisticsComparison)
-    assert comp.names == ["RDM", "cell", "same"]
+    assert comp.names == ("RDM", "cell", "same")
     np.testing.assert_array_equal(comp.samples[:, 1], comp.samples[:, 2])
     assert comp.p_value[1] == 1.0 and comp.p_value[2] == 1.0
     assert comp.diff[2] == 0
@@ -190,7 +192,7 @@ def test_compare_regimes_rdm_baseline(rdms):
                            random_state=5)
     raw = compare_regimes(rdms, "cls", "ind", n_draws=2, n_bootstrap=15,
                           random_state=5, baseline="rdm")
-    assert raw.names == rank.names + ["RDM"]
+    assert raw.names == rank.names + ("RDM",)
     np.testing.assert_array_equal(raw.samples[:, :-1], rank.samples)
     assert raw.accuracy[-1] == identify(rdms, "cls", "ind").accuracy
     assert raw.p_value[-1] == 1.0 and raw.diff[-1] == 0
@@ -202,7 +204,7 @@ def test_compare_regimes_rdm_baseline(rdms):
 
 def test_nested_cv_t_interval(rdms):
     """The nested accuracy gets a t interval over the outer folds."""
-    cv = nested_threshold_cv(rdms, "cls", "ind", step=0.5, ci=0.9)
+    cv = nested_threshold_cv(rdms, "cls", "ind", step=0.5, ci_level=0.9)
     half = stats.t.ppf(0.95, 4) * cv.fold_accuracy.std(ddof=1) / np.sqrt(5)
     assert cv.ci == pytest.approx((cv.nested_accuracy - half,
                                    cv.nested_accuracy + half))

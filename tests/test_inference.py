@@ -286,6 +286,84 @@ def test_reproducible_and_global_state_untouched(hit, fixed):
     np.testing.assert_array_equal(np.random.get_state()[1], state)
 
 
+# ------------------------------------------------- every statistic spelling
+_RGTM_DICT = {"name": "rgtm", "params": {"lower": 0.2, "upper": 0.8}}
+
+
+def _run_driver(driver, statistic, fixed, hit):
+    """One small run of an inference driver with the given statistic."""
+    if driver == "crossval":
+        train, test, ceil = sets_k_fold(hit, k_rdm=2, k_pattern=2,
+                                        random=False)
+        return inf.crossval(fixed, hit, train, test, ceil, method="corr",
+                            statistic=statistic)
+    kwargs = {"eval_fixed": {},
+              "eval_bootstrap_pattern": {"N": 3, "random_state": 2},
+              "eval_bootstrap_pattern_literal": {"N": 3, "random_state": 2,
+                                                 "fast": False},
+              "eval_bootstrap_rdm": {"N": 3, "random_state": 2},
+              "bootstrap_crossval": {"N": 2, "k_pattern": 2, "k_rdm": 2,
+                                     "random_state": 2},
+              "eval_dual_bootstrap": {"N": 2, "random_state": 2}}[driver]
+    func = getattr(inf, driver.replace("_literal", ""))
+    return func(fixed, hit, method="corr", statistic=statistic, **kwargs)
+
+
+@pytest.mark.parametrize("driver", [
+    "eval_fixed", "eval_bootstrap_pattern", "eval_bootstrap_pattern_literal",
+    "eval_bootstrap_rdm", "crossval", "bootstrap_crossval",
+    "eval_dual_bootstrap"])
+def test_every_statistic_spelling_gives_the_same_evaluation(hit, fixed,
+                                                            driver):
+    """Name, to_dict dict, object, partial and callable: one statistic.
+
+    'rgtm' has the defaults lower=0.2, upper=0.8, so the five spellings
+    are the same RGTM and every driver gives the same numbers for them
+    (the plain callable takes the literal path: equal up to rounding).
+    """
+    from functools import partial
+
+    models = fixed[1:3]  # not the binary animacy model: it collapses
+    spellings = ["rgtm", _RGTM_DICT,
+                 TopoStatistic("rgtm", lower=0.2, upper=0.8),
+                 partial(rgtm, lower=0.2, upper=0.8)]
+    results = [_run_driver(driver, s, models, hit) for s in spellings]
+    for res in results[1:]:
+        np.testing.assert_array_equal(res.evaluations, results[0].evaluations)
+        np.testing.assert_array_equal(res.noise_ceiling,
+                                      results[0].noise_ceiling)
+    callable_res = _run_driver(
+        driver, lambda rdms: rgtm(rdms, lower=0.2, upper=0.8), models, hit)
+    np.testing.assert_allclose(callable_res.evaluations,
+                               results[0].evaluations, atol=1e-12)
+    # ... and it is not the untransformed comparison
+    plain = _run_driver(driver, None, models, hit)
+    assert not np.allclose(plain.evaluations, results[0].evaluations,
+                           equal_nan=True)
+    # the caller's dict is not changed
+    assert _RGTM_DICT == {"name": "rgtm",
+                          "params": {"lower": 0.2, "upper": 0.8}}
+
+
+def test_bad_statistic_spelling_is_a_named_error(hit, fixed):
+    """An unknown name or a malformed dict names the parameter."""
+    with pytest.raises(ValueError, match="'statistic' parameter"):
+        inf.eval_fixed(fixed, hit, statistic="rgtn")
+    with pytest.raises(ValueError, match="name"):
+        inf.eval_bootstrap_rdm(fixed, hit, N=2, statistic={"lower": 0.2})
+
+
+def test_n_jobs_none_hands_work_to_the_backend(hit, fixed):
+    """n_jobs=None (the naming table's 'active backend') is accepted and
+    gives the n_jobs=1 numbers."""
+    one = inf.eval_bootstrap_rdm(fixed, hit, method="corr", N=3,
+                                 statistic="rgtm", random_state=1)
+    none = inf.eval_bootstrap_rdm(fixed, hit, method="corr", N=3,
+                                  statistic="rgtm", random_state=1,
+                                  n_jobs=None)
+    np.testing.assert_array_equal(one.evaluations, none.evaluations)
+
+
 # ------------------------------------------------- Results rsatoolbox accepts
 def test_result_works_with_rsatoolbox_tools(hit, fixed):
     """summary, tests and plot_model_comparison accept the Result."""
@@ -461,3 +539,59 @@ def test_fast_path_warns_when_statistic_collapses(hit, fixed):
                                              fast=fast)
         np.testing.assert_array_equal(res.evaluations, 0.0)
         assert np.all(np.isnan(res.noise_ceiling))
+
+
+def test_package_layout_is_installed():
+    """setup.cfg's package discovery includes the inference subpackage and
+    its private modules come with it."""
+    import configparser
+    from pathlib import Path
+
+    from setuptools import find_packages
+
+    root = Path(inf.__file__).parents[2]
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    include = config["options.packages.find"]["include"].replace(",", " ")
+    packages = find_packages(str(root), include=include.split())
+    assert "rsatoolbox_topo.inference" in packages
+    folder = Path(inf.__file__).parent
+    assert {"__init__.py", "_compat.py", "_weighted.py"} <= {
+        p.name for p in folder.glob("*.py")}
+
+
+def test_compat_forks_name_their_upstream_change():
+    """Every fork in _compat says which rsatoolbox change retires it."""
+    import ast
+    import inspect
+
+    from rsatoolbox_topo.inference import _compat
+
+    source = inspect.getsource(_compat)
+    funcs = [node for node in ast.parse(source).body
+             if isinstance(node, ast.FunctionDef)]
+    lines = source.splitlines()
+    # helpers that only serve a fork (same UPSTREAM comment as their user)
+    helpers = {"constant_rows", "pooled_similarity", "split"}
+    missing = [f.name for f in funcs if f.name not in helpers and not any(
+        "UPSTREAM:" in line for line in lines[f.lineno:f.end_lineno])]
+    assert missing == []
+    assert len(funcs) - len(helpers) >= 10
+
+
+def test_warnings_point_at_the_caller(hit, fixed):
+    """Inference warnings name the caller's file (stacklevels survive the
+    shared helpers of the package)."""
+    with pytest.warns(InferenceWarning, match="n_cv > 1") as record:
+        inf.bootstrap_crossval(fixed[:1], hit, method="corr", k_pattern=2,
+                               k_rdm=2, N=2, n_cv=1, random_state=0)
+    vectors = hit.dissimilarities.copy()
+    vectors[1] = 0.0
+    with pytest.warns(InferenceWarning, match="undefined") as fixed_rec:
+        inf.eval_fixed(fixed[:1], RDMs(vectors), method="corr")
+    with pytest.warns(InferenceWarning, match="undefined") as boot_rec:
+        inf.eval_bootstrap_rdm(fixed[:1], RDMs(vectors), method="corr", N=3,
+                               random_state=0)
+    for rec in (record, fixed_rec, boot_rec):
+        assert [w.filename for w in rec
+                if issubclass(w.category, InferenceWarning)][0] == __file__

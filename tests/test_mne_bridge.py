@@ -1,12 +1,11 @@
-"""Tests of the MNE bridge: epochs -> time-resolved RDMs -> model time courses.
+"""Tests of the MNE bridge: epochs -> datasets -> time-resolved RDMs.
 
+The inference over time (model_timecourse) is tested in test_timecourse.py.
 Expectations, written before the code was run on the simulations below:
 
 * The simulated epochs hold 12 conditions in 3 categories of 4; from sample
   ``ONSET`` on, every epoch carries its category's pattern (plus noise),
-  before it only noise. The category model is then recovered from ``ONSET``
-  on and not before: with cluster or max-statistic correction no time point
-  before ``ONSET`` is significant and (almost) every one after it is.
+  before it only noise.
 * Crossnobis is unbiased: before ``ONSET`` its dissimilarities average 0,
   while squared Euclidean distances of noisy means are positive.
 * The RDMs computed for all time points at once equal rsatoolbox's
@@ -26,49 +25,25 @@ import pytest
 mne = pytest.importorskip("mne")
 
 from rsatoolbox.data import TemporalDataset  # noqa: E402
-from rsatoolbox.model import ModelFixed  # noqa: E402
-from rsatoolbox.rdm import RDMs, calc_rdm_movie, concat  # noqa: E402
+from rsatoolbox.rdm import calc_rdm_movie  # noqa: E402
 
-from rsatoolbox_topo import rank_normalize, rgtm  # noqa: E402
-from rsatoolbox_topo.bridges.mne import (TimecourseResult,  # noqa: E402
-                                         epochs_to_dataset,
-                                         model_timecourse,
+from rsatoolbox_topo import TopoStatistic, rgtm  # noqa: E402
+from rsatoolbox_topo.bridges.mne import (epochs_to_dataset,  # noqa: E402
                                          time_resolved_rdms)
-from rsatoolbox_topo.exceptions import (CollapsedStatisticWarning,  # noqa: E402
-                                        InferenceWarning)
-from rsatoolbox_topo import TopoStatistic  # noqa: E402
 
-SFREQ = 100.0
-TMIN = -0.1
-N_TIMES = 41            # -0.1 s to 0.3 s
-ONSET = 20              # sample index of the onset: t = 0.1 s
-N_CAT, PER_CAT = 3, 4
-N_COND = N_CAT * PER_CAT
-NAMES = [f"c{i:02d}" for i in range(N_COND)]
-CATEGORY = np.repeat(np.arange(N_CAT), PER_CAT)
+from _planted import (CATEGORY, N_COND, N_TIMES, NAMES, ONSET,  # noqa: E402
+                      SFREQ, TMIN, planted_trials)
 
 
-def simulate(seed, n_rep=6, n_chan=16, snr=0.6):
-    """Epochs whose category structure appears at sample ONSET."""
-    rng = np.random.default_rng(seed)
-    prototypes = rng.normal(size=(N_CAT, n_chan))
-    codes = np.tile(np.arange(N_COND), n_rep)
-    x = rng.normal(size=(len(codes), n_chan, N_TIMES))
-    x[:, :, ONSET:] += snr * prototypes[CATEGORY[codes]][:, :, None]
-    info = mne.create_info([f"EEG{i:03d}" for i in range(n_chan)], SFREQ,
-                           "eeg")
+def simulate(seed, **kwargs):
+    """Planted trials (see _planted.planted_trials) as MNE epochs."""
+    x, codes = planted_trials(seed, **kwargs)
+    info = mne.create_info([f"EEG{i:03d}" for i in range(x.shape[1])],
+                           SFREQ, "eeg")
     events = np.c_[np.arange(len(codes)) * 100, np.zeros(len(codes), int),
                    codes + 1]
     return mne.EpochsArray(x, info, events=events, tmin=TMIN, verbose=False,
                            event_id={n: i + 1 for i, n in enumerate(NAMES)})
-
-
-def category_model():
-    """Binary category RDM (0 within, 1 between categories)."""
-    square = (CATEGORY[:, None] != CATEGORY[None, :]).astype(float)
-    return RDMs(square[np.triu_indices(N_COND, 1)][None],
-                rdm_descriptors={"name": ["category"]},
-                pattern_descriptors={"conditions": list(NAMES)})
 
 
 @pytest.fixture(scope="module")
@@ -170,9 +145,10 @@ def test_dataset_conditions_from_metadata_and_tags():
     only_left = epochs_to_dataset(ep, ["face/left", "house/left"])
     np.testing.assert_array_equal(only_left.obs_descriptors["epoch"],
                                   np.flatnonzero(codes % 2))
-    rdms = time_resolved_rdms(ep, ["house", "face"], method="euclidean")
+    rdms = time_resolved_rdms(ep, ["house", "face"],
+                              dissimilarity="euclidean")
     assert rdms.pattern_descriptors["conditions"] == ["house", "face"]
-    from_ds = time_resolved_rdms(by_tag, method="euclidean")
+    from_ds = time_resolved_rdms(by_tag, dissimilarity="euclidean")
     assert from_ds.pattern_descriptors["conditions"] == ["house", "face"]
     np.testing.assert_allclose(from_ds.dissimilarities, rdms.dissimilarities)
 
@@ -188,20 +164,22 @@ def test_epochs_are_not_changed(epochs):
 
 
 # ------------------------------------------------------------ RDMs
-@pytest.mark.parametrize("method, with_noise", [
+@pytest.mark.parametrize("dissimilarity, with_noise", [
     ("crossnobis", False), ("crossnobis", True), ("euclidean", False),
     ("correlation", False), ("mahalanobis", True)])
-def test_rdms_equal_rsatoolbox_calc_rdm_movie(epochs, method, with_noise):
+def test_rdms_equal_rsatoolbox_calc_rdm_movie(epochs, dissimilarity,
+                                              with_noise):
     """All time points at once give rsatoolbox's values at each time point."""
     rng = np.random.default_rng(2)
     noise = None
     if with_noise:
         a = rng.normal(size=(40, 16))
         noise = np.linalg.inv(a.T @ a / 40)
-    ours = time_resolved_rdms(epochs, method=method, noise=noise)
+    ours = time_resolved_rdms(epochs, dissimilarity=dissimilarity,
+                              noise=noise)
     ds = epochs_to_dataset(epochs)
     with pytest.warns(UserWarning, match="pattern descriptors"):
-        ref = calc_rdm_movie(ds, method=method, descriptor="conditions",
+        ref = calc_rdm_movie(ds, method=dissimilarity, descriptor="conditions",
                              cv_descriptor="repetition", noise=noise)
     np.testing.assert_allclose(ours.dissimilarities, ref.dissimilarities,
                                rtol=1e-10, atol=1e-12)
@@ -212,7 +190,7 @@ def test_rdms_equal_rsatoolbox_calc_rdm_movie(epochs, method, with_noise):
 def test_crossnobis_is_unbiased_before_onset(epochs, rdms):
     """Before the onset crossnobis averages 0; squared Euclidean is biased."""
     before = rdms.dissimilarities[:ONSET]
-    euclid = time_resolved_rdms(epochs, method="euclidean")
+    euclid = time_resolved_rdms(epochs, dissimilarity="euclidean")
     se = before.std() / np.sqrt(before.size)
     assert abs(before.mean()) < 4 * se
     # noise of means of 6 epochs: 2 * 1 / 6 per channel, on average
@@ -265,197 +243,6 @@ def test_n_folds_groups_repetitions(epochs):
     np.testing.assert_allclose(ours.dissimilarities, ref.dissimilarities,
                                rtol=1e-10, atol=1e-12)
     assert ours.descriptors["n_folds"] == 2
-
-
-# ------------------------------------------------------------ inference
-@pytest.mark.parametrize("correction", ["cluster", "max"])
-def test_planted_structure_found_at_onset_not_before(rdms, correction):
-    """One subject: the category model is significant from ONSET on only."""
-    res = model_timecourse(rdms, category_model(), statistic=rank_normalize,
-                           correction=correction, n_bootstrap=100,
-                           n_permutations=500, random_state=3)
-    sig = res.significant[0]
-    assert not sig[:ONSET].any()
-    assert sig[ONSET:].all()
-    assert res.onsets == {"category": pytest.approx(res.times[ONSET])}
-    lower, upper = res.ci[:, 0]
-    assert np.all(lower[ONSET:] > 0.3)
-    assert np.mean((lower[:ONSET] < 0) & (upper[:ONSET] > 0)) > 0.85
-    assert np.all((lower <= res.evaluations[0]) & (res.evaluations[0]
-                                                   <= upper))
-
-
-def test_planted_structure_across_subjects_with_mne_cluster_test():
-    """Six subjects: MNE's cluster test finds the model from ONSET on only."""
-    subjects = []
-    for s in range(6):
-        r = time_resolved_rdms(simulate(10 + s, snr=0.35))
-        r.rdm_descriptors["subject"] = np.full(r.n_rdm, f"sub-{s}")
-        subjects.append(r)
-    group = concat(subjects)
-    res = model_timecourse(group, category_model(), statistic=rank_normalize,
-                           subject_descriptor="subject", n_bootstrap=50,
-                           n_permutations=200, random_state=4)
-    sig = res.significant[0]
-    assert not sig[:ONSET].any()
-    assert sig[ONSET:].mean() > 0.9
-    assert res.per_subject.shape == (1, 6, N_TIMES)
-    np.testing.assert_allclose(res.evaluations, res.per_subject.mean(axis=1))
-    fdr = model_timecourse(group, category_model(), statistic=rank_normalize,
-                           subject_descriptor="subject", n_bootstrap=0,
-                           correction="fdr", random_state=4)
-    assert fdr.significant[0, ONSET:].all()
-    assert np.all(fdr.p_values >= model_timecourse(
-        group, category_model(), statistic=rank_normalize,
-        subject_descriptor="subject", n_bootstrap=0, correction="none",
-        random_state=4).p_values - 1e-12)
-
-
-def test_tests_that_cannot_reach_alpha_warn(rdms):
-    """Too few permutations or subjects for p < alpha: a warning says so."""
-    with pytest.warns(InferenceWarning, match=r"n_permutations=10 the "
-                                              r"smallest possible p-value "
-                                              r"is 0.0909"):
-        res = model_timecourse(rdms, category_model(), n_bootstrap=0,
-                               n_permutations=10, random_state=0)
-    assert not res.significant.any()
-    subjects = []
-    for s in range(4):
-        r = time_resolved_rdms(simulate(20 + s))
-        r.rdm_descriptors["subject"] = np.full(r.n_rdm, s)
-        subjects.append(r)
-    with pytest.warns(InferenceWarning, match="With 4 subjects.*0.0625"):
-        res = model_timecourse(concat(subjects), category_model(),
-                               subject_descriptor="subject", n_bootstrap=0,
-                               correction="max", random_state=0)
-    assert not res.significant.any()
-    fdr = model_timecourse(concat(subjects), category_model(),
-                           subject_descriptor="subject", n_bootstrap=0,
-                           correction="fdr", random_state=0)
-    assert fdr.significant[0, ONSET:].all()
-
-
-@pytest.mark.parametrize("correction", ["cluster", "max"])
-def test_permutation_corrections_hold_the_familywise_rate(correction):
-    """Exchangeable null time courses: FWER is 10/201, as exactness says."""
-    from rsatoolbox_topo.bridges.mne import _permutation_tests
-
-    rng = np.random.default_rng(13)
-    n_sim = 1500
-    rows = rng.normal(size=(n_sim, 201, 1, 20))  # row 0 plays the observed
-    hits = sum((_permutation_tests(r[0], r[1:], correction, 0.05)
-                < 0.05).any() for r in rows)
-    se = np.sqrt(0.05 * 0.95 / n_sim)
-    assert abs(hits / n_sim - 10 / 201) < 3 * se
-
-
-def test_fdr_single_subject_recovers_structure(rdms):
-    """FDR over the permutation p-values: all post-onset points found."""
-    res = model_timecourse(rdms, category_model(), correction="fdr",
-                           n_bootstrap=0, n_permutations=300, random_state=5)
-    assert res.significant[0, ONSET:].all()
-    assert res.significant[0, :ONSET].sum() <= 1
-    assert np.all(np.isnan(res.ci))
-
-
-def test_same_seed_same_result_whatever_n_jobs(rdms):
-    """random_state fixes the result; n_jobs does not change it."""
-    kwargs = dict(statistic=rank_normalize, n_bootstrap=120,
-                  n_permutations=100, random_state=6)
-    one = model_timecourse(rdms, category_model(), n_jobs=1, **kwargs)
-    two = model_timecourse(rdms, category_model(), n_jobs=2, **kwargs)
-    np.testing.assert_array_equal(one.bootstrap, two.bootstrap)
-    np.testing.assert_array_equal(one.p_values, two.p_values)
-    other = model_timecourse(rdms, category_model(),
-                             **{**kwargs, "random_state": 7})
-    assert not np.array_equal(one.bootstrap, other.bootstrap)
-
-
-def test_bootstrap_applies_the_statistic_after_resampling(rdms):
-    """A bootstrap sample = rsatoolbox's subsample_pattern, then statistic."""
-    from rsatoolbox.rdm import compare
-
-    stat = TopoStatistic("rgtm", lower=0.1, upper=0.5)
-    res = model_timecourse(rdms, category_model(), statistic=stat,
-                           n_bootstrap=3, n_permutations=20,
-                           correction="none", random_state=3)
-    # the conditions are drawn first, from the generator of random_state
-    drawn = np.random.default_rng(3).integers(N_COND, size=(3, N_COND))
-    model = category_model()
-    model.pattern_descriptors["index"] = np.arange(N_COND)
-    for b in range(3):
-        data_b = rdms.subsample_pattern("index", drawn[b])
-        model_b = model.subsample_pattern("index", drawn[b])
-        expected = compare(stat(model_b), stat(data_b), method="corr")[0]
-        np.testing.assert_allclose(res.bootstrap[b, 0], expected, atol=1e-12)
-    # transforming before resampling would be another statistic
-    early = compare(stat(model).subsample_pattern("index", drawn[0]),
-                    stat(rdms).subsample_pattern("index", drawn[0]),
-                    method="corr")[0]
-    assert not np.allclose(res.bootstrap[0, 0], early)
-
-
-def test_bootstrap_draws_the_same_conditions_at_every_time(rdms):
-    """Two identical time points get identical bootstrap evaluations."""
-    vec = rdms.dissimilarities[[30, 30, 5]]
-    copy = RDMs(vec, rdm_descriptors={"time": [0.0, 0.1, 0.2]},
-                pattern_descriptors={"conditions": list(NAMES)})
-    res = model_timecourse(copy, category_model(), n_bootstrap=200,
-                           correction="none", n_permutations=50,
-                           random_state=8)
-    np.testing.assert_array_equal(res.bootstrap[:, 0, 0],
-                                  res.bootstrap[:, 0, 1])
-    assert not np.array_equal(res.bootstrap[:, 0, 0], res.bootstrap[:, 0, 2])
-
-
-def test_models_are_aligned_by_condition_name(rdms):
-    """A model given in another condition order gives the same result."""
-    order = np.random.default_rng(9).permutation(N_COND)
-    square = (CATEGORY[:, None] != CATEGORY[None, :]).astype(float)
-    square = square[np.ix_(order, order)]
-    shuffled = ModelFixed("category", RDMs(
-        square[np.triu_indices(N_COND, 1)][None],
-        pattern_descriptors={"conditions": [NAMES[i] for i in order]}))
-    kwargs = dict(n_bootstrap=30, n_permutations=50, random_state=10)
-    a = model_timecourse(rdms, category_model(), **kwargs)
-    b = model_timecourse(rdms, shuffled, **kwargs)
-    np.testing.assert_allclose(a.evaluations, b.evaluations)
-    np.testing.assert_allclose(a.bootstrap, b.bootstrap)
-    assert b.model_names == ["category"]
-
-
-def test_binary_model_collapsed_by_the_statistic_warns(rdms):
-    """An RGTM that makes the binary model constant warns; nothing is found."""
-    stat = TopoStatistic("rgtm", lower=0.4, upper=0.6)
-    with pytest.warns(CollapsedStatisticWarning,
-                      match=r"category.*rgtm\(lower=0.4"):
-        res = model_timecourse(rdms, category_model(), statistic=stat,
-                               n_bootstrap=20, n_permutations=50,
-                               random_state=11)
-    assert np.all(np.isnan(res.evaluations))
-    assert not res.significant.any()
-
-
-def test_frame_and_plot_show_the_result(rdms):
-    """to_frame() holds the arrays; plot() draws the curves and the bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    res = model_timecourse(rdms, category_model(), statistic=rank_normalize,
-                           n_bootstrap=30, n_permutations=100,
-                           random_state=12)
-    assert isinstance(res, TimecourseResult)
-    frame = res.to_frame()
-    np.testing.assert_allclose(frame["evaluation"], res.evaluations[0])
-    np.testing.assert_allclose(frame["ci_low"], res.ci[0, 0])
-    np.testing.assert_array_equal(frame["significant"], res.significant[0])
-    ax = res.plot()
-    curve, bar = ax.lines[0], ax.lines[1]
-    np.testing.assert_allclose(curve.get_ydata(), res.evaluations[0])
-    np.testing.assert_array_equal(np.isfinite(bar.get_ydata()),
-                                  res.significant[0])
-    assert "category" in [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "cluster" in repr(res)
 
 
 # ------------------------------------------------------------ bad input
@@ -511,39 +298,36 @@ def test_too_few_repetitions_for_crossvalidation(epochs):
     with pytest.raises(ValueError, match="only one fold"):
         time_resolved_rdms(one_each)
     # without crossvalidation the same epochs are fine
-    assert time_resolved_rdms(thin, method="euclidean").n_rdm == N_TIMES
+    assert time_resolved_rdms(thin, dissimilarity="euclidean").n_rdm \
+        == N_TIMES
 
 
-def test_parameter_errors_name_parameter_and_allowed_values(epochs, rdms):
+def test_parameter_errors_name_parameter_and_allowed_values(epochs):
     """Invalid options follow the 'Invalid value for the ...' shape."""
-    with pytest.raises(ValueError, match="'method' parameter. Allowed values "
-                                         "are 'crossnobis', 'euclidean'"):
-        time_resolved_rdms(epochs, method="cosine")
+    with pytest.raises(ValueError, match="'dissimilarity' parameter. Allowed "
+                                         "values are 'crossnobis', "
+                                         "'euclidean'"):
+        time_resolved_rdms(epochs, dissimilarity="cosine")
     with pytest.raises(ValueError, match="'noise' parameter is only used"):
-        time_resolved_rdms(epochs, method="euclidean", noise="diag")
+        time_resolved_rdms(epochs, dissimilarity="euclidean", noise="diag")
     with pytest.raises(ValueError, match="'noise' parameter. Allowed"):
         time_resolved_rdms(epochs, noise="ledoit")
     with pytest.raises(ValueError, match="apply to mne.Epochs only"):
         time_resolved_rdms(epochs_to_dataset(epochs), picks="eeg")
-    with pytest.raises(ValueError, match="'correction' parameter. Allowed"):
-        model_timecourse(rdms, category_model(), correction="bonferroni")
-    with pytest.raises(TypeError, match="'random_state' parameter"):
-        model_timecourse(rdms, category_model(), random_state="seed")
     with pytest.raises(TypeError, match="'statistic' parameter must be None, "
                                         "a TopoStatistic"):
         time_resolved_rdms(epochs, statistic=3)
-    with pytest.raises(ValueError, match="'statistic' parameter. Allowed "
-                                         "values are 'rank_normalize', 'rgtm'"
-                                         ".*got 'rgtn'"):
-        model_timecourse(rdms, category_model(), statistic="rgtn")
-    with pytest.raises(ValueError, match="one RDM per time point.*"
-                                         "subject_descriptor"):
-        model_timecourse(concat([rdms, rdms]), category_model())
-    wrong = RDMs(np.ones((1, 3)), pattern_descriptors={"conditions":
-                                                       ["a", "b", "c"]})
-    with pytest.raises(ValueError, match="have 3 conditions but the data "
-                                         "RDMs have 12"):
-        model_timecourse(rdms, wrong)
     with pytest.raises(TypeError, match="'epochs' parameter must be an "
                                         "mne.Epochs"):
         epochs_to_dataset(np.zeros((4, 2, 3)))
+
+
+def test_old_method_spelling_points_to_dissimilarity(epochs):
+    """method='crossnobis' (the name before the rename) says what to use."""
+    with pytest.raises(ValueError, match=r"did you mean "
+                                         r"dissimilarity='crossnobis'\?"):
+        time_resolved_rdms(epochs, method="crossnobis")
+    with pytest.raises(ValueError, match=r"'method' parameter is not one of "
+                                         r"time_resolved_rdms.*'dissimilarity'"
+                                         r".*Got method='corr'\.$"):
+        time_resolved_rdms(epochs, method="corr")

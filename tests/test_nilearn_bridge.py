@@ -352,9 +352,11 @@ def test_bad_parameters_are_named(slice_ds):
     with pytest.raises(TypeError, match="'dataset' parameter must be an "
                        "rsatoolbox.data.Dataset"):
         region_rdms(slice_ds.measurements)
-    for old in ({"by": None}, {"method": "euclidean"}):
-        with pytest.raises(TypeError, match="unexpected keyword"):
-            region_rdms(slice_ds, **old)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        region_rdms(slice_ds, by=None)
+    with pytest.raises(ValueError, match=r"'method' parameter is not one of "
+                       r"region_rdms.*did you mean dissimilarity='euclidean'"):
+        region_rdms(slice_ds, method="euclidean")
 
 
 def test_importing_the_package_does_not_import_nilearn():

@@ -221,6 +221,12 @@ def test_conclusions_accuracy_rules():
     table = _acc_table([0.7, 0.65, 0.62], [0.6, 0.5, 0.5], [0.8, 0.7, 0.7])
     paper = conclusions(("acc", table))[1]
     assert paper.text.startswith("With the paper")
+    assert "about as well as the RDM (0.620; inside the RDM's interval, " \
+        "0.700 [0.600, 0.800])" in paper.text
+    table = _acc_table([0.7, 0.65, 0.85], [0.6, 0.5, 0.7], [0.8, 0.7, 0.9])
+    paper = conclusions(("acc", table))[1]
+    assert "better than the RDM (0.850; above the RDM's interval" in \
+        paper.text
 
 
 def _noise_table(curves, width=0.05):
@@ -269,18 +275,34 @@ def test_conclusions_thresholds_regimes_models_individuality():
         "diff_ci_high": [-0.01, 0.05, 0.0]})
     (reg,) = conclusions(regimes=("reg", regimes))
     assert reg.text == ("Against the rank RDM (paired interval excluding 0 "
-                        "and p < 0.05): local extractor worse; the other "
-                        "regimes do not differ.")
+                        "and p < 0.05): worse: local extractor; the others "
+                        "do not differ.")
+    named = regimes.assign(diff_vs_baseline=[-0.1, 0.0, 0.0],
+                           p_value=[0.01, 0.9, 1.0])
+    (reg,) = conclusions(regimes=("reg", named))
+    assert "worse: local extractor (-0.100 [-0.200, -0.010], p = 0.010)" \
+        in reg.text
     regimes["p_value"] = [0.2, 0.9, 1.0]  # the p-value disagrees: no claim
     (reg,) = conclusions(regimes=("reg", regimes))
     assert reg.text.startswith("No regime of the threshold triangle differs "
                                "from the rank RDM")
     models = pd.DataFrame({"statistic": ["rdm", "rdm", "rank", "rank"],
                            "model": ["a", "b", "a", "b"],
-                           "r": [0.3, 0.2, 0.1, 0.2], "ceiling_low": 0.25})
+                           "r": [0.3, 0.2, 0.1, 0.2], "ceiling_low": 0.25,
+                           "ci_low": [0.25, 0.1, 0.0, 0.05],
+                           "ci_high": [0.35, 0.3, 0.2, 0.3]})
     (mod,) = conclusions(models=("m", models))
-    assert mod.text.startswith("The best model is a under rdm; b under rank.")
+    assert mod.text.startswith("The model with the highest r is a under "
+                               "rdm; b under rank.")
+    # under rank a (0.1) lies inside b's interval [0.05, 0.3]; under rdm b
+    # (0.2) is below a's [0.25, 0.35]
+    assert "Under rank the next model's r lies inside the top model's " \
+        "interval (e.g. under rank a 0.100 against b 0.200 [0.050, " \
+        "0.300]), so no model is clearly best there" in mod.text
     assert "lower bound of the noise ceiling under rdm." in mod.text
+    (low,) = conclusions(models=("m", models.assign(ceiling_low=0.9)))
+    assert "No model reaches the lower bound of the noise ceiling" in \
+        low.text
     wide = _acc_table([0.5, 0.25, 0.25], [0.05, 0.0, 0.1], [0.6, 0.5, 0.4])
     wide["chance"] = 0.25
     (ind,) = conclusions(individuality=("ind", wide))

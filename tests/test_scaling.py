@@ -111,7 +111,7 @@ def test_rgdm_on_dask(client):
 
 def test_model_timecourse_on_dask(client):
     """The time course's bootstrap and permutations are identical on dask."""
-    from rsatoolbox_topo.bridges.mne import model_timecourse
+    from rsatoolbox_topo.timecourse import model_timecourse
 
     rng = np.random.default_rng(2)
     n_cond, n_times = 8, 6

@@ -231,6 +231,27 @@ def test_model_fixed_and_reordered_models_give_the_same_map(slice_ds,
         searchlight(slice_ds, ModelWeighted("w", category_model), radius=6.0)
 
 
+def test_model_fixed_topo_carries_the_statistic():
+    """A ModelFixedTopo gives its raw RDM and its statistic: the same map as
+    the raw model with that statistic; another statistic is an error."""
+    from rsatoolbox_topo.models import ModelFixedTopo
+
+    ds, model = _planted(seed=5)
+    raw = RDMs(model[np.newaxis])
+    kwargs = dict(radius=3.0, n_permutations=15, random_state=2)
+    ref = searchlight(ds, raw, statistic=RGTM, **kwargs)
+    topo = ModelFixedTopo("planted", raw, "rgtm")  # rgtm's defaults: 0.2, 0.8
+    for statistic in (None, "rgtm", RGTM):
+        same = searchlight(ds, topo, statistic=statistic, **kwargs)
+        np.testing.assert_array_equal(same.scores, ref.scores)
+        np.testing.assert_array_equal(same.p_values, ref.p_values)
+        assert same.statistic == "rgtm"
+    with pytest.raises(ValueError, match=r"ModelFixedTopo 'planted' carries "
+                       r"rgtm and the 'statistic' parameter is "
+                       r"rank_normalize"):
+        searchlight(ds, topo, statistic="rank_normalize", **kwargs)
+
+
 def test_n_jobs_and_chunks_do_not_change_results(slice_ds, category_model):
     """Scores and permutation p-values are identical for any n_jobs/chunks."""
     kwargs = dict(radius=6.0, statistic=RGTM, n_permutations=40,
@@ -432,6 +453,12 @@ def test_bad_parameters_are_named(slice_ds, category_model):
     with pytest.raises(ValueError, match=r"'method' parameter: it is the "
                        r"comparator.*did you mean dissimilarity='crossnobis'"):
         searchlight(slice_ds, category_model, method="crossnobis")
+    with pytest.raises(ValueError, match=r"'method' parameter is not one of "
+                       r"searchlight_rdms.*did you mean "
+                       r"dissimilarity='crossnobis'\?"):
+        searchlight_rdms(slice_ds, method="crossnobis")
+    with pytest.raises(ValueError, match=r"Got method='corr'\.$"):
+        searchlight_rdms(slice_ds, method="corr")
     with pytest.raises(ValueError, match="'radius' parameter must be a float"
                        " >= 0.0. Got -1.0"):
         searchlight_rdms(slice_ds, radius=-1.0)

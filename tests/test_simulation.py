@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import warnings
 
 import hypothesis.strategies as st
 import numpy as np
@@ -52,7 +53,7 @@ def test_shipped_rdms_values(shipped):
 
 
 def test_writer_reproduces_the_shipped_file(shipped, tmp_path):
-    """What --regenerate writes for these RDMs is the shipped file's content."""
+    """What regeneration writes for these RDMs is the shipped file's content."""
     from importlib import resources
 
     from rsatoolbox_topo.simulation import _arrays_from_rdms
@@ -230,20 +231,115 @@ def test_simulation_parameter_errors():
         simulate_layer_rdms([0], epochs=0, cache_dir=False)
 
 
+def test_parallel_training_gives_identical_rdms():
+    """n_jobs=2 (two worker processes) trains the same networks as n_jobs=1."""
+    pytest.importorskip("torch")
+    single = _tiny([3, 4, 5], cache_dir=False)
+    spread = _tiny([3, 4, 5], cache_dir=False, n_jobs=2)
+    assert_array_equal(spread.dissimilarities, single.dissimilarities)
+    assert spread.rdm_descriptors == single.rdm_descriptors
+
+
+def test_training_on_a_dask_cluster_gives_identical_rdms():
+    """Under joblib's dask backend the networks train on the cluster's
+    worker processes and give the RDMs of n_jobs=1."""
+    pytest.importorskip("torch")
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    single = _tiny([1, 2], cache_dir=False)
+    with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True,
+            dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster) as client:
+        with joblib.parallel_config(backend="dask"):
+            spread = _tiny([1, 2], cache_dir=False, n_jobs=-1)
+        assert len(client.run(lambda: 0)) == 2
+    assert_array_equal(spread.dissimilarities, single.dissimilarities)
+
+
+def test_dissimilarity_is_the_measure_name():
+    """'dissimilarity' chooses the measure; 'method' is no longer a name."""
+    pytest.importorskip("torch")
+    euclid = _tiny([0], cache_dir=False, dissimilarity="euclidean")
+    assert euclid.dissimilarity_measure == "squared euclidean"
+    with pytest.raises(TypeError, match="method"):
+        _tiny([0], cache_dir=False, method="euclidean")
+    with pytest.raises(TypeError, match="'dissimilarity'.*str.*int"):
+        _tiny([0], cache_dir=False, dissimilarity=3)
+
+
+def _tiny_defaults(monkeypatch):
+    from rsatoolbox_topo import simulation
+
+    monkeypatch.setattr(simulation, "DEFAULT_SEEDS", (0, 1))
+    monkeypatch.setattr(simulation, "DEFAULT_TRAINING",
+                        {"width": 2, "epochs": 1, "lr": 1e-3,
+                         "batch_size": 64, "n_per_digit": 2})
+
+
+def test_regenerate_writes_what_the_loader_reads(monkeypatch, tmp_path):
+    """The regenerated file holds the simulate_layer_rdms result (float32)."""
+    pytest.importorskip("torch")
+    from rsatoolbox_topo.simulation import (_rdms_from_arrays,
+                                            regenerate_simulation_rdms,
+                                            simulate_layer_rdms)
+
+    _tiny_defaults(monkeypatch)
+    path = tmp_path / "rdms.npz"
+    written = regenerate_simulation_rdms(path, cache_dir=False)
+    expected = simulate_layer_rdms((0, 1), width=2, epochs=1, n_per_digit=2,
+                                   cache_dir=False)
+    assert_array_equal(written.dissimilarities, expected.dissimilarities)
+    with np.load(path) as npz:
+        assert npz["dissimilarities"].dtype == np.float32
+        loaded = _rdms_from_arrays({k: npz[k] for k in npz.files})
+    assert_array_equal(loaded.dissimilarities,
+                       expected.dissimilarities.astype(np.float32))
+    assert loaded.rdm_descriptors["seed"] == [0] * 10 + [1] * 10
+    with pytest.raises(ValueError, match="'output'.*'.npz'.*rdms.csv"):
+        regenerate_simulation_rdms(tmp_path / "rdms.csv", cache_dir=False)
+
+
+def test_cli_simulate_regenerate(monkeypatch, tmp_path, capsys):
+    """rsatoolbox-topo simulate --regenerate writes the file into --out."""
+    pytest.importorskip("torch")
+    from rsatoolbox_topo import cli
+
+    _tiny_defaults(monkeypatch)
+    out = tmp_path / "regenerated"
+    assert cli.main(["simulate", "--regenerate", "--no-cache", "--quiet",
+                     "--out", str(out)]) in (0, None)
+    assert "wrote 20 RDMs of 20 stimuli" in capsys.readouterr().out
+    with np.load(out / "simulation_layer_rdms.npz") as npz:
+        assert npz["dissimilarities"].shape == (20, 190)
+
+
+def test_no_second_command_line():
+    """The module has no argparse entry point of its own any more."""
+    from rsatoolbox_topo import simulation
+
+    assert not hasattr(simulation, "main")
+
+
 # ---------------------------------------------------------------- runner
 def test_default_statistics_cover_every_regime():
     """One RGTM per regime, named after the regime its cell lies in."""
     from rsatoolbox_topo import REGIMES, regime
     from rsatoolbox_topo.simulation import default_statistics
+    from rsatoolbox_topo.statistics import TopoStatistic
 
     stats = default_statistics()
     assert list(stats)[:2] == ["RDM", "rank RDM"] and stats["RDM"] is None
-    cells = {name: (s.keywords["lower"], s.keywords["upper"])
+    assert stats["rank RDM"] == TopoStatistic("rank_normalize")
+    cells = {name: (s.params["lower"], s.params["upper"])
              for name, s in stats.items() if name.startswith("RGTM")}
     assert sorted(regime(*cell) for cell in cells.values()) == sorted(REGIMES)
     for name, cell in cells.items():
         assert name.startswith(f"RGTM {regime(*cell)}")
-    assert stats["RGDM (0, 0.5)"].keywords == {"lower": 0.0, "upper": 0.5}
+        assert stats[name].rgtm_cell == cell  # the fast engine applies
+    assert stats["RGDM (0, 0.5)"] == TopoStatistic("rgdm", lower=0.0,
+                                                   upper=0.5)
 
 
 def test_run_simulation_well_above_chance_without_noise(shipped):
@@ -259,15 +355,17 @@ def test_run_simulation_well_above_chance_without_noise(shipped):
     stats = {k: v for k, v in default_statistics().items()
              if k in ("RDM", "rank RDM", "RGTM topology sensitive (0.5, 0.5)",
                       "RGDM (0, 0.5)")}
-    with pytest.warns(Warning) as record:
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
         result = run_simulation(shipped, noise_levels=(0,), statistics=stats,
                                 n_bootstrap=4, random_state=0,
-                                n_noise_draws=2)
+                                n_noise_draws=2, ci_method="percentile")
     assert all(issubclass(w.category, TopoWarning) for w in record)
     assert result.chance == 0.1
     assert np.all(result.accuracy[0] >= 0.3)
     assert np.all(result.ci_low[0] > result.chance)
     assert result.samples.shape == (1, 4, 4)
+    assert result.one_factor_individuals is None
 
 
 def test_run_simulation_table_noise_and_reproducibility(shipped):
@@ -284,7 +382,8 @@ def test_run_simulation_table_noise_and_reproducibility(shipped):
     # the accuracy is the mean over the noise draws; level 0 has no noise
     assert_allclose(result.accuracy, result.draw_accuracy.mean(axis=-1))
     assert np.all(frame["draw_sd"][:2] == 0) and result.n_noise_draws == 4
-    assert result.ci_method == "percentile" and result.reference == "all"
+    assert result.ci_method == "corrected" and result.reference == "all"
+    assert (result.n_individuals, result.n_conditions) == (4, 100)
     assert frame["noise_level"].tolist() == [0.0, 0.0, 100.0, 100.0]
     assert frame["statistic"].tolist() == ["RDM", "rank RDM"] * 2
     assert_array_equal(frame["accuracy"], result.accuracy.ravel())
@@ -292,8 +391,12 @@ def test_run_simulation_table_noise_and_reproducibility(shipped):
     again = run_simulation(rdms, noise_levels=(0, 100),
                            statistics={"RDM": None}, n_bootstrap=4,
                            random_state=1, n_jobs=2, n_noise_draws=4)
-    assert_array_equal(again.samples[:, 0], result.samples[:, 0])
+    for kind in ("samples", "one_factor_individuals",
+                 "one_factor_conditions"):
+        assert_array_equal(getattr(again, kind)[:, 0],
+                           getattr(result, kind)[:, 0])
     assert_array_equal(again.accuracy[:, 0], result.accuracy[:, 0])
+    assert_array_equal(again.ci_low[:, 0], result.ci_low[:, 0])
     # the noise-free level does not depend on the random state
     other = run_simulation(rdms, noise_levels=(0,), statistics=stats,
                            n_bootstrap=2, random_state=5, n_noise_draws=2)
@@ -302,12 +405,116 @@ def test_run_simulation_table_noise_and_reproducibility(shipped):
                        load_simulation_rdms().dissimilarities)
 
 
+def test_corrected_interval_is_bootstrap_identify_s(shipped):
+    """With one noise draw the interval is bootstrap_identify's corrected
+    interval for the same seed, number for number (no second drawer)."""
+    from rsatoolbox_topo._resampling import derive_seeds
+    from rsatoolbox_topo.identification import bootstrap_identify
+
+    rdms = shipped.subset("seed", [0, 1, 2, 3, 4])
+    result = run_simulation(rdms, noise_levels=(0,), statistics=["rgtm"],
+                            n_bootstrap=12, random_state=3, n_noise_draws=1)
+    rng = np.random.default_rng(3)
+    derive_seeds(rng, 1)  # the noise seeds come first
+    seed = int(derive_seeds(rng, 1)[0])
+    boot = bootstrap_identify(rdms, "layer", "seed", "rgtm", n_bootstrap=12,
+                              random_state=seed, ci_method="corrected")
+    assert result.statistics == ("rgtm",)  # labelled by its name
+    assert_array_equal(result.samples[0, 0], boot.samples)
+    assert_array_equal(result.one_factor_conditions[0, 0],
+                       boot.one_factor_conditions)
+    assert_allclose([result.ci_low[0, 0], result.ci_high[0, 0]], boot.ci,
+                    rtol=0, atol=1e-12)
+    # other methods are recomputed from the same samples
+    low, high = result.confidence_interval("percentile")
+    assert_allclose([low[0, 0], high[0, 0]],
+                    boot.confidence_interval("percentile"), atol=1e-12)
+
+
+def test_every_statistic_spelling_gives_the_same_numbers(shipped):
+    """Object, name, dict, partial and function spellings agree; a list is
+    labelled by the statistics' names."""
+    from functools import partial
+
+    from rsatoolbox_topo import rgtm
+    from rsatoolbox_topo.statistics import TopoStatistic
+
+    rdms = shipped.subset("seed", [0, 1, 2])
+    kwargs = dict(noise_levels=(0, 20), n_bootstrap=3, n_noise_draws=3,
+                  random_state=2, ci_method="percentile")
+    spellings = {
+        "object": TopoStatistic("rgtm", lower=0.5, upper=0.5),
+        "dict": {"name": "rgtm", "params": {"lower": 0.5, "upper": 0.5}},
+        "partial": partial(rgtm, lower=0.5, upper=0.5),
+        "callable": lambda r: rgtm(r, 0.5, 0.5),
+    }
+    result = run_simulation(rdms, statistics=spellings, **kwargs)
+    for j in range(1, 4):
+        assert_array_equal(result.samples[:, j], result.samples[:, 0])
+        assert_array_equal(result.accuracy[:, j], result.accuracy[:, 0])
+    listed = run_simulation(rdms, statistics=[None, "rank_normalize",
+                                              spellings["object"]], **kwargs)
+    assert listed.statistics == ("RDM", "rank_normalize",
+                                 "rgtm(lower=0.5, upper=0.5)")
+    assert_array_equal(listed.samples[:, 2], result.samples[:, 0])
+
+
+def test_simulation_result_contract(shipped, tmp_path):
+    """Exact save/load round trips, immutability, a one-line summary."""
+    import dataclasses
+
+    from rsatoolbox_topo._results import Result
+    from rsatoolbox_topo.simulation import SimulationResult
+
+    rdms = shipped.subset("seed", [0, 1, 2])
+    result = run_simulation(rdms, noise_levels=(0, 30),
+                            statistics={"RDM": None, "rank": "rank_normalize"},
+                            n_bootstrap=4, n_noise_draws=2, random_state=0)
+    for suffix in (".npz", ".json"):
+        path = tmp_path / f"sim{suffix}"
+        result.save(path)
+        loaded = Result.load(path)
+        assert type(loaded) is SimulationResult
+        for field in dataclasses.fields(result):
+            a, b = getattr(result, field.name), getattr(loaded, field.name)
+            assert type(a) is type(b), field.name
+            if isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype and a.shape == b.shape
+                assert_array_equal(a, b)
+            else:
+                assert a == b, field.name
+        assert loaded.statistics == ("RDM", "rank")
+        assert loaded.summary() == result.summary()
+    percentile = run_simulation(rdms, noise_levels=(0,), statistics=[None],
+                                n_bootstrap=2, n_noise_draws=1,
+                                random_state=0, ci_method="percentile")
+    percentile.save(tmp_path / "p.json")
+    assert SimulationResult.load(tmp_path / "p.json").one_factor_conditions \
+        is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.accuracy = None
+    with pytest.raises(ValueError, match="read-only"):
+        result.samples[0, 0, 0] = 1.0
+    line = result.summary()
+    assert "\n" not in line
+    assert line.startswith("2 statistics x 2 noise levels (k = 0 to 30, "
+                           "2 draws, 4 samples); k = 0: best ")
+    assert f"{result.accuracy[0].max():.3f}" in line
+    assert "95% corrected intervals; chance 0.100" in line
+    assert repr(result) == f"<SimulationResult: {line}>"
+    with pytest.raises(ValueError, match="'corrected'.*one-factor"):
+        percentile.confidence_interval("corrected")
+
+
 def test_run_simulation_plot(shipped):
-    """One line and one band per statistic, plus the chance line."""
+    """One line and one band per statistic, plus the chance line; the
+    method delegates to vis.plot_simulation."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from rsatoolbox_topo.vis import plot_simulation
 
     rdms = shipped.subset("seed", [0, 1, 2])
     result = run_simulation(rdms, noise_levels=(0, 2),
@@ -318,18 +525,38 @@ def test_run_simulation_plot(shipped):
     assert labels == ["RDM", "chance"]
     assert len(ax.collections) == 1
     assert_allclose(ax.get_lines()[0].get_ydata(), result.accuracy[:, 0])
-    plt.close(ax.figure)
+    assert "(corrected)" in ax.get_title()
+    _, other = plt.subplots()
+    assert plot_simulation(result, ax=other) is other
+    assert_allclose(other.collections[0].get_paths()[0].vertices[:, 1].min(),
+                    result.ci_low[:, 0].min())
+    plt.close("all")
 
 
 def test_run_simulation_parameter_errors(shipped):
-    """Bad noise levels and statistics are refused by name."""
+    """Bad noise levels, statistics and interval options are refused by
+    name."""
     with pytest.raises(ValueError, match="'noise_levels'.*>= 0.*-1"):
         run_simulation(shipped, noise_levels=(0, -1))
     with pytest.raises(ValueError, match="'noise_levels'.*at least one"):
         run_simulation(shipped, noise_levels=())
-    with pytest.raises(TypeError, match="'statistics'.*dict"):
-        run_simulation(shipped, statistics=[rank_normalize])
-    with pytest.raises(TypeError, match="'statistics'.*'bad'"):
+    with pytest.raises(TypeError, match="'statistics'.*mapping.*list"):
+        run_simulation(shipped, statistics=rank_normalize)
+    with pytest.raises(TypeError, match="'statistics'.*wrap.*\\['rgtm'\\]"):
+        run_simulation(shipped, statistics="rgtm")
+    with pytest.raises(TypeError, match="'statistics'.*'bad'.*callable"):
         run_simulation(shipped, statistics={"bad": 3})
+    with pytest.raises(ValueError, match="'statistics'.*'rgtx'"):
+        run_simulation(shipped, statistics=["rgtx"])
+    with pytest.raises(ValueError, match="'statistics'.*once.*'RDM'"):
+        run_simulation(shipped, statistics=[None, None])
+    with pytest.raises(ValueError, match="'statistics'.*at least one"):
+        run_simulation(shipped, statistics={})
     with pytest.raises(ValueError, match="'n_noise_draws'"):
         run_simulation(shipped, n_noise_draws=0)
+    with pytest.raises(ValueError, match="'ci_method'.*'corrected'.*'bca'"):
+        run_simulation(shipped, ci_method="bca")
+    with pytest.raises(ValueError, match="'ci_level'.*\\(0, 1\\).*1.0"):
+        run_simulation(shipped, ci_level=1.0)
+    with pytest.raises(TypeError, match="'ci'"):
+        run_simulation(shipped, ci=0.9)

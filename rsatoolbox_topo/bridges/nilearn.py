@@ -37,7 +37,8 @@ from rsatoolbox.rdm import RDMs, calc_rdm, concat
 
 from .._optional import import_extra
 from .._run_patterns import prepare_patterns
-from .._validation import check_int, check_option, check_real, plain_value
+from .._validation import (check_int, check_option, check_real, plain_value,
+                           refuse_method)
 
 __all__ = ["fmri_patterns", "region_rdms", "searchlight_img"]
 
@@ -425,7 +426,7 @@ def _average_runs(signals, cond, run):
 
 # --------------------------------------------------------- patterns -> RDMs
 def region_rdms(dataset, *, dissimilarity="crossnobis", noise="diag",
-                group_by="region", n_splits=None):
+                group_by="region", n_splits=None, method=None):
     """One RDM per region (and per split of the runs) with rsatoolbox.
 
     Parameters
@@ -450,6 +451,11 @@ def region_rdms(dataset, *, dissimilarity="crossnobis", noise="diag",
         Split the runs, in order, into this many groups and compute one RDM
         per group (rdm_descriptor 'split'), e.g. to identify regions across
         independent data. Each group needs at least 2 runs for crossnobis.
+    method : None
+        Not a parameter of this function: the dissimilarity measure is
+        ``dissimilarity`` (renamed from ``method``, which names the
+        comparator elsewhere). Any value raises a ``ValueError`` that says
+        so, so that an old call is not silently misread.
 
     Returns
     -------
@@ -472,6 +478,7 @@ def region_rdms(dataset, *, dissimilarity="crossnobis", noise="diag",
     >>> rdms.rdm_descriptors["region"], rdms.n_cond
     (['FFA', 'V1'], 3)
     """
+    refuse_method(method, "region_rdms")
     check_option("dissimilarity", dissimilarity, _DISSIMILARITIES)
     tensor, cond_values, run_values = prepare_patterns(dataset, noise,
                                                        dissimilarity)

@@ -1,21 +1,23 @@
 """Model comparison with a topological statistic applied per sample.
 
-The functions of this module have the names and arguments of
+The functions of this package have the names and arguments of
 :mod:`rsatoolbox.inference` (``eval_fixed``, ``eval_bootstrap_pattern``,
 ``eval_bootstrap_rdm``, ``crossval``, ``bootstrap_crossval``,
 ``eval_dual_bootstrap``) plus
 
-* ``statistic=``: a statistic (:class:`~rsatoolbox_topo.models.TopoStatistic`,
-  one of the names 'rgtm', 'rank_normalize', 'rgdm', or any callable mapping
-  RDMs to RDMs) applied to the data *and* to every model prediction inside
-  each bootstrap sample and fold, after resampling, on the same conditions;
+* ``statistic=``: a statistic in any spelling
+  (:class:`~rsatoolbox_topo.statistics.TopoStatistic`, one of the names
+  'rgtm', 'rank_normalize', 'rgdm', the dict ``TopoStatistic.to_dict``
+  writes, or any callable mapping RDMs to RDMs) applied to the data *and*
+  to every model prediction inside each bootstrap sample and fold, after
+  resampling, on the same conditions;
 * ``random_state=``: an int, a :class:`numpy.random.Generator` or None; the
   bootstrap samples (and fold assignments) are drawn from it, never from
   numpy's global state;
 * ``samples=``: the bootstrap samples themselves, so that rsatoolbox's own
   numbers can be reproduced sample by sample;
-* ``progress=`` and ``n_jobs=``: a tqdm progress bar and joblib workers
-  (results are identical for every ``n_jobs``).
+* ``progress=`` and ``n_jobs=``: a tqdm progress bar and the package's
+  runner (results are identical for every ``n_jobs`` and joblib backend).
 
 They return :class:`rsatoolbox.inference.Result` objects, which
 ``Result.summary()``, :func:`rsatoolbox.vis.plot_model_comparison` and
@@ -45,6 +47,10 @@ times. ``eval_bootstrap_pattern`` uses this to compute the rank RDM and the
 RGTM of each sample from weighted ranks of the original pairs (a fast path
 for comparators 'corr' and 'cosine'); it is equal to the literal
 resampling, which is used for every other statistic and comparator.
+
+Layout: this module holds the public drivers; ``_compat`` the parts of
+rsatoolbox's inference forked until rsatoolbox offers them (each naming
+the upstream change that retires it); ``_weighted`` the weighted fast path.
 """
 
 import os
@@ -52,40 +58,39 @@ import warnings
 
 import numpy as np
 from rsatoolbox.inference import Result
-from rsatoolbox.inference import sets_leave_one_out_rdm
-from rsatoolbox.inference.noise_ceiling import cv_noise_ceiling
 from rsatoolbox.io.hdf5 import read_dict_hdf5
 from rsatoolbox.io.pkl import read_dict_pkl
 from rsatoolbox.model import Model, ModelFixed, ModelSelect, ModelWeighted
-from rsatoolbox.rdm import RDMs, compare
-from rsatoolbox.util.inference_util import (default_k_pattern, default_k_rdm,
-                                            pool_rdm)
+from rsatoolbox.rdm import RDMs
+from rsatoolbox.util.inference_util import default_k_pattern, default_k_rdm
 
-from . import _resampling
-from . import topology as _topology
-from ._parallel import chunk_bounds, run_tasks
-from ._validation import (check_bool, check_int, check_n_jobs,
-                          check_option, check_progress)
-from ._validation import check_random_state as _rng
-from .exceptions import CollapsedStatisticWarning, InferenceWarning
-from ._docs import fill_doc
-from ._safe_io import refuse_pickle
-from .models import (ModelSelectTopo, ModelWeightedTopo, TopoStatistic,
-                     _TopoModel, as_statistic, model_from_dict)
+from .. import _resampling
+from .._docs import fill_doc
+from .._parallel import chunk_bounds, run_tasks
+from .._safe_io import refuse_pickle
+from .._validation import (check_bool, check_int, check_n_jobs,
+                           check_option, check_progress)
+from .._validation import check_random_state as _rng
+from ..exceptions import CollapsedStatisticWarning, InferenceWarning
+from ..models import (ModelFixedTopo, ModelSelectTopo, ModelThresholds,
+                      ModelWeightedTopo, model_from_dict)
+from ..statistics import TopoStatistic, as_statistic
+from .. import topology as _topology
+from . import _compat, _weighted
 
 __all__ = ["eval_fixed", "eval_bootstrap_pattern", "eval_bootstrap_rdm",
            "crossval", "bootstrap_crossval", "eval_dual_bootstrap",
            "draw_samples", "load_results", "result_from_dict"]
 
-_FAST_METHODS = ("corr", "cosine")
 # rsatoolbox 0.3.2's comparators (rsatoolbox.rdm.compare).
 _METHODS = ("cosine", "spearman", "corr", "kendall", "tau-b", "tau-a",
             "rho-a", "corr_cov", "cosine_cov", "neg_riem_dist", "bures",
             "bures_metric") + _topology.METHODS
 _BOOT_TYPES = ("both", "pattern", "rdm")
-_CHUNK = 4  # bootstrap samples per batch of the fast path (cache bound)
-# A pooled RDM this close to constant (z-score units) counts as undefined.
-_POOL_TOL = 1e-9
+# The package's models: they apply their own statistic (ModelThresholds
+# with thresholds fitted per training fold).
+_TOPO_MODELS = (ModelFixedTopo, ModelSelectTopo, ModelWeightedTopo,
+                ModelThresholds)
 
 
 # ---------------------------------------------------------------- checks
@@ -158,13 +163,18 @@ class _Side:
 
     def __init__(self, model, statistic):
         self.model = model
-        self.topo = isinstance(model, _TopoModel)
+        self.topo = isinstance(model, _TOPO_MODELS)
         if self.topo and statistic is not None:
             raise ValueError(
                 f"Model {model.name!r} ({type(model).__name__}) applies its own "
                 f"statistic {model.statistic!r}; pass statistic=None, or use "
                 "rsatoolbox's own models with statistic=...")
         self.statistic = statistic
+        # thresholds fitted per fold: the statistic changes with theta
+        self.fitted = isinstance(model, ModelThresholds)
+        #: the statistic of every theta (None where it depends on theta)
+        self.fixed_statistic = None if self.fitted else (
+            model.statistic if self.topo else statistic)
 
     def raw(self, theta):
         if self.topo:
@@ -173,12 +183,11 @@ class _Side:
 
     def key(self, theta):
         """Equal keys mean equal transforms (to share the data's one)."""
-        if self.topo:
-            if hasattr(self.model, "theta_"):
-                return ("thresholds", tuple(self.model._theta(theta)),
-                        id(self.model))
-            return ("model", _stat_key(self.model.statistic))
-        return ("statistic", _stat_key(self.statistic))
+        if self.fitted:
+            theta = self.model.theta_ if theta is None else theta
+            return ("thresholds", tuple(np.asarray(theta, dtype=float)
+                                        .ravel()), id(self.model))
+        return ("statistic", _stat_key(self.fixed_statistic))
 
     def transform(self, rdms, theta, where):
         if self.topo:
@@ -213,50 +222,14 @@ def _checked(out, rdms, statistic, where):
             f"The statistic {statistic!r} returned only NaN for RDM(s) "
             f"{rows.tolist()} of {where}; it must return numbers where the "
             "input has them.")
-    collapsed = _constant_rows(out.dissimilarities) & \
-        ~_constant_rows(rdms.dissimilarities)
+    collapsed = _compat.constant_rows(out.dissimilarities) & \
+        ~_compat.constant_rows(rdms.dissimilarities)
     if np.any(collapsed):
         warnings.warn(
             f"The statistic {statistic!r} is constant (every pair equal) for "
             f"RDM(s) {np.flatnonzero(collapsed).tolist()} of {where}; they "
             "compare as 0.", CollapsedStatisticWarning, stacklevel=4)
     return out
-
-
-def _constant_rows(vectors):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmax(vectors, axis=1) == np.nanmin(vectors, axis=1)
-
-
-def _compare(rdms1, rdms2, method):
-    """rsatoolbox's compare, one pair at a time where a vector is constant.
-
-    rsatoolbox 0.3.2's cosine kernel (used by 'cosine', 'corr' and the rank
-    correlations) fills the similarities of the vectors with non-zero norm
-    into the wrong cells as soon as one vector has zero norm (np.putmask
-    cycles its values by flat index). Statistics make constant RDMs common
-    (e.g. an RGTM whose thresholds exclude every pair), so those cases are
-    compared pair by pair, where rsatoolbox's answer (0) is right.
-    """
-    if method in _topology.METHODS:
-        return -_topology._distance_matrix(rdms1.dissimilarities,
-                                          rdms2.dissimilarities, method)
-
-    def constant(rdms):
-        return np.any(_constant_rows(rdms.dissimilarities))
-
-    if not (constant(rdms1) or constant(rdms2)):
-        return compare(rdms1, rdms2, method)
-    return np.array([[compare(rdms1[i], rdms2[k], method)[0, 0]
-                      for k in range(rdms2.n_rdm)]
-                     for i in range(rdms1.n_rdm)])
-
-
-def _pool(rdms, method):
-    """rsatoolbox's pool_rdm; rank pooling for the topological methods."""
-    return pool_rdm(rdms, method="spearman" if method in _topology.METHODS
-                    else method)
 
 
 def _nc_statistic(statistic, sides):
@@ -268,13 +241,10 @@ def _nc_statistic(statistic, sides):
     """
     if statistic is not None:
         return statistic
-    shared = set()
-    for side in sides:
-        if not side.topo or hasattr(side.model, "theta_"):
-            return None
-        shared.add(_stat_key(side.model.statistic))
-    if len(shared) == 1:
-        return sides[0].model.statistic
+    if not all(side.topo and not side.fitted for side in sides):
+        return None
+    if len({_stat_key(side.fixed_statistic) for side in sides}) == 1:
+        return sides[0].fixed_statistic
     return None
 
 
@@ -282,6 +252,16 @@ def _apply(statistic, rdms, where):
     if statistic is None:
         return rdms
     return _checked(statistic(rdms), rdms, statistic, where)
+
+
+def _transform(statistic):
+    """``_apply`` of ``statistic`` as a function of (rdms, where), or None."""
+    if statistic is None:
+        return None
+
+    def transform(rdms, where):
+        return _apply(statistic, rdms, where)
+    return transform
 
 
 def _check_conditions(sides, thetas, data, pattern_descriptor):
@@ -311,10 +291,27 @@ def _check_conditions(sides, thetas, data, pattern_descriptor):
                     f"their pattern descriptor {key!r} differs.")
 
 
-def _sides(models, statistic, thetas, data, pattern_descriptor):
+def _prepare(models, data, theta, method, statistic, *,
+             pattern_descriptor=None, rdm_descriptor=None):
+    """Check a driver's arguments; its models, sides and descriptor values.
+
+    ``pattern_descriptor`` is given where conditions are resampled (the
+    predictions must have it too), ``rdm_descriptor`` where RDMs are.
+    """
+    _check_data(data)
+    check_option("method", method, _METHODS)
+    models = _check_models(models)
+    statistic = as_statistic(statistic)
+    thetas = _check_thetas(theta, len(models))
+    values = {}
+    if pattern_descriptor is not None:
+        values["pattern"] = _descriptor_values(data, pattern_descriptor,
+                                               "pattern")
+    if rdm_descriptor is not None:
+        values["rdm"] = _descriptor_values(data, rdm_descriptor, "rdm")
     sides = [_Side(m, statistic) for m in models]
     _check_conditions(sides, thetas, data, pattern_descriptor)
-    return sides
+    return models, thetas, sides, _nc_statistic(statistic, sides), values
 
 
 def _sample_chunks(n, n_jobs, size):
@@ -323,11 +320,16 @@ def _sample_chunks(n, n_jobs, size):
                                                       max_size=size)]
 
 
-def _run(func, items, n_jobs, progress, desc):
-    """``func(item)`` for every item, through the package's runner."""
-    return run_tasks(func, [(item,) for item in items],
+def _run(func, shared, tasks, sizes, n_jobs, progress, desc):
+    """``func(*shared, *task)`` for every task, through the package's runner.
+
+    ``shared`` (the data, models and settings) is sent once, not with every
+    task (the dask backend scatters it to the cluster once per call).
+    """
+    return run_tasks(func, tasks, shared=shared,
                      n_jobs=check_n_jobs(n_jobs, allow_none=True),
-                     progress=progress, desc=desc)
+                     progress=progress, desc=desc, unit="sample",
+                     sizes=sizes)
 
 
 # ---------------------------------------------------------------- samples
@@ -407,9 +409,7 @@ def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
     %(data)s
     %(theta)s
     %(method)s
-    %(statistic)s
-        It is applied to the data and to each prediction, in every
-        bootstrap sample and fold, after resampling.
+    %(statistic_resampled)s
     %(random_state_unused)s
 
     Returns
@@ -431,124 +431,125 @@ def eval_fixed(models, data, theta=None, method="cosine", *, statistic=None,
     >>> res.evaluations.shape
     (1, 2, 8)
     """
-    _check_data(data)
-    check_option("method", method, _METHODS)
-    models = _check_models(models)
+    models, thetas, sides, nc_stat, _ = _prepare(models, data, theta, method,
+                                                 statistic)
     _rng(random_state)
-    statistic = as_statistic(statistic)
-    thetas = _check_thetas(theta, len(models))
-    sides = _sides(models, statistic, thetas, data, None)
     evaluations = np.zeros((len(models), data.n_rdm))
     for k, (side, th) in enumerate(zip(sides, thetas)):
         pred = side.transform(side.raw(th), th, f"model {side.model.name!r}")
         data_t = side.transform(data, th, "the data")
-        evaluations[k] = _compare(pred, data_t, method)
+        evaluations[k] = _compat.compare(pred, data_t, method)
     evaluations = evaluations.reshape((1, len(models), data.n_rdm))
-    nc_data = _apply(_nc_statistic(statistic, sides), data, "the data")
-    noise_ceil = _boot_noise_ceiling(nc_data, method, "index")
-    _warn_undefined_ceiling(evaluations[0, :1].T, np.array([noise_ceil]))
+    nc_data = _apply(nc_stat, data, "the data")
+    noise_ceil = _compat.boot_noise_ceiling(nc_data, method, "index")
+    _warn_undefined_ceiling(evaluations[0, :1].T, np.array([noise_ceil]),
+                            3)
     if data.n_rdm > 1:
         variances = np.cov(evaluations[0], ddof=0) / evaluations.shape[-1]
         dof = evaluations.shape[-1] - 1
     else:
         variances = None
         dof = 0
-    result = Result(models, evaluations, method=method, cv_method="fixed",
-                    noise_ceiling=noise_ceil, variances=variances, dof=dof,
-                    n_rdm=data.n_rdm, n_pattern=None)
-    result.n_pattern = data.n_cond
-    return result
+    return _result(models, evaluations, method, "fixed", noise_ceil,
+                   variances, dof, data, "rdm")
 
 
 # ---------------------------------------------------------------- bootstrap
-def _bootstrap_variances(evaluations, nc, boot_noise_ceil, nc_stat, data,
-                         method, rdm_descriptor):
-    """Noise ceiling and covariances of a bootstrap, as rsatoolbox has them."""
-    eval_ok = np.isfinite(evaluations[:, 0])
-    if boot_noise_ceil:
-        noise_ceil = np.array([nc[:, 0], nc[:, 1]])
-        variances = np.cov(np.concatenate([evaluations[eval_ok, :].T,
-                                           noise_ceil[:, eval_ok]]))
-    else:
-        noise_ceil = np.array(_boot_noise_ceiling(
-            _apply(nc_stat, data, "the data"), method, rdm_descriptor))
-        variances = np.cov(evaluations[eval_ok, :].T)
-    return noise_ceil, variances
+def _result(models, evaluations, method, cv_method, noise_ceil, variances,
+            dof, data, resampled):
+    """rsatoolbox's Result; only the ``resampled`` factor ('rdm' or
+    'pattern') corrects the variances, the other count is set afterwards
+    (as rsatoolbox's drivers do)."""
+    counts = {"rdm": data.n_rdm, "pattern": data.n_cond}
+    result = Result(models, evaluations, method=method, cv_method=cv_method,
+                    noise_ceiling=noise_ceil, variances=variances, dof=dof,
+                    n_rdm=counts["rdm"] if resampled == "rdm" else None,
+                    n_pattern=counts["pattern"] if resampled == "pattern"
+                    else None)
+    result.n_rdm, result.n_pattern = counts["rdm"], counts["pattern"]
+    return result
 
 
-def _boot_noise_ceiling(rdms, method, rdm_descriptor):
-    """rsatoolbox's boot_noise_ceiling, NaN where a pooled RDM is undefined.
-
-    The same leave-one-group-out pooling and comparisons as rsatoolbox's
-    (same numbers whenever they are defined). A transformed data RDM
-    without variance (e.g. an RGTM with thresholds (1, 1), all 0), or
-    training RDMs that cancel when pooled, leave no pooled RDM to compare:
-    rsatoolbox then divides by zero and raises an unrelated error about NaN
-    positions, or returns rounding noise; here that bound is NaN.
-    """
-    _, test_set, ceil_set = sets_leave_one_out_rdm(rdms, rdm_descriptor)
-    with warnings.catch_warnings():
-        # the divisions by zero that the NaN results report
-        warnings.simplefilter("ignore", RuntimeWarning)
-        pred_test = _pool(rdms, method)
-        low, high = [], []
-        for train, test in zip(ceil_set, test_set):
-            pred_train = _pool(train[0], method)
-            low.append(_pooled_similarity(pred_train, test[0], method))
-            high.append(_pooled_similarity(pred_test, test[0], method))
-    return np.mean(low), np.mean(high)
-
-
-def _pooled_similarity(pooled, test, method):
-    """Mean similarity of a pooled RDM with test RDMs; NaN if undefined."""
-    vec = pooled.dissimilarities[0]
-    if not np.array_equal(np.isnan(vec), np.isnan(test.dissimilarities[0])):
-        return np.nan
-    valid = vec[~np.isnan(vec)]
-    spread = np.abs(valid).max() if method == "cosine" else np.ptp(valid)
-    if spread <= _POOL_TOL:
-        return np.nan
-    return np.mean(_compare(pooled, test, method))
-
-
-def _warn_undefined_ceiling(evaluations, nc):
+def _warn_undefined_ceiling(evaluations, nc, stacklevel):
     bad = np.isfinite(evaluations[:, 0]) & ~np.all(np.isfinite(nc), axis=1)
     if np.any(bad):
         warnings.warn(
             f"The noise ceiling is undefined (NaN) in {bad.sum()} of "
             f"{len(bad)} bootstrap samples: a transformed data RDM has no "
             "variance there (check the statistic's thresholds).",
-            InferenceWarning, stacklevel=3)
+            InferenceWarning, stacklevel=stacklevel)
 
 
-def _pattern_task(args):
-    """Literal resampling: evaluate a batch of pattern bootstrap samples."""
-    (sides, thetas, raws, data, pattern_descriptor, rdm_descriptor, method,
-     boot_noise_ceil, nc_stat, samples, first) = args
-    n_models = len(sides)
-    evals = np.full((len(samples), n_models), np.nan)
+def _bootstrap_task(sides, thetas, raws, data, kind, descriptor,
+                    rdm_descriptor, method, boot_noise_ceil, nc_stat,
+                    samples, first):
+    """Literal resampling: evaluate a batch of bootstrap samples.
+
+    ``kind`` 'pattern' resamples the conditions of the data and of the
+    predictions (samples with fewer than 3 distinct conditions are NaN),
+    'rdm' the data RDMs (the predictions are transformed once).
+    """
+    evals = np.full((len(samples), len(sides)), np.nan)
     nc = np.full((len(samples), 2), np.nan)
-    for row, pattern_idx in enumerate(samples):
-        if len(np.unique(pattern_idx)) < 3:
-            continue
+    fixed = {}
+    for row, idx in enumerate(samples):
         where = f"bootstrap sample {first + row}"
-        sample = data.subsample_pattern(pattern_descriptor, pattern_idx)
+        if kind == "pattern":
+            if len(np.unique(idx)) < 3:
+                continue
+            sample = data.subsample_pattern(descriptor, idx)
+        else:
+            sample = data.subsample(descriptor, idx)
         cache = {}
         for j, (side, th) in enumerate(zip(sides, thetas)):
-            pred = raws[j].subsample_pattern(pattern_descriptor, pattern_idx)
+            name = f"model {side.model.name!r}"
+            if kind == "pattern":
+                pred = side.transform(raws[j].subsample_pattern(
+                    descriptor, idx), th, f"{name}, {where}")
+            else:
+                if j not in fixed:
+                    fixed[j] = side.transform(raws[j], th, name)
+                pred = fixed[j]
             key = side.key(th)
             if key not in cache:
                 cache[key] = side.transform(sample, th, "the data, " + where)
-            pred_t = side.transform(pred, th,
-                                    f"model {side.model.name!r}, {where}")
-            evals[row, j] = np.mean(_compare(pred_t, cache[key], method))
+            evals[row, j] = np.mean(_compat.compare(pred, cache[key],
+                                                    method))
         if boot_noise_ceil:
-            nc[row] = _boot_noise_ceiling(
+            nc[row] = _compat.boot_noise_ceiling(
                 _apply(nc_stat, sample, "the data, " + where), method,
                 rdm_descriptor)
     return evals, nc
 
 
+def _bootstrap(data, thetas, sides, nc_stat, method, kind,
+               descriptor, rdm_descriptor, samples, boot_noise_ceil,
+               progress, n_jobs, raws):
+    """A bootstrap's evaluations (n_samples, n_models), its noise ceiling
+    and covariances, by the literal resampling through the runner."""
+    chunks = _sample_chunks(len(samples), n_jobs, 50)
+    out = _run(_bootstrap_task,
+               (sides, thetas, raws, data, kind, descriptor, rdm_descriptor,
+                method, boot_noise_ceil, nc_stat),
+               [(samples[idx], idx[0]) for idx in chunks],
+               [len(idx) for idx in chunks], n_jobs, progress,
+               f"eval_bootstrap_{kind}")
+    return (np.concatenate([o[0] for o in out]),
+            np.concatenate([o[1] for o in out]))
+
+
+def _bootstrap_result(models, evaluations, nc, boot_noise_ceil, nc_stat,
+                      data, method, rdm_descriptor, kind):
+    """The Result of eval_bootstrap_pattern / eval_bootstrap_rdm."""
+    if boot_noise_ceil:
+        _warn_undefined_ceiling(evaluations, nc, 4)
+    else:
+        nc = _compat.boot_noise_ceiling(_apply(nc_stat, data, "the data"),
+                                        method, rdm_descriptor)
+    noise_ceil, variances = _compat.bootstrap_variances(evaluations, nc)
+    dof = (data.n_cond if kind == "pattern" else data.n_rdm) - 1
+    return _result(models, evaluations, method, f"bootstrap_{kind}",
+                   noise_ceil, variances, dof, data, kind)
 @fill_doc
 def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
                            pattern_descriptor="index", rdm_descriptor="index",
@@ -573,9 +574,7 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
     rdm_descriptor : str
         Groups of RDMs left out together by the noise ceiling.
     %(boot_noise_ceil)s
-    %(statistic)s
-        It is applied to the data and to each prediction, in every
-        bootstrap sample and fold, after resampling.
+    %(statistic_resampled)s
     %(random_state)s
     samples : array of shape (n_samples, n_groups) | None
         The bootstrap samples (pattern descriptor values, as rsatoolbox's
@@ -609,73 +608,28 @@ def eval_bootstrap_pattern(models, data, theta=None, method="cosine", N=1000,
     ((20, 2), 'bootstrap_pattern')
     """
     _check_execution(n_jobs, progress, fast)
-    _check_data(data)
-    check_option("method", method, _METHODS)
-    models = _check_models(models)
-    statistic = as_statistic(statistic)
-    thetas = _check_thetas(theta, len(models))
-    values = _descriptor_values(data, pattern_descriptor, "pattern")
-    _descriptor_values(data, rdm_descriptor, "rdm")
+    models, thetas, sides, nc_stat, values = _prepare(
+        models, data, theta, method, statistic,
+        pattern_descriptor=pattern_descriptor, rdm_descriptor=rdm_descriptor)
     if samples is None:
         samples = draw_samples(data, N, "pattern", pattern_descriptor,
                                random_state)
     else:
-        samples = _check_samples(samples, N, values, "samples")
-    sides = _sides(models, statistic, thetas, data, pattern_descriptor)
+        samples = _check_samples(samples, N, values["pattern"], "samples")
     raws = [side.raw(th) for side, th in zip(sides, thetas)]
-    nc_stat = _nc_statistic(statistic, sides)
-    spec = _fast_spec(sides, thetas, raws, data, method, nc_stat) \
+    spec = _weighted.fast_spec(sides, raws, data, method, nc_stat) \
         if fast else None
     if spec is not None:
-        evaluations, nc = _fast_pattern(
+        evaluations, nc = _weighted.fast_pattern(
             spec, raws, [m.name for m in models], data, pattern_descriptor,
             rdm_descriptor, method, samples, boot_noise_ceil, progress)
     else:
-        tasks = [(sides, thetas, raws, data, pattern_descriptor,
-                  rdm_descriptor, method, boot_noise_ceil, nc_stat,
-                  samples[idx], idx[0])
-                 for idx in _sample_chunks(len(samples), n_jobs, 50)]
-        out = _run(_pattern_task, tasks, n_jobs, progress,
-                   "eval_bootstrap_pattern")
-        evaluations = np.concatenate([o[0] for o in out])
-        nc = np.concatenate([o[1] for o in out])
-    if boot_noise_ceil:
-        _warn_undefined_ceiling(evaluations, nc)
-    noise_ceil, variances = _bootstrap_variances(
-        evaluations, nc, boot_noise_ceil, nc_stat, data, method,
-        rdm_descriptor)
-    result = Result(models, evaluations, method=method,
-                    cv_method="bootstrap_pattern", noise_ceiling=noise_ceil,
-                    variances=variances, dof=data.n_cond - 1, n_rdm=None,
-                    n_pattern=data.n_cond)
-    result.n_rdm = data.n_rdm
-    return result
-
-
-def _rdm_task(args):
-    (sides, thetas, raws, data, rdm_descriptor, method, boot_noise_ceil,
-     nc_stat, samples, first) = args
-    evals = np.full((len(samples), len(sides)), np.nan)
-    nc = np.full((len(samples), 2), np.nan)
-    preds = {}
-    for row, rdm_idx in enumerate(samples):
-        where = f"bootstrap sample {first + row}"
-        sample = data.subsample(rdm_descriptor, rdm_idx)
-        cache = {}
-        for j, (side, th) in enumerate(zip(sides, thetas)):
-            if j not in preds:
-                preds[j] = side.transform(raws[j], th,
-                                          f"model {side.model.name!r}")
-            key = side.key(th)
-            if key not in cache:
-                cache[key] = side.transform(sample, th, "the data, " + where)
-            evals[row, j] = np.mean(_compare(preds[j], cache[key],
-                                             method))
-        if boot_noise_ceil:
-            nc[row] = _boot_noise_ceiling(
-                _apply(nc_stat, sample, "the data, " + where), method,
-                rdm_descriptor)
-    return evals, nc
+        evaluations, nc = _bootstrap(
+            data, thetas, sides, nc_stat, method, "pattern",
+            pattern_descriptor, rdm_descriptor, samples, boot_noise_ceil,
+            progress, n_jobs, raws)
+    return _bootstrap_result(models, evaluations, nc, boot_noise_ceil,
+                             nc_stat, data, method, rdm_descriptor, "pattern")
 
 
 @fill_doc
@@ -698,9 +652,7 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
     rdm_descriptor : str
         RDMs with the same value are resampled together.
     %(boot_noise_ceil)s
-    %(statistic)s
-        It is applied to the data and to each prediction, in every
-        bootstrap sample and fold, after resampling.
+    %(statistic_resampled)s
     %(random_state)s
     samples : array of shape (n_samples, n_groups) | None
         The bootstrap samples (rdm descriptor values, as rsatoolbox's
@@ -730,36 +682,19 @@ def eval_bootstrap_rdm(models, data, theta=None, method="cosine", N=1000,
     'bootstrap_rdm'
     """
     _check_execution(n_jobs, progress)
-    _check_data(data)
-    check_option("method", method, _METHODS)
-    models = _check_models(models)
-    statistic = as_statistic(statistic)
-    thetas = _check_thetas(theta, len(models))
-    values = _descriptor_values(data, rdm_descriptor, "rdm")
+    models, thetas, sides, nc_stat, values = _prepare(
+        models, data, theta, method, statistic,
+        rdm_descriptor=rdm_descriptor)
     if samples is None:
         samples = draw_samples(data, N, "rdm", rdm_descriptor, random_state)
     else:
-        samples = _check_samples(samples, N, values, "samples")
-    sides = _sides(models, statistic, thetas, data, None)
+        samples = _check_samples(samples, N, values["rdm"], "samples")
     raws = [side.raw(th) for side, th in zip(sides, thetas)]
-    nc_stat = _nc_statistic(statistic, sides)
-    tasks = [(sides, thetas, raws, data, rdm_descriptor, method,
-              boot_noise_ceil, nc_stat, samples[idx], idx[0])
-             for idx in _sample_chunks(len(samples), n_jobs, 50)]
-    out = _run(_rdm_task, tasks, n_jobs, progress, "eval_bootstrap_rdm")
-    evaluations = np.concatenate([o[0] for o in out])
-    nc = np.concatenate([o[1] for o in out])
-    if boot_noise_ceil:
-        _warn_undefined_ceiling(evaluations, nc)
-    noise_ceil, variances = _bootstrap_variances(
-        evaluations, nc, boot_noise_ceil, nc_stat, data, method,
-        rdm_descriptor)
-    result = Result(models, evaluations, method=method,
-                    cv_method="bootstrap_rdm", noise_ceiling=noise_ceil,
-                    variances=variances, dof=data.n_rdm - 1,
-                    n_rdm=data.n_rdm, n_pattern=None)
-    result.n_pattern = data.n_cond
-    return result
+    evaluations, nc = _bootstrap(
+        data, thetas, sides, nc_stat, method, "rdm", rdm_descriptor,
+        rdm_descriptor, samples, boot_noise_ceil, progress, n_jobs, raws)
+    return _bootstrap_result(models, evaluations, nc, boot_noise_ceil,
+                             nc_stat, data, method, rdm_descriptor, "rdm")
 
 
 # ---------------------------------------------------------------- crossval
@@ -769,9 +704,8 @@ def _fitting_model(model, statistic, fitter_given):
     Their own fitters would compare a raw prediction with transformed data;
     the counterparts fit with the statistic applied to both sides.
     """
-    if statistic is None or isinstance(model, _TopoModel) \
-            or isinstance(model, ModelFixed) or model.n_param == 0 \
-            or fitter_given:
+    if statistic is None or isinstance(model, (*_TOPO_MODELS, ModelFixed)) \
+            or model.n_param == 0 or fitter_given:
         return model
     if isinstance(model, ModelSelect):
         return ModelSelectTopo(model.name, model.rdm_obj, statistic)
@@ -781,32 +715,6 @@ def _fitting_model(model, statistic, fitter_given):
         f"Model {model.name!r} ({type(model).__name__}) has parameters, and "
         "its fitter does not know the statistic; pass a fitter that fits on "
         "transformed RDMs, or use a model of rsatoolbox_topo.models.")
-
-
-def _fold_noise_ceiling(rdms, ceil_set, test_set, method, pattern_descriptor,
-                        statistic):
-    """rsatoolbox's cv_noise_ceiling, the statistic on the test conditions.
-
-    The statistic is applied after restricting to each fold's test
-    conditions (on both the training RDMs that form the ceiling and the
-    test RDMs); without a statistic rsatoolbox's own function is used.
-    """
-    if statistic is None and method not in _topology.METHODS:
-        return cv_noise_ceiling(rdms, ceil_set, test_set, method=method,
-                                pattern_descriptor=pattern_descriptor)
-    noise_min, noise_max = [], []
-    for ceil, test in zip(ceil_set, test_set):
-        where = "the noise ceiling's test conditions"
-        test_t = _apply(statistic, test[0], where)
-        train = _apply(statistic, ceil[0].subsample_pattern(
-            pattern_descriptor, test[1]), where)
-        full = _apply(statistic, rdms.subsample_pattern(
-            pattern_descriptor, test[1]), where)
-        noise_min.append(np.mean(_compare(_pool(train, method),
-                                          test_t, method)))
-        noise_max.append(np.mean(_compare(_pool(full, method),
-                                          test_t, method)))
-    return np.mean(noise_min), np.mean(noise_max)
 
 
 def _crossval(sides, fitters, rdms, train_set, test_set, ceil_set, method,
@@ -827,9 +735,9 @@ def _crossval(sides, fitters, rdms, train_set, test_set, ceil_set, method,
                 pred_t = side.transform(
                     pred, th, f"model {side.model.name!r}, {where}")
                 data_t = side.transform(test[0], th, "the test data, " + where)
-                evals[j] = np.mean(_compare(pred_t, data_t, method))
+                evals[j] = np.mean(_compat.compare(pred_t, data_t, method))
             if ceil_set is None and calc_noise_ceil:
-                noise_ceil.append(_boot_noise_ceiling(
+                noise_ceil.append(_compat.boot_noise_ceiling(
                     _apply(nc_stat, rdms.subsample_pattern(
                         by=pattern_descriptor, value=test[1]),
                         "the test data, " + where), method, "index"))
@@ -837,8 +745,9 @@ def _crossval(sides, fitters, rdms, train_set, test_set, ceil_set, method,
     evaluations = np.array(evaluations).T.reshape(
         (1, n_models, len(train_set)))
     if ceil_set is not None and calc_noise_ceil:
-        noise_ceil = _fold_noise_ceiling(rdms, ceil_set, test_set, method,
-                                         pattern_descriptor, nc_stat)
+        noise_ceil = _compat.cv_noise_ceiling(
+            rdms, ceil_set, test_set, method, pattern_descriptor,
+            _transform(nc_stat))
     elif calc_noise_ceil:
         noise_ceil = np.array(noise_ceil).T
     else:
@@ -888,9 +797,7 @@ def crossval(models, rdms, train_set, test_set, ceil_set=None,
         Descriptor of the conditions in the folds.
     calc_noise_ceil : bool
         Compute the noise ceiling.
-    %(statistic)s
-        It is applied to the data and to each prediction, in every
-        bootstrap sample and fold, after resampling.
+    %(statistic_resampled)s
     %(random_state_unused)s
 
     Returns
@@ -915,14 +822,11 @@ def crossval(models, rdms, train_set, test_set, ceil_set=None,
     _check_data(rdms, "rdms")
     check_option("method", method, _METHODS)
     _rng(random_state)
-    if len(train_set) != len(test_set):
-        raise ValueError(
-            "The 'train_set' and 'test_set' parameters must have the same "
-            f"length. Got {len(train_set)} and {len(test_set)} instead.")
-    if ceil_set is not None and len(ceil_set) != len(test_set):
-        raise ValueError(
-            "The 'ceil_set' and 'test_set' parameters must have the same "
-            f"length. Got {len(ceil_set)} and {len(test_set)} instead.")
+    for name, folds in (("train_set", train_set), ("ceil_set", ceil_set)):
+        if folds is not None and len(folds) != len(test_set):
+            raise ValueError(
+                f"The '{name}' and 'test_set' parameters must have the same "
+                f"length. Got {len(folds)} and {len(test_set)} instead.")
     models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
                                                   rdms, pattern_descriptor)
     evaluations, noise_ceil = _crossval(
@@ -934,7 +838,7 @@ def crossval(models, rdms, train_set, test_set, ceil_set=None,
 
 def _default_theta(model):
     """A parameter vector good enough to check a model's conditions."""
-    if hasattr(model, "theta_"):
+    if isinstance(model, ModelThresholds):
         return (0.0, 1.0)
     if isinstance(model, (ModelWeighted, ModelWeightedTopo)):
         return np.ones(model.n_param)
@@ -944,79 +848,22 @@ def _default_theta(model):
 
 
 # ------------------------------------------------ bootstrap + crossvalidation
-def _sets_k_fold(rdms, k_rdm, k_pattern, rng, pattern_descriptor,
-                 rdm_descriptor):
-    """rsatoolbox's sets_k_fold(random=True), shuffled by ``rng``.
-
-    Reimplemented because rsatoolbox shuffles with numpy's global state;
-    the group sizes and the leftover assignment are rsatoolbox's.
-    """
-    rdm_select = rng.permutation(np.unique(
-        np.asarray(rdms.rdm_descriptors[rdm_descriptor])))
-    if k_rdm > len(rdm_select):
-        raise ValueError(
-            f"The 'k_rdm' parameter ({k_rdm}) exceeds the number of RDM "
-            f"groups ({len(rdm_select)}).")
-    train_set, test_set, ceil_set = [], [], []
-    for test_idx, train_idx in _split(len(rdm_select), k_rdm):
-        rdms_test = rdms.subsample(rdm_descriptor,
-                                   [rdm_select[i] for i in test_idx])
-        rdms_train = rdms.subsample(rdm_descriptor,
-                                    [rdm_select[i] for i in train_idx])
-        pattern_select = rng.permutation(np.unique(np.asarray(
-            rdms_train.pattern_descriptors[pattern_descriptor])))
-        if k_pattern > len(pattern_select):
-            raise ValueError(
-                f"The 'k_pattern' parameter ({k_pattern}) exceeds the number "
-                f"of condition groups ({len(pattern_select)}).")
-        for p_test, p_train in _split(len(pattern_select), k_pattern):
-            test_vals = [pattern_select[i] for i in p_test]
-            train_vals = [pattern_select[i] for i in p_train]
-            train_set.append([rdms_train.subset_pattern(pattern_descriptor,
-                                                        train_vals),
-                              train_vals])
-            ceil_set.append([rdms_train.subset_pattern(pattern_descriptor,
-                                                       test_vals),
-                             test_vals])
-            test_set.append([rdms_test.subset_pattern(pattern_descriptor,
-                                                      test_vals),
-                             list(test_vals)])
-    return train_set, test_set, ceil_set
-
-
-def _split(n, k):
-    """rsatoolbox's k-fold index split of n shuffled items."""
-    size = n // k
-    extra = n % k
-    out = []
-    for group in range(k):
-        test = list(range(group * size, (group + 1) * size))
-        if group < extra:
-            test.append(n - (group + 1))
-        train = test if k <= 1 else sorted(set(range(n)) - set(test))
-        out.append((test, train))
-    return out
-
-
-def _concat_sampling(sample1, sample2):
-    """Index vector of sampling with sample1, then selecting sample2."""
-    return [s1 for s2 in sample2 for s1 in sample1 if s1 == s2]
-
-
 def _internal_cv(sides, fitters, sample, pattern_descriptor, rdm_descriptor,
                  pattern_idx, k_pattern, k_rdm, method, nc_stat, rng):
-    train_set, test_set, ceil_set = _sets_k_fold(
+    """rsatoolbox's _internal_cv: folds drawn from ``rng``, statistic per
+    fold (see _compat.concat_sampling for the upstream change)."""
+    train_set, test_set, ceil_set = _compat.sets_k_fold(
         sample, k_rdm, k_pattern, rng, pattern_descriptor, rdm_descriptor)
     if k_rdm > 1 or k_pattern > 1:
-        nc = _fold_noise_ceiling(sample, ceil_set, test_set, method,
-                                 pattern_descriptor, nc_stat)
+        nc = _compat.cv_noise_ceiling(sample, ceil_set, test_set, method,
+                                      pattern_descriptor, _transform(nc_stat))
     else:
-        nc = _boot_noise_ceiling(_apply(nc_stat, sample, "the sample"),
-                                 method, rdm_descriptor)
+        nc = _compat.boot_noise_ceiling(
+            _apply(nc_stat, sample, "the sample"), method, rdm_descriptor)
     for test_s in test_set:
-        test_s[1] = _concat_sampling(pattern_idx, test_s[1])
+        test_s[1] = _compat.concat_sampling(pattern_idx, test_s[1])
     for train_s in train_set:
-        train_s[1] = _concat_sampling(pattern_idx, train_s[1])
+        train_s[1] = _compat.concat_sampling(pattern_idx, train_s[1])
     evaluations, _ = _crossval(sides, fitters, sample, train_set, test_set,
                                None, method, pattern_descriptor, False, None)
     return evaluations[0], nc
@@ -1110,35 +957,11 @@ def _check_execution(n_jobs, progress, *fast):
         check_bool("fast", value)
 
 
-def _cv_variances(evaluations, noise_ceil, n_cv, use_correction):
-    """rsatoolbox's variance estimate with the cross-validation correction."""
-    eval_ok = ~np.isnan(evaluations[:, 0, 0, 0])
-    if use_correction and n_cv > 1:
-        evals_mean = np.mean(np.mean(evaluations[eval_ok], -1), -1)
-        evals_1 = np.mean(evaluations[eval_ok], -2)
-        noise_ceil_mean = np.mean(noise_ceil[:, eval_ok], -1)
-        noise_ceil_1 = noise_ceil[:, eval_ok]
-        var_mean = np.cov(np.concatenate([evals_mean.T, noise_ceil_mean]))
-        var_1 = np.mean([np.cov(np.concatenate([
-            evals_1[:, :, i].T, noise_ceil_1[:, :, i]]))
-            for i in range(n_cv)], axis=0)
-        return (n_cv * var_mean - var_1) / (n_cv - 1)
-    evals_nonan = np.mean(np.mean(evaluations[eval_ok], -1), -1)
-    noise_ceil_nonan = np.mean(noise_ceil[:, eval_ok], -1)
-    return np.cov(np.concatenate([evals_nonan.T, noise_ceil_nonan]))
-
-
-def _warn_correction(use_correction, n_cv):
-    if use_correction and n_cv == 1:
-        warnings.warn(
-            "use_correction=True needs n_cv > 1 cross-validation runs per "
-            "sample; with n_cv=1 no correction is applied.",
-            InferenceWarning, stacklevel=3)
-
-
-def _bootcv_task(args):
-    (sides, fitters, data, samples, seeds, pattern_descriptor, rdm_descriptor,
-     k_pattern, k_rdm, n_cv, method, nc_stat, variants) = args
+def _bootcv_task(sides, fitters, data, pattern_descriptor, rdm_descriptor,
+                 k_pattern, k_rdm, n_cv, method, nc_stat, variants, samples,
+                 seeds):
+    """Cross-validation inside a batch of bootstrap samples (each sample's
+    folds drawn from its own seed)."""
     rdm_s, pattern_s = samples
     n_models = len(sides)
     k = k_pattern * k_rdm
@@ -1174,19 +997,50 @@ def _bootcv_task(args):
     return evals, nc
 
 
-def _run_bootcv(sides, fitters, data, rdm_s, pattern_s, rng,
-                pattern_descriptor, rdm_descriptor, k_pattern, k_rdm, n_cv,
-                method, nc_stat, variants, progress, n_jobs, desc):
+def _bootcv(desc, variants, boot_type, models, data, method, fitter,
+            k_pattern, k_rdm, N, n_cv, pattern_descriptor, rdm_descriptor,
+            use_correction, statistic, random_state, samples, progress,
+            n_jobs):
+    """The checks and the sampling of bootstrap_crossval (one variant, the
+    resampled ``boot_type``) and eval_dual_bootstrap (three variants).
+
+    Returns the models, evaluations (n_samples, n_models, n_folds, n_cv,
+    n_variants), noise ceilings (2, n_samples, n_cv, n_variants) and the
+    ``n_cv`` and ``use_correction`` in effect.
+    """
+    dual = len(variants) > 1
+    _check_execution(n_jobs, progress)
+    _check_data(data)
+    check_option("method", method, _METHODS)
+    check_option("boot_type", boot_type, _BOOT_TYPES)
+    n_cv = check_int("n_cv", n_cv, 1)
+    rng = _rng(random_state)
+    # rsatoolbox: bootstrap_crossval takes k_rdm=1 for a single RDM group,
+    # eval_dual_bootstrap drops the repetitions without cross-validation
+    k_pattern, k_rdm = _default_ks(data, k_pattern, k_rdm, pattern_descriptor,
+                                   rdm_descriptor, not dual)
+    if dual and k_rdm == 1 and k_pattern == 1:
+        n_cv = 1
+        use_correction = False
+    models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
+                                                  data, pattern_descriptor)
+    _compat.warn_correction(use_correction, n_cv)
+    rdm_s, pattern_s = _resolve_boot_samples(
+        samples, boot_type, data, check_int("N", N, 1), rdm_descriptor,
+        pattern_descriptor, rng)
     n = len(rdm_s)
     # One child seed per sample, drawn up front: identical for every n_jobs.
     seeds = _resampling.derive_seeds(rng, n, high=2 ** 63 - 1)
-    tasks = [(sides, fitters, data, (rdm_s[idx], pattern_s[idx]), seeds[idx],
-              pattern_descriptor, rdm_descriptor, k_pattern, k_rdm, n_cv,
-              method, nc_stat, variants)
-             for idx in _sample_chunks(n, n_jobs, 10)]
-    out = _run(_bootcv_task, tasks, n_jobs, progress, desc)
-    return (np.concatenate([o[0] for o in out]),
-            np.concatenate([o[1] for o in out], axis=1))
+    chunks = _sample_chunks(n, n_jobs, 10)
+    out = _run(_bootcv_task,
+               (sides, fitters, data, pattern_descriptor, rdm_descriptor,
+                k_pattern, k_rdm, n_cv, method, nc_stat, variants),
+               [((rdm_s[idx], pattern_s[idx]), seeds[idx]) for idx in chunks],
+               [len(idx) for idx in chunks], n_jobs, progress, desc)
+    evaluations = np.concatenate([o[0] for o in out])
+    _check_all_skipped(evaluations, k_pattern, k_rdm)
+    return (models, evaluations, np.concatenate([o[1] for o in out], axis=1),
+            n_cv, use_correction)
 
 
 @fill_doc
@@ -1222,9 +1076,7 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
     boot_type : {'both', 'pattern', 'rdm'}
         The dimensions resampled.
     %(use_correction)s
-    %(statistic)s
-        It is applied to the data and to each prediction, in every
-        bootstrap sample and fold, after resampling.
+    %(statistic_resampled)s
     %(random_state)s
     %(pair_samples)s
     %(progress)s
@@ -1248,26 +1100,10 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
     >>> res.evaluations.shape
     (3, 1, 4, 2)
     """
-    _check_execution(n_jobs, progress)
-    _check_data(data)
-    check_option("method", method, _METHODS)
-    check_option("boot_type", boot_type, _BOOT_TYPES)
-    n_cv = check_int("n_cv", n_cv, 1)
-    rng = _rng(random_state)
-    k_pattern, k_rdm = _default_ks(data, k_pattern, k_rdm, pattern_descriptor,
-                                   rdm_descriptor, True)
-    models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
-                                                  data, pattern_descriptor)
-    _warn_correction(use_correction, n_cv)
-    rdm_s, pattern_s = _resolve_boot_samples(
-        samples, boot_type, data, check_int("N", N, 1), rdm_descriptor,
-        pattern_descriptor, rng)
-    variant = {"both": "both", "pattern": "pattern", "rdm": "rdm"}[boot_type]
-    evaluations, noise_ceil = _run_bootcv(
-        sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
-        rdm_descriptor, k_pattern, k_rdm, n_cv, method, nc_stat, [variant],
-        progress, n_jobs, "bootstrap_crossval")
-    _check_all_skipped(evaluations, k_pattern, k_rdm)
+    models, evaluations, noise_ceil, n_cv, use_correction = _bootcv(
+        "bootstrap_crossval", [boot_type], boot_type, models, data, method,
+        fitter, k_pattern, k_rdm, N, n_cv, pattern_descriptor, rdm_descriptor,
+        use_correction, statistic, random_state, samples, progress, n_jobs)
     evaluations = evaluations[..., 0]
     noise_ceil = noise_ceil[..., 0]
     if boot_type == "both":
@@ -1279,7 +1115,8 @@ def bootstrap_crossval(models, data, method="cosine", fitter=None,
     else:
         cv_method, dof = "bootstrap_crossval_rdm", data.n_rdm - 1
         n_rdm, n_cond = data.n_rdm, None
-    variances = _cv_variances(evaluations, noise_ceil, n_cv, use_correction)
+    variances = _compat.cv_variances(evaluations, noise_ceil, n_cv,
+                                     use_correction)
     return Result(models, evaluations, method=method, cv_method=cv_method,
                   noise_ceiling=noise_ceil, variances=variances, dof=dof,
                   n_rdm=n_rdm, n_pattern=n_cond)
@@ -1313,9 +1150,7 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
     pattern_descriptor, rdm_descriptor : str
         Descriptors of the condition and RDM groups.
     %(use_correction)s
-    %(statistic)s
-        It is applied to the data and to each prediction, in every
-        bootstrap sample and fold, after resampling.
+    %(statistic_resampled)s
     %(random_state)s
     %(pair_samples)s
     %(progress)s
@@ -1339,311 +1174,24 @@ def eval_dual_bootstrap(models, data, method="cosine", fitter=None,
     >>> res.evaluations.shape
     (4, 1, 1, 1, 3)
     """
-    _check_execution(n_jobs, progress)
-    _check_data(data)
-    check_option("method", method, _METHODS)
-    n_cv = check_int("n_cv", n_cv, 1)
-    rng = _rng(random_state)
-    k_pattern, k_rdm = _default_ks(data, k_pattern, k_rdm, pattern_descriptor,
-                                   rdm_descriptor, False)
-    if k_rdm == 1 and k_pattern == 1:
-        n_cv = 1
-        use_correction = False
-    models, sides, fitters, nc_stat = _prepare_cv(models, fitter, statistic,
-                                                  data, pattern_descriptor)
-    _warn_correction(use_correction, n_cv)
-    rdm_s, pattern_s = _resolve_boot_samples(
-        samples, "both", data, check_int("N", N, 1), rdm_descriptor,
-        pattern_descriptor, rng)
-    evaluations, noise_ceil = _run_bootcv(
-        sides, fitters, data, rdm_s, pattern_s, rng, pattern_descriptor,
-        rdm_descriptor, k_pattern, k_rdm, n_cv, method, nc_stat,
-        ["both", "rdm", "pattern"], progress, n_jobs, "eval_dual_bootstrap")
-    _check_all_skipped(evaluations, k_pattern, k_rdm)
-    dof = min(data.n_rdm, data.n_cond) - 1
-    eval_ok = ~np.isnan(evaluations[:, 0, 0, 0, 0])
-    evals_nonan = np.mean(np.mean(evaluations[eval_ok], -2), -2)
-    noise_ceil_nonan = np.mean(noise_ceil[:, eval_ok], -2).transpose([1, 0, 2])
-    matrix = np.concatenate([evals_nonan, noise_ceil_nonan], 1)
-    matrix -= np.mean(matrix, 0, keepdims=True)
-    var_mean = np.einsum("ijk,ilk->kjl", matrix, matrix) \
-        / (matrix.shape[0] - 1)
-    if use_correction and n_cv > 1:
-        evals_1 = np.mean(evaluations[eval_ok], -3)
-        noise_ceil_1 = noise_ceil[:, eval_ok].transpose([1, 0, 2, 3])
-        matrix_1 = np.concatenate([evals_1, noise_ceil_1], 1)
-        matrix_1 -= np.mean(matrix_1, 0, keepdims=True)
-        var_1 = np.einsum("ijmk,ilmk->kjl", matrix_1, matrix_1) \
-            / (matrix_1.shape[0] - 1) / matrix_1.shape[2]
-        variances = (n_cv * var_mean - var_1) / (n_cv - 1)
-    else:
-        variances = var_mean
+    models, evaluations, noise_ceil, n_cv, use_correction = _bootcv(
+        "eval_dual_bootstrap", ["both", "rdm", "pattern"], "both", models,
+        data, method, fitter, k_pattern, k_rdm, N, n_cv, pattern_descriptor,
+        rdm_descriptor, use_correction, statistic, random_state, samples,
+        progress, n_jobs)
+    variances = _compat.dual_variances(evaluations, noise_ceil, n_cv,
+                                       use_correction)
     return Result(models, evaluations, method=method,
                   cv_method="dual_bootstrap", noise_ceiling=noise_ceil,
-                  variances=variances, dof=dof, n_rdm=data.n_rdm,
-                  n_pattern=data.n_cond)
-
-
-# ---------------------------------------------------------------- fast path
-def _fast_kind(statistic):
-    """'identity', 'rank' or ('rgtm', lower, upper); None if not fast."""
-    if statistic is None:
-        return "identity"
-    if not isinstance(statistic, TopoStatistic) or statistic.rgtm_cell is None:
-        return None
-    if statistic.name == "rank_normalize":
-        return "rank"
-    return ("rgtm",) + statistic.rgtm_cell
-
-
-def _fast_spec(sides, thetas, raws, data, method, nc_stat):
-    """The common fast-path statistic of all models, or None."""
-    if method not in _FAST_METHODS:
-        return None
-    kinds = set()
-    for side, th, raw in zip(sides, thetas, raws):
-        if side.topo:
-            if hasattr(side.model, "theta_"):
-                return None
-            kinds.add(_fast_kind(side.model.statistic))
-        else:
-            kinds.add(_fast_kind(side.statistic))
-        if raw.n_rdm != 1 or np.isnan(raw.dissimilarities).any():
-            return None
-    kinds.add(_fast_kind(nc_stat))
-    if len(kinds) != 1 or None in kinds:
-        return None
-    if np.isnan(data.dissimilarities).any():
-        return None
-    return kinds.pop()
-
-
-class _FixedOrder:
-    """Weighted ranks of fixed vectors under changing bootstrap weights.
-
-    A bootstrap of conditions changes the weights of the pairs, never their
-    order, so each vector is sorted once here and every sample only needs
-    cumulative sums of its weights in that order (tie groups are fixed too).
-    This is :func:`rsatoolbox_topo._ranking.sorted_ranks` and
-    :func:`~rsatoolbox_topo._ranking.quantiles` with the sort hoisted out of
-    the bootstrap loop (hand-written for that reason; the tests check both
-    against the literal resampling). Pairs of weight 0 drop out.
-    """
-
-    def __init__(self, vectors):
-        order = np.argsort(vectors, axis=1, kind="stable")
-        svals = np.take_along_axis(vectors, order, axis=1)
-        n_rows, n_cols = svals.shape
-        cols = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
-        new = np.ones((n_rows, n_cols), dtype=bool)
-        new[:, 1:] = svals[:, 1:] != svals[:, :-1]
-        starts = np.maximum.accumulate(np.where(new, cols, 0), axis=1)
-        end = np.ones((n_rows, n_cols), dtype=bool)
-        end[:, :-1] = new[:, 1:]
-        ends = np.minimum.accumulate(
-            np.where(end, cols, n_cols - 1)[:, ::-1], axis=1)[:, ::-1]
-        # Flat indices into (n_samples, n_rows * n_cols) arrays: one take
-        # per step instead of broadcast index grids. Cumulative sums are
-        # padded by a leading 0, so the sum before a group is at its start.
-        rows = np.arange(n_rows)[:, None]
-        self.shape = (n_rows, n_cols)
-        self.gather = order.ravel()
-        self.before = (rows * (n_cols + 1) + starts).ravel()
-        self.through = (rows * (n_cols + 1) + ends + 1).ravel()
-        self.inverse = (rows * n_cols + np.argsort(order, axis=1)).ravel()
-
-    def statistic(self, pair_w, kind):
-        """The statistic of every row under each sample's pair weights.
-
-        ``pair_w`` has shape (n_samples, n_pairs); returns the statistic,
-        (n_samples, n_rows, n_pairs) in the original pair order, and which
-        rows came out constant, (n_samples, n_rows).
-        """
-        n_samples = len(pair_w)
-        n_rows, n_cols = self.shape
-        sw = np.take(pair_w, self.gather, axis=1).reshape(
-            n_samples, n_rows, n_cols)
-        cum = np.zeros((n_samples, n_rows, n_cols + 1))
-        np.cumsum(sw, axis=2, out=cum[:, :, 1:])
-        flat = cum.reshape(n_samples, -1)
-        avg = (np.take(flat, self.before, axis=1)
-               + np.take(flat, self.through, axis=1) + 1.0) * 0.5
-        avg = avg.reshape(n_samples, n_rows, n_cols)
-        valid = sw > 0
-        first = np.where(valid, avg, np.inf).min(axis=2)
-        last = np.where(valid, avg, -np.inf).max(axis=2)
-        span = last - first
-        degenerate = (span <= 0) | (valid.sum(axis=2) < 2)
-        scale = 1.0 / np.where(degenerate, 1.0, span)
-        ranks = avg
-        ranks -= first[..., None]
-        ranks *= scale[..., None]
-        ranks[degenerate] = 0.5
-        if kind != "rank":
-            cum = cum[:, :, 1:]
-            t_low = self._quantile(ranks, cum, kind[1])[..., None]
-            t_up = self._quantile(ranks, cum, kind[2])[..., None]
-            width = t_up - t_low
-            binary = width <= 0
-            with np.errstate(over="ignore"):  # tiny width: a steep step
-                ranks = np.where(binary, (ranks > t_low).astype(float),
-                                 np.clip((ranks - t_low) / np.where(
-                                     binary, 1.0, width), 0.0, 1.0))
-            # As rgtm: a constant RDM's RGTM is the midpoint, like its ranks.
-            ranks[degenerate] = 0.5
-        low = np.where(valid, ranks, np.inf).min(axis=2)
-        high = np.where(valid, ranks, -np.inf).max(axis=2)
-        ranks[~valid] = 0.0
-        out = np.take(ranks.reshape(n_samples, -1), self.inverse,
-                      axis=1).reshape(n_samples, n_rows, n_cols)
-        return out, high <= low
-
-    @staticmethod
-    def _quantile(ranks, cum, q):
-        """numpy's 'linear' quantile of the weight-expanded sorted ranks."""
-        top = np.maximum(cum[..., -1] - 1.0, 0.0)
-        pos = q * top
-        low = np.floor(pos)
-        frac = pos - low
-        high = np.minimum(low + 1.0, top)
-        last = cum.shape[-1] - 1
-        i_low = np.minimum((cum <= low[..., None]).sum(axis=-1), last)
-        i_high = np.minimum((cum <= high[..., None]).sum(axis=-1), last)
-        v_low = np.take_along_axis(ranks, i_low[..., None], axis=-1)[..., 0]
-        v_high = np.take_along_axis(ranks, i_high[..., None], axis=-1)[..., 0]
-        return v_low + frac * (v_high - v_low)
-
-
-def _fast_chunk(chunk, values, cond_group, iu, vectors, fixed, kind, method,
-                n_data, group_ids, boot_noise_ceil):
-    """Evaluations, noise ceilings and collapse counts of a chunk of pattern
-    samples by weights on the original pairs (see :func:`_fast_pattern`)."""
-    nc = np.full((len(chunk), 2), np.nan)
-    collapsed = np.zeros(len(vectors), dtype=int)
-    counts = np.stack([np.bincount(np.searchsorted(values, s),
-                                   minlength=len(values))
-                       for s in chunk])
-    valid = (counts > 0).sum(axis=1) >= 3
-    cond_w = counts[:, cond_group].astype(np.float64)
-    pair_w = cond_w[:, iu[0]] * cond_w[:, iu[1]]
-    if kind == "identity":
-        t = np.broadcast_to(vectors, (len(chunk),) + vectors.shape)
-    else:
-        t, constant = fixed.statistic(pair_w, kind)
-        collapsed += (constant & valid[:, None]).sum(axis=0)
-    # (a sample of one condition has no pairs; it is marked invalid)
-    total = np.maximum(pair_w.sum(axis=1), 1.0)[:, None, None]
-    if method == "corr":
-        mean = np.einsum("brp,bp->br", t, pair_w)[..., None] / total
-        t = t - mean
-    gram = np.matmul(t * pair_w[:, None, :], t.transpose(0, 2, 1))
-    norms = np.sqrt(np.maximum(np.einsum("brr->br", gram), 0.0))
-    ok = norms > 0
-    safe = np.where(ok, norms, 1.0)
-    cos = gram / safe[:, :, None] / safe[:, None, :]
-    cos = np.where(ok[:, :, None] & ok[:, None, :], cos, 0.0)
-    evals = cos[:, n_data:, :n_data].mean(axis=2)
-    evals[~valid] = np.nan
-    if boot_noise_ceil:
-        ceil = _weighted_noise_ceiling(gram[:, :n_data, :n_data],
-                                       group_ids)
-        ceil[~valid] = np.nan
-        nc[:] = ceil
-    return evals, nc, collapsed
-
-
-def _fast_pattern(kind, raws, model_names, data, pattern_descriptor,
-                  rdm_descriptor, method, samples, boot_noise_ceil, progress):
-    """eval_bootstrap_pattern by weights on the original pairs.
-
-    A condition drawn c times turns pair (i, j) into c_i * c_j resampled
-    pairs and its pairs with its own copies into NaN. Weighted ranks and
-    quantiles (:class:`_FixedOrder`) give the statistic of the resampled
-    RDM, and weighted inner products give rsatoolbox's 'corr' and
-    'cosine' comparisons and its leave-one-out noise ceiling, without
-    building the resampled RDMs (hand-written: rsatoolbox has no weighted
-    comparators).
-    """
-    n_data = data.n_rdm
-    vectors = np.concatenate([data.get_vectors()] +
-                             [r.get_vectors() for r in raws])
-    n_rows = len(vectors)
-    n_cond = data.n_cond
-    iu = np.triu_indices(n_cond, 1)
-    desc = np.asarray(data.pattern_descriptors[pattern_descriptor])
-    groups = np.asarray(data.rdm_descriptors[rdm_descriptor])
-    group_ids = [np.flatnonzero(groups == g) for g in np.unique(groups)]
-    values, cond_group = np.unique(desc, return_inverse=True)
-    evaluations = np.full((len(samples), n_rows - n_data), np.nan)
-    nc = np.full((len(samples), 2), np.nan)
-    fixed = None if kind == "identity" else _FixedOrder(vectors)
-    collapsed = np.zeros(n_rows, dtype=int)
-    bounds = chunk_bounds(len(samples), 1, max_size=_CHUNK)
-    # In this process (the chunks are vectorised and share _FixedOrder).
-    parts = run_tasks(
-        _fast_chunk, [(samples[a:b], values, cond_group, iu, vectors, fixed,
-                       kind, method, n_data, group_ids, boot_noise_ceil)
-                      for a, b in bounds],
-        progress=progress, desc="eval_bootstrap_pattern", unit="sample",
-        sizes=[b - a for a, b in bounds])
-    if parts:
-        evaluations = np.concatenate([p[0] for p in parts])
-        nc = np.concatenate([p[1] for p in parts])
-        collapsed = np.sum([p[2] for p in parts], axis=0)
-    if np.any(collapsed):
-        names = ([f"data RDM {i}" for i in range(n_data)]
-                 + [f"model {name!r}" for name in model_names])
-        which = ", ".join(f"{names[r]} ({collapsed[r]})"
-                          for r in np.flatnonzero(collapsed))
-        warnings.warn(
-            f"The statistic is constant (every pair equal) in some bootstrap "
-            f"samples for: {which} samples; those RDMs compare as 0.",
-            CollapsedStatisticWarning, stacklevel=3)
-    return evaluations, nc
-
-
-def _weighted_noise_ceiling(gram, group_ids):
-    """rsatoolbox's boot_noise_ceiling from the Gram matrix of the data.
-
-    pool_rdm scales each RDM to unit (weighted) RMS after centring for
-    'corr' and averages them; the shift it adds afterwards does not change
-    a correlation. The pooled RDM of a set S is thus sum_i z_i / |S| with
-    z_i = x_i / ||x_i||, and its comparisons with each test RDM follow from
-    the Gram matrix (the common weight total cancels).
-    """
-    diag = np.sqrt(np.maximum(np.einsum("brr->br", gram), 0.0))
-    undefined = np.any(diag <= 0, axis=1)  # rsatoolbox cannot pool these
-    safe = np.where(diag > 0, diag, 1.0)
-    unit = gram / safe[:, :, None] / safe[:, None, :]     # <z_i, z_k>
-
-    def pooled_vs_tests(train, tests):
-        # <pool, x_t> / (||pool|| ||x_t||) = mean_i <z_i, z_t> / ||pool||
-        pool_sq = unit[:, train][:, :, train].sum(axis=(1, 2))
-        pool_norm = np.sqrt(np.maximum(pool_sq, 0.0)) / len(train)
-        inner = unit[:, train][:, :, tests].mean(axis=1)
-        # Rounding leaves ~1e-16 of units that cancel exactly; the literal
-        # path sees the same case as a constant pooled RDM.
-        defined = pool_sq > _POOL_TOL ** 2 * 1e6
-        norm = np.where(defined, pool_norm, 1.0)[:, None]
-        out = np.where(defined[:, None], inner / norm, np.nan)
-        return out.mean(axis=1)
-
-    everything = np.concatenate(group_ids)
-    if len(group_ids) == 1:
-        value = pooled_vs_tests(everything, everything)
-        out = np.stack([value, value], axis=1)
-    else:
-        low, high = [], []
-        for test in group_ids:
-            train = np.setdiff1d(everything, test)
-            low.append(pooled_vs_tests(train, test))
-            high.append(pooled_vs_tests(everything, test))
-        out = np.stack([np.mean(low, axis=0), np.mean(high, axis=0)], axis=1)
-    out[undefined] = np.nan
-    return out
+                  variances=variances, dof=min(data.n_rdm, data.n_cond) - 1,
+                  n_rdm=data.n_rdm, n_pattern=data.n_cond)
 
 
 # ---------------------------------------------------------------- loading
+# UPSTREAM: rsatoolbox.inference.result.result_from_dict (and so its
+# load_results) rebuilds models with rsatoolbox.model.model_from_dict, which
+# knows only rsatoolbox's model classes; a registry of model classes there
+# (plugins adding theirs) would let these two readers go.
 def result_from_dict(result_dict):
     """Rebuild a Result whose models may be this package's.
 
