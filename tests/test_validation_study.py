@@ -314,3 +314,24 @@ def test_import_previous_checks_against_the_public_api(study, tmp_path):
     with pytest.raises(ValueError, match="hard-5 paired p differs"):
         study.import_previous(str(tmp_path / "bad.npz"),
                               str(tmp_path), 5, 20, n_verify=2)
+
+
+def test_intervals_keep_each_parts_count(study):
+    """'bca' may cover more data sets than 'main' (imported); the rows of
+    each method are its own part's, and the parts must agree on the
+    estimates they share."""
+    k = len(study.FROM_CORRECTED)
+    main = {"estimate": np.array([0.5, 0.6]),
+            "low": np.zeros((2, k)), "high": np.ones((2, k))}
+    bca = {"estimate": np.array([0.5, 0.6, 0.7]),
+           "low": np.full((3, 1), 0.1), "high": np.full((3, 1), 0.9)}
+    estimate, low, high, counts = study.intervals({"main": main,
+                                                   "bca": bca})
+    j = study.METHODS.index("bca")
+    assert counts == [3 if m == "bca" else 2 for m in study.METHODS]
+    np.testing.assert_array_equal(estimate, [0.5, 0.6, 0.7])
+    np.testing.assert_array_equal(low[:, j], [0.1] * 3)
+    assert np.isnan(low[2, study.METHODS.index("corrected")])
+    bca["estimate"][1] = 0.65
+    with pytest.raises(ValueError, match="disagree"):
+        study.intervals({"main": main, "bca": bca})

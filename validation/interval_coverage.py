@@ -461,26 +461,41 @@ def _resample_task(setting, seed, start, stop, n_bootstrap, part="main"):
 
 
 def intervals(parts):
-    """``low, high`` of shape (n_datasets, len(METHODS)) from the cached
-    'main' and 'bca' parts of a setting (NaN where a part is missing), and
-    the number of data sets with a 'bca' part."""
-    main = parts["main"]
-    n = len(main["estimate"])
+    """Estimates and intervals of every method from a setting's parts.
+
+    Rows are data sets 0, 1, ...: as many as the longer of the 'main' and
+    the 'bca' part (each method counts only the rows its part has; see
+    ``counts``).
+
+    Returns
+    -------
+    estimate : ndarray, shape (n_rows,)
+    low, high : ndarray, shape (n_rows, len(METHODS))
+        NaN where a part has no such data set.
+    counts : list of int
+        Data sets of each method (``METHODS`` order).
+    """
+    main, bca = parts["main"], parts.get("bca")
+    n_main = len(main["estimate"])
+    n_bca = 0 if bca is None else len(bca["estimate"])
+    n = max(n_main, n_bca)
+    estimate = np.full(n, np.nan)
     low = np.full((n, len(METHODS)), np.nan)
     high = np.full((n, len(METHODS)), np.nan)
     cols = [METHODS.index(m) for m in FROM_CORRECTED]
-    low[:, cols], high[:, cols] = main["low"], main["high"]
-    bca = parts.get("bca")
-    n_bca = 0 if bca is None else min(n, len(bca["estimate"]))
+    estimate[:n_main] = main["estimate"]
+    low[:n_main, cols], high[:n_main, cols] = main["low"], main["high"]
     if n_bca:
-        if not np.array_equal(bca["estimate"][:n_bca],
-                              main["estimate"][:n_bca]):
+        both = min(n_main, n_bca)
+        if not np.array_equal(bca["estimate"][:both], main["estimate"][:both]):
             raise ValueError("The 'bca' and 'main' parts disagree on the "
                              "full-data estimate: not the same data sets.")
+        estimate[:n_bca] = bca["estimate"]
         j = METHODS.index("bca")
-        low[:n_bca, j] = bca["low"][:n_bca, 0]
-        high[:n_bca, j] = bca["high"][:n_bca, 0]
-    return low, high, n_bca
+        low[:n_bca, j], high[:n_bca, j] = bca["low"][:, 0], bca["high"][:, 0]
+    counts = [n_bca if m == "bca" else n_main for m in METHODS]
+    return estimate, low, high, counts
+
 
 # ------------------------------------------------------------ driver
 def _log(message):
@@ -1027,13 +1042,15 @@ def summarise(args):
             continue
         parts, est = loaded[setting.name]
         n = min(cap, n_main[setting.name])
-        parts = {part: None if v is None else
-                 {k: (x[:n] if np.ndim(x) else x) for k, x in v.items()}
-                 for part, v in parts.items()}
+        # Every setting gets the same number of 'main' data sets; 'bca' and
+        # 'paired' (imported from an earlier run where it had more) use
+        # all they have.
+        parts = dict(parts, main={k: (x[:n] if np.ndim(x) else x)
+                                  for k, x in parts["main"].items()})
         main = parts["main"]
         truth = float(est["mean"][0])
-        low, high, n_bca = intervals(parts)
-        method_n = [n_bca if m == "bca" else n for m in methods]
+        estimate, low, high, method_n = intervals(parts)
+        n_bca = method_n[methods.index("bca")]
         p = parts["paired"]["p"] if parts["paired"] is not None else []
         counts["main"][setting.name] = n
         counts["bca"][setting.name] = n_bca
@@ -1057,13 +1074,15 @@ def summarise(args):
             **{f"param_{f.name}": getattr(setting, f.name)
                for f in dataclasses.fields(setting)
                if f.name not in ("name", "description")}})
-        coverage += coverage_rows(setting.name, main["estimate"], low, high,
+        coverage += coverage_rows(setting.name, estimate, low, high,
                                   methods, truth, method_n)
         tests += test_rows(setting, p, low, methods, method_n)
-        pp = np.full(n, np.nan)
-        pp[:len(p)] = p
-        per_dataset[setting.name] = np.column_stack(
-            [main["estimate"], low, high, pp])
+        rows = max(len(estimate), len(p))
+        table = np.full((rows, 2 + 2 * len(methods)), np.nan)
+        table[:len(estimate)] = np.column_stack([estimate, low, high, np.full(
+            len(estimate), np.nan)])
+        table[:len(p), -1] = p
+        per_dataset[setting.name] = table
         timing[setting.name] = {
             part: {"n_computed": int(np.sum(~v["imported"])),
                    "n_imported": int(np.sum(v["imported"])),
