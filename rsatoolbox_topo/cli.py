@@ -801,8 +801,8 @@ def _shown(frame, args, method, drop=("n_bootstrap",), parameters=("n_ties",)):
     from .report import display_table
 
     return display_table(frame, {"accuracy": ("ci_low", "ci_high")},
-                         level=args.ci_level, method=method, drop=drop,
-                         parameters=parameters)
+                         ci_level=args.ci_level, ci_method=method,
+                         drop=drop, parameters=parameters)
 
 
 def _identification_section(report, console, rdms, by, across, statistics,
@@ -945,7 +945,7 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
     shown = display_table(
         frame, {"accuracy": ("ci_low", "ci_high"),
                 "diff_vs_baseline": ("diff_ci_low", "diff_ci_high")},
-        level=args.ci_level, method=method, parameters=("n_draws",),
+        ci_level=args.ci_level, ci_method=method, parameters=("n_draws",),
         drop=("ci_method", "n_bootstrap"))
     console.table(f"{what}: regimes (difference to the baseline, paired "
                   f"bootstrap p-value)", shown)
@@ -1064,7 +1064,7 @@ def _model_section(report, console, data, model_rdms, statistics, args,
     console.table(f"{what}: mean Pearson r with the data",
                   shown.map(lambda v: f"{v:.3f}").reset_index())
     display = display_table(frame, {"r": ("ci_low", "ci_high")},
-                            level=args.ci_level, method=method)
+                            ci_level=args.ci_level, ci_method=method)
     report.add_table(
         frame, name=f"{name}_models", display=display,
         note_refs=[console.notes.numbers(what, s, item=m)
@@ -1081,7 +1081,8 @@ def _model_section(report, console, data, model_rdms, statistics, args,
                 f"and images, and the package's coverage study measured "
                 f"identification accuracy, not model evaluations.")
     report.add_figure(
-        plot_model_comparison(frame, level=args.ci_level, method=method),
+        plot_model_comparison(frame, ci_level=args.ci_level,
+                              ci_method=method),
         name=f"{name}_models",
         caption=f"{what}: model evaluations per statistic (bars), "
                 f"{args.ci_level:.0%} {method} bootstrap intervals over "
@@ -1199,7 +1200,8 @@ def _topology_section(report, console):
     report.add_text(text)
     console.say("\n" + text)
     shown = display_table(table, {"accuracy": ("ci_low", "ci_high")},
-                          method="percentile", parameters=("n_bootstrap",),
+                          ci_method="percentile",
+                          parameters=("n_bootstrap",),
                           drop=("seconds",))
     console.table("Identification by RTD and label-free baselines "
                   "(precomputed)", shown)

@@ -216,7 +216,7 @@ def _rgtm_cell(statistic):
 def _compare(a, b, method):
     if method in _topology.METHODS:
         # similarity = -RTD (or -label-free distance): higher is closer
-        return -_topology._distance_matrix(a, b, method)
+        return -_topology.distance_matrix(a, b, method)
     return _rsa_compare(RDMs(a), RDMs(b), method=method)
 
 
@@ -868,21 +868,21 @@ class _Intervals:
                          (self.n_individuals, self.n_conditions),
                          self.ci_method, transform)
 
-    def confidence_interval(self, method=None, level=None):
+    def confidence_interval(self, ci_method=None, ci_level=None):
         """Interval of the estimate by another method or level.
 
         Computed from the stored bootstrap data, without resampling.
 
         Parameters
         ----------
-        method : str | None
+        ci_method : str | None
             One of ``'percentile'``, ``'basic'``, ``'bc'``, ``'bca'``,
             ``'t'``, ``'corrected'`` (see
             :func:`rsatoolbox_topo._resampling.confidence_interval`); None:
             the result's ``ci_method``. 'bca' needs a result made with
             ``ci_method='bca'`` (jackknife), 'corrected' one made with
             ``ci_method='corrected'`` (one-factor bootstraps).
-        level : float | None
+        ci_level : float | None
             In (0, 1); None: the result's ``ci_level``.
 
         Returns
@@ -890,7 +890,7 @@ class _Intervals:
         low, high : float or ndarray
             Of the shape of the estimate.
         """
-        return self._interval(method, level)
+        return self._interval(ci_method, ci_level)
 
 
 def _excludes(estimate, low, high):
@@ -1673,17 +1673,17 @@ class _Comparison(_Intervals):
                 f"bootstrap samples, {100 * self.ci_level:g}% "
                 f"{self.ci_method} intervals, chance {self.chance:.3f}")
 
-    def confidence_interval(self, method=None, level=None, diff=False):
+    def confidence_interval(self, ci_method=None, ci_level=None, diff=False):
         """Intervals of the accuracies, or of their differences.
 
         Computed from the stored bootstrap data, without resampling.
 
         Parameters
         ----------
-        method : str | None
+        ci_method : str | None
             Interval method (see :meth:`BootstrapResult.confidence_interval`);
             None: ``ci_method``.
-        level : float | None
+        ci_level : float | None
             In (0, 1); None: ``ci_level``.
         diff : bool
             Intervals of the paired differences to the baseline.
@@ -1695,7 +1695,7 @@ class _Comparison(_Intervals):
         transform = None
         if diff:
             transform = _paired(list(self.names).index(self.baseline))
-        return self._interval(method, level, transform)
+        return self._interval(ci_method, ci_level, transform)
 
     def against(self, baseline):
         """The same comparison against another of its names as baseline.

@@ -125,14 +125,14 @@ def format_interval(low, high, decimals=3):
             f"{format_number(high, decimals)}]")
 
 
-def interval_header(level, method):
+def interval_header(ci_level, ci_method):
     """Column header naming an interval's level and method, once per table.
 
     Parameters
     ----------
-    level : float
+    ci_level : float
         Confidence level in (0, 1).
-    method : str
+    ci_method : str
         How the interval was computed, as the result records it (e.g.
         ``'percentile'``, ``'bca'``).
 
@@ -146,10 +146,10 @@ def interval_header(level, method):
     >>> interval_header(0.95, "percentile")
     '95% interval (percentile)'
     """
-    return f"{100 * float(level):g}% interval ({method})"
+    return f"{100 * float(ci_level):g}% interval ({ci_method})"
 
 
-def display_table(frame, intervals=None, level=0.95, method=None,
+def display_table(frame, intervals=None, ci_level=0.95, ci_method=None,
                   parameters=(), drop=()):
     """The shown form of a result table: text cells in one number format.
 
@@ -167,9 +167,9 @@ def display_table(frame, intervals=None, level=0.95, method=None,
         For each column with an interval, its (low, high) columns; the
         interval column is shown after it (one header per table: with
         several intervals, each header names its column).
-    level : float
+    ci_level : float
         Confidence level of the intervals.
-    method : str | None
+    ci_method : str | None
         Interval method, required when ``intervals`` is given.
     parameters : sequence of str
         Columns shown with ``:g`` instead of 3 decimals.
@@ -188,14 +188,14 @@ def display_table(frame, intervals=None, level=0.95, method=None,
     >>> frame = pd.DataFrame({"statistic": ["rdm"], "accuracy": [0.71],
     ...                       "ci_low": [0.55], "ci_high": [0.755]})
     >>> display_table(frame, {"accuracy": ("ci_low", "ci_high")},
-    ...               method="percentile").iloc[0].tolist()
+    ...               ci_method="percentile").iloc[0].tolist()
     ['rdm', '0.710', '[0.550, 0.755]']
     """
     intervals = dict(intervals or {})
-    if intervals and not method:
-        raise ValueError("The 'method' parameter must name the interval "
+    if intervals and not ci_method:
+        raise ValueError("The 'ci_method' parameter must name the interval "
                          "method when 'intervals' is given. Got "
-                         f"{method!r} instead.")
+                         f"{ci_method!r} instead.")
     hidden = set(drop) | {c for pair in intervals.values() for c in pair}
     out = {}
     for column in frame.columns:
@@ -213,7 +213,7 @@ def display_table(frame, intervals=None, level=0.95, method=None,
             out[column] = ["" if v is None else str(v) for v in values]
         if column in intervals:
             low, high = intervals[column]
-            header = interval_header(level, method)
+            header = interval_header(ci_level, ci_method)
             if len(intervals) > 1:
                 header = f"{column}: {header}"
             out[header] = [format_interval(a, b) for a, b in

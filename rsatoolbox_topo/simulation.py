@@ -813,15 +813,15 @@ class SimulationResult(Result):
         return ("all RDMs' entries pooled" if self.reference == "all" else
                 "each RDM's own entries")
 
-    def confidence_interval(self, method=None, level=None):
+    def confidence_interval(self, ci_method=None, ci_level=None):
         """Intervals recomputed from the stored samples, without resampling.
 
         Parameters
         ----------
-        method : {'percentile', 'basic', 'bc', 'corrected'} | None
+        ci_method : {'percentile', 'basic', 'bc', 'corrected'} | None
             Interval method; None uses ``ci_method``. 'corrected' needs the
             one-factor samples (a result computed with it).
-        level : float | None
+        ci_level : float | None
             Interval level; None uses ``ci_level``.
 
         Returns
@@ -833,8 +833,8 @@ class SimulationResult(Result):
             None if self.one_factor_individuals is None else
             (self.one_factor_individuals, self.one_factor_conditions),
             (self.n_individuals, self.n_conditions),
-            self.ci_level if level is None else level,
-            self.ci_method if method is None else method)
+            self.ci_level if ci_level is None else ci_level,
+            self.ci_method if ci_method is None else ci_method)
 
     def summary(self):
         """One line: statistics, levels, and the best statistic at the

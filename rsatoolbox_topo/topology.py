@@ -56,7 +56,8 @@ from ._validation import check_int, check_n_jobs, check_option, check_rdms
 from .exceptions import DegenerateRDMWarning, MissingPairsWarning
 
 __all__ = ["cross_barcode", "rtd", "persistence_diagrams",
-           "labelfree_distance", "evaluation_table", "METHODS"]
+           "labelfree_distance", "distance_matrix", "evaluation_table",
+           "METHODS"]
 
 _NORMALIZE = ("rank", "quantile", "none")
 _BACKENDS = ("giotto-ph", "ripser")
@@ -618,12 +619,41 @@ def labelfree_distance(rdms_a, rdms_b=None, dim=1, metric="bottleneck",
                      for x in da])
 
 
-def _distance_matrix(va, vb, method, n_jobs=1):
-    """Dissimilarities between rows of vector arrays for a comparator name.
+def distance_matrix(rdms_a, rdms_b, method, n_jobs=1):
+    """Topological distances between two sets of RDMs, by comparator name.
 
-    ``method`` is one of :data:`METHODS`; used by identification,
-    inference and the CLI (lower is closer).
+    The persistent-homology comparators of this module under the names that
+    identification, inference and the command take as ``method``
+    (:data:`METHODS`): ``'rtd'`` (:func:`rtd` in dimension 1, symmetric,
+    rank-normalised), ``'rtd-h2'`` (dimension 2) and the label-free
+    ``'labelfree-bottleneck'`` / ``'labelfree-wasserstein'``
+    (:func:`labelfree_distance` in dimension 1). Lower is closer; those
+    functions use it as the similarity ``-distance``.
+
+    Parameters
+    ----------
+    rdms_a, rdms_b : rsatoolbox.rdm.RDMs | array-like
+        RDMs, or their condensed dissimilarity vectors (one per row).
+    method : str
+        One of :data:`METHODS`.
+    n_jobs : int | None
+        Workers for RTD (see the naming table).
+
+    Returns
+    -------
+    ndarray of shape (n_a, n_b)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rsatoolbox_topo.topology import distance_matrix
+    >>> a = np.array([[1., 3, 3, 3, 3, 1]])
+    >>> b = np.array([[3., 1, 3, 3, 1, 3]])
+    >>> distance_matrix(a, b, "rtd")
+    array([[2.]])
     """
+    va = getattr(rdms_a, "dissimilarities", rdms_a)
+    vb = getattr(rdms_b, "dissimilarities", rdms_b)
     check_option("method", method, METHODS)
     va = np.atleast_2d(np.asarray(va, dtype=np.float64))
     vb = np.atleast_2d(np.asarray(vb, dtype=np.float64))

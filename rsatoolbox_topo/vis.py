@@ -528,7 +528,7 @@ def plot_confusions(points, columns=3):
 
 
 @fill_doc
-def plot_model_comparison(frame, level=0.95, method="percentile"):
+def plot_model_comparison(frame, ci_level=0.95, ci_method="percentile"):
     """Model comparison per statistic, in rsatoolbox's style.
 
     One panel per statistic: a bar per model (Pearson r with the data), its
@@ -542,9 +542,9 @@ def plot_model_comparison(frame, level=0.95, method="percentile"):
     frame : pandas.DataFrame
         Columns ``statistic``, ``model``, ``r``, ``ci_low``, ``ci_high``,
         ``ceiling_low``, ``ceiling_high``.
-    level : float
+    ci_level : float
         Level of the intervals (for the legend).
-    method : str
+    ci_method : str
         Interval method (for the legend).
 
     Returns
@@ -596,7 +596,7 @@ def plot_model_comparison(frame, level=0.95, method="percentile"):
     handles = [Patch(color="0.8", label="noise ceiling (lower to upper)"),
                Patch(color="#4f7ab3", label="model"),
                Line2D([], [], color="k", lw=1.2,
-                      label=_interval_label(level, method))]
+                      label=_interval_label(ci_level, ci_method))]
     fig.legend(handles=handles, loc="outside lower center", ncol=3,
                fontsize="small", frameon=False)
     fig.suptitle("Model comparison per statistic (rsatoolbox, bootstrap "

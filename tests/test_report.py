@@ -145,7 +145,7 @@ def test_display_table_one_number_format():
                           "accuracy": [0.71, 1 / 3], "ci_low": [0.55, 0.2],
                           "ci_high": [0.755, np.nan]})
     shown = display_table(frame, {"accuracy": ("ci_low", "ci_high")},
-                          level=0.9, method="bca",
+                          ci_level=0.9, ci_method="bca",
                           parameters=("noise_level",))
     assert shown.columns.tolist() == ["noise_level", "statistic", "accuracy",
                                       "90% interval (bca)"]
@@ -153,7 +153,7 @@ def test_display_table_one_number_format():
                                      ["2", "b", "0.333", ""]]
     assert frame["accuracy"].tolist() == [0.71, 1 / 3]  # input unchanged
     assert format_interval(-0.0123, 1) == "[-0.012, 1.000]"
-    with pytest.raises(ValueError, match="'method'.*None"):
+    with pytest.raises(ValueError, match="'ci_method'.*None"):
         display_table(frame, {"accuracy": ("ci_low", "ci_high")})
 
 

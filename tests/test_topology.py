@@ -546,3 +546,17 @@ def test_shipped_evaluation_tables():
     assert (sim.groupby("comparator").size() == 10).all()
     with pytest.raises(ValueError, match="'part' parameter"):
         evaluation_table("maps")
+
+
+def test_distance_matrix_is_the_comparators_by_name():
+    """distance_matrix dispatches to rtd / labelfree_distance by name."""
+    from rsatoolbox_topo.topology import distance_matrix, labelfree_distance
+    rng = np.random.default_rng(3)
+    a, b = RDMs(rng.random((2, 15))), RDMs(rng.random((3, 15)))
+    np.testing.assert_allclose(distance_matrix(a, b, "rtd"), rtd(a, b))
+    np.testing.assert_allclose(
+        distance_matrix(a.dissimilarities, b.dissimilarities,
+                        "labelfree-bottleneck"),
+        labelfree_distance(a, b, metric="bottleneck"))
+    with pytest.raises(ValueError, match="'method' parameter"):
+        distance_matrix(a, b, "cosine")

@@ -221,7 +221,7 @@ def test_study_intervals_are_the_public_ones(study):
                                   ci_method=ci_method)
         assert res["estimate"] == boot.accuracy
         for j, method in enumerate(methods):
-            got = boot.confidence_interval(method=method, level=0.95)
+            got = boot.confidence_interval(ci_method=method, ci_level=0.95)
             np.testing.assert_array_equal((res["low"][j], res["high"][j]),
                                           got)
     # The default's interval is the result's own.

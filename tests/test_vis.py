@@ -241,7 +241,7 @@ def test_model_comparison_has_the_noise_ceiling():
                           "ci_low": [0.2, 0.0, 0.1, -0.1],
                           "ci_high": [0.4, 0.2, 0.3, 0.1],
                           "ceiling_low": 0.5, "ceiling_high": 0.6})
-    fig = vis.plot_model_comparison(frame, level=0.9, method="bca")
+    fig = vis.plot_model_comparison(frame, ci_level=0.9, ci_method="bca")
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in panels] == ["rdm", "rank"]
     band = panels[0].patches[0]

@@ -56,8 +56,8 @@ Accuracy against chance
 
 What is computed per data set
     Only the package's public API: ``bootstrap_identify(...,
-    ci_method='corrected')`` and its ``confidence_interval(method=...,
-    level=...)`` for 'percentile', 'basic', 'bc', 't' and 'corrected'
+    ci_method='corrected')`` and its ``confidence_interval(ci_method=...,
+    ci_level=...)`` for 'percentile', 'basic', 'bc', 't' and 'corrected'
     (part 'main'); ``bootstrap_identify(..., ci_method='bca')`` for 'bca'
     (part 'bca': a 'corrected' result holds no jackknife); and
     ``compare_statistics`` for the paired test (part 'paired'). One
@@ -370,7 +370,7 @@ def _capped(boot):
     sd = np.nanstd(boot.samples, ddof=1)
     d = min(boot.n_individuals, boot.n_conditions) - 1
     half = t.ppf(0.5 + LEVEL / 2, d) * sd
-    low, high = boot.confidence_interval(method="corrected", level=LEVEL)
+    low, high = boot.confidence_interval(ci_method="corrected", ci_level=LEVEL)
     if high < 1.0:
         got = high - boot.accuracy
     elif low > 0.0:
@@ -394,7 +394,7 @@ def resample(rdms, n_bootstrap, random_state, part="main"):
         share the same two-factor bootstrap samples.
     part : {'main', 'bca', 'paired'}
         * 'main': ``bootstrap_identify(..., ci_method='corrected')`` and its
-          ``confidence_interval(method=m, level=0.95)`` for every ``m`` of
+          ``confidence_interval(ci_method=m, ci_level=0.95)`` for every ``m`` of
           :data:`FROM_CORRECTED`; keys ``estimate``, ``low``, ``high``
           (one column per method) and ``capped`` (see :func:`_capped`);
         * 'bca': ``bootstrap_identify(..., ci_method='bca')`` (a result
@@ -427,7 +427,7 @@ def resample(rdms, n_bootstrap, random_state, part="main"):
         boot = bootstrap_identify(rdms, BY, ACROSS, n_bootstrap=n_bootstrap,
                                   random_state=random_state,
                                   ci_method=ci_method)
-        bounds = np.array([boot.confidence_interval(method=m, level=LEVEL)
+        bounds = np.array([boot.confidence_interval(ci_method=m, ci_level=LEVEL)
                            for m in methods], dtype=float)
         out = {"estimate": float(boot.accuracy), "low": bounds[:, 0],
                "high": bounds[:, 1]}

@@ -58,7 +58,7 @@ def compare(rdms1, rdms2, method):
     # rsatoolbox.rdm.compare (a name -> function table that plugins can add
     # to) would retire the topology dispatch.
     if method in _topology.METHODS:
-        return -_topology._distance_matrix(rdms1.dissimilarities,
+        return -_topology.distance_matrix(rdms1.dissimilarities,
                                           rdms2.dissimilarities, method)
 
     def constant(rdms):
