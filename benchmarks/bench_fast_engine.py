@@ -47,6 +47,11 @@ def load_engine(revision):
         ["git", "-C", root, "show",
          f"{revision}:rsatoolbox_topo/_fast_identification.py"],
         check=True, capture_output=True, text=True).stdout
+    # The GT transform it imports has moved from statistics to _ranking
+    # since; the old engine gets today's (unchanged) function.
+    source = source.replace(
+        "from .statistics import _gt_from_normalized",
+        "from ._ranking import gt_from_normalized as _gt_from_normalized")
     name = f"rsatoolbox_topo._engine_{revision}"
     spec = importlib.util.spec_from_loader(name, loader=None)
     module = importlib.util.module_from_spec(spec)
