@@ -159,6 +159,13 @@ random_state : int | numpy.random.Generator | None
     Accepted (and checked) for a signature uniform with the bootstrap
     functions; nothing random happens here."""
 
+docdict["method_refused"] = """\
+method : None
+    Not a parameter of this function: the dissimilarity measure is
+    ``dissimilarity`` (renamed from ``method``, which names the
+    comparator elsewhere). Any value raises a ``ValueError`` that says
+    so, so that an old call is not silently misread."""
+
 # ------------------------------------------------------------ model fitters
 docdict["fit_data"] = """\
 data : rsatoolbox.rdm.RDMs

@@ -294,11 +294,7 @@ def searchlight_rdms(dataset, *, radius=6.0, dissimilarity="crossnobis",
         The chunks run in threads unless a ``joblib.parallel_config``
         context says otherwise.
     %(progress)s
-    method : None
-        Not a parameter of this function: the dissimilarity measure is
-        ``dissimilarity`` (renamed from ``method``, which names the
-        comparator elsewhere). Any value raises a ``ValueError`` that says
-        so, so that an old call is not silently misread.
+    %(method_refused)s
 
     Returns
     -------

@@ -35,6 +35,7 @@ import numpy as np
 from rsatoolbox.data import Dataset
 from rsatoolbox.rdm import RDMs, calc_rdm, concat
 
+from .._docs import fill_doc
 from .._optional import import_extra
 from .._run_patterns import prepare_patterns
 from .._validation import (check_int, check_option, check_real, plain_value,
@@ -425,6 +426,7 @@ def _average_runs(signals, cond, run):
 
 
 # --------------------------------------------------------- patterns -> RDMs
+@fill_doc
 def region_rdms(dataset, *, dissimilarity="crossnobis", noise="diag",
                 group_by="region", n_splits=None, method=None):
     """One RDM per region (and per split of the runs) with rsatoolbox.
@@ -451,11 +453,7 @@ def region_rdms(dataset, *, dissimilarity="crossnobis", noise="diag",
         Split the runs, in order, into this many groups and compute one RDM
         per group (rdm_descriptor 'split'), e.g. to identify regions across
         independent data. Each group needs at least 2 runs for crossnobis.
-    method : None
-        Not a parameter of this function: the dissimilarity measure is
-        ``dissimilarity`` (renamed from ``method``, which names the
-        comparator elsewhere). Any value raises a ``ValueError`` that says
-        so, so that an old call is not silently misread.
+    %(method_refused)s
 
     Returns
     -------
