@@ -54,7 +54,7 @@ from ._validation import check_random_state as _rng
 from .exceptions import (CollapsedStatisticWarning, MissingPairsWarning,
                          TopoWarning)
 from .statistics import (REGIMES, TopoStatistic, as_statistic, regime, rgdm,
-                         rgtm)
+                         rgtm, statistic_label)
 
 __all__ = ["identify", "bootstrap_identify", "threshold_map",
            "nested_threshold_cv", "compare_regimes", "compare_statistics",
@@ -193,19 +193,6 @@ def _apply_statistic(rdms, vectors, statistic):
             " instead.")
     values = np.asarray(out.dissimilarities, dtype=np.float64)
     return values.reshape(len(vectors), -1)
-
-
-def _statistic_label(statistic):
-    statistic = as_statistic(statistic)
-    if statistic is None:
-        return "none"
-    if isinstance(statistic, TopoStatistic):
-        return statistic.label
-    if isinstance(statistic, functools.partial):
-        args = [repr(a) for a in statistic.args]
-        args += [f"{k}={v!r}" for k, v in statistic.keywords.items()]
-        return f"{_statistic_label(statistic.func)}({', '.join(args)})"
-    return getattr(statistic, "__name__", repr(statistic))
 
 
 def _rgtm_cell(statistic):
@@ -454,7 +441,7 @@ def identify(rdms, by, across, statistic=None, method="euclidean",
     # The (individual, class, pair) stack is read row by row, not copied.
     return _identify_arrays(_fast.RowStack(values, grid),
                             valid.astype(np.float64), classes, individuals,
-                            method, ties, _statistic_label(statistic))
+                            method, ties, statistic_label(statistic))
 
 
 def _identify_arrays(T, w, classes, individuals, method, ties, label):
@@ -1835,7 +1822,7 @@ def _named_statistics(statistics):
         values = [_check_statistic(v) for v in statistics.values()]
     elif isinstance(statistics, (list, tuple)):
         values = [_check_statistic(v) for v in statistics]
-        names = [_statistic_label(v) for v in values]
+        names = [statistic_label(v) for v in values]
     else:
         raise TypeError(
             "The 'statistics' parameter must be a dict {name: statistic} or "

@@ -43,7 +43,7 @@ from ._run_patterns import prepare_patterns
 from ._validation import (check_comparator, check_int, check_option,
                           check_progress, check_random_state, check_real,
                           plain_value, refuse_method)
-from .statistics import TopoStatistic, as_statistic
+from .statistics import as_statistic, statistic_label
 
 __all__ = ["searchlight_rdms", "searchlight", "SearchlightResult"]
 
@@ -204,15 +204,6 @@ def _apply_statistic(rdm_values, cond_values, statistic, centres):
     return out
 
 
-def _statistic_label(statistic):
-    """The (normalised) statistic as a short string for the result."""
-    if statistic is None:
-        return None
-    if isinstance(statistic, TopoStatistic):
-        return statistic.label
-    return getattr(statistic, "__name__", repr(statistic))
-
-
 def _setup(dataset, radius, dissimilarity, noise, statistic, chunk_size,
            process_mask, progress):
     """Checked parameters, noise-normalised patterns, spheres and chunks."""
@@ -356,8 +347,8 @@ def _model_and_statistic(model, statistic):
             raise ValueError(
                 "The searchlight applies one statistic to the spheres and to "
                 f"the model, but the ModelFixedTopo {model.name!r} carries "
-                f"{_statistic_label(model.statistic)} and the 'statistic' "
-                f"parameter is {_statistic_label(statistic)}. Pass "
+                f"{statistic_label(model.statistic)} and the 'statistic' "
+                f"parameter is {statistic_label(statistic)}. Pass "
                 "statistic= the model's statistic (or leave it None), or give "
                 "the model's raw RDM.")
         return model.predict_raw_rdm(), model.statistic
@@ -738,7 +729,7 @@ def searchlight(dataset, model, *, radius=6.0, dissimilarity="crossnobis",
         voxels=setup["voxels"][centres], affine=setup["affine"],
         volume_shape=setup["shape"], radius=setup["radius"],
         dissimilarity=dissimilarity, noise=noise, method=method,
-        statistic=_statistic_label(statistic),
+        statistic=statistic_label(statistic, none=None),
         n_permutations=n_permutations,
         conditions=tuple(plain_value(c) for c in cond_values))
     if n_permutations:

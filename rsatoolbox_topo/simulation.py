@@ -48,7 +48,7 @@ from ._optional import import_extra
 from ._docs import fill_doc
 from ._results import Result
 from .exceptions import CacheWarning, TopoWarning
-from .statistics import TopoStatistic, as_statistic
+from .statistics import TopoStatistic, as_statistic, statistic_label
 
 __all__ = ["LAYERS", "load_simulation_rdms", "digit_stimuli",
            "make_network", "train_network", "simulate_layer_rdms",
@@ -680,15 +680,6 @@ def default_statistics():
     return statistics
 
 
-def _statistic_name(statistic):
-    """Table label of a statistic given without one (in a list)."""
-    if statistic is None:
-        return "RDM"
-    if isinstance(statistic, TopoStatistic):
-        return statistic.label
-    return getattr(statistic, "__name__", type(statistic).__name__)
-
-
 def _check_statistics(statistics):
     """``{label: statistic}`` with every statistic through as_statistic."""
     if statistics is None:
@@ -721,7 +712,7 @@ def _check_statistics(statistics):
                 "The 'statistics' parameter holds a statistic that cannot "
                 f"be used ({spec if label is None else label!r}): "
                 f"{exc}") from None
-        label = _statistic_name(statistic) if label is None else label
+        label = statistic_label(statistic, none="RDM") if label is None else label
         if not isinstance(label, str):
             raise TypeError(
                 "The 'statistics' parameter must map str labels to "

@@ -34,7 +34,7 @@ from .exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
 from .graphs import geodesic_distances, knn_mask
 
 __all__ = ["rank_normalize", "rgtm", "rgdm", "regime", "REGIMES",
-           "TopoStatistic", "as_statistic"]
+           "TopoStatistic", "as_statistic", "statistic_label"]
 
 #: The five regimes of the (lower, upper) threshold triangle.
 REGIMES = ("local extractor", "global extractor", "geometry sensitive",
@@ -914,3 +914,40 @@ def as_statistic(statistic):
         f"{list(_STATISTICS)}, a dict {{'name': ..., 'params': {{...}}}} or a "
         "callable mapping RDMs to RDMs. Got "
         f"{type(statistic).__name__} instead.")
+
+
+def statistic_label(statistic, none="none"):
+    """A short name of a statistic in any spelling, for tables and messages.
+
+    Parameters
+    ----------
+    statistic : TopoStatistic | str | dict | callable | None
+        Any spelling :func:`as_statistic` accepts.
+    none : str | None
+        What to return for None (no statistic: the RDM itself).
+
+    Returns
+    -------
+    str | None
+        ``TopoStatistic.label`` (``'rgtm(lower=0.5, upper=0.5)'``), a
+        partial's function with its arguments, or a callable's name.
+
+    Examples
+    --------
+    >>> from rsatoolbox_topo.statistics import statistic_label
+    >>> statistic_label({"name": "rgtm", "params": {"lower": 0.5,
+    ...                                              "upper": 0.5}})
+    'rgtm(lower=0.5, upper=0.5)'
+    >>> statistic_label(None, none="RDM")
+    'RDM'
+    """
+    statistic = as_statistic(statistic)
+    if statistic is None:
+        return none
+    if isinstance(statistic, TopoStatistic):
+        return statistic.label
+    if isinstance(statistic, functools.partial):
+        args = [repr(a) for a in statistic.args]
+        args += [f"{k}={v!r}" for k, v in statistic.keywords.items()]
+        return f"{statistic_label(statistic.func)}({', '.join(args)})"
+    return getattr(statistic, "__name__", repr(statistic))

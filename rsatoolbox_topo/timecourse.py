@@ -38,7 +38,7 @@ from ._validation import (apply_statistic, check_comparator,
                           check_option, check_progress, check_random_state)
 from .exceptions import (CollapsedStatisticWarning, DegenerateRDMWarning,
                          InferenceWarning, TopoWarning)
-from .statistics import TopoStatistic, as_statistic
+from .statistics import as_statistic, statistic_label
 
 __all__ = ["model_timecourse", "TimecourseResult"]
 
@@ -364,10 +364,10 @@ def _one_statistic(statistic, carried):
         raise ValueError(
             "The time course applies one statistic to the data and to every "
             "model, but the ModelFixedTopo model(s) carry "
-            + ", ".join(f"{name!r}: {_statistic_label(s)}"
+            + ", ".join(f"{name!r}: {statistic_label(s)}"
                         for name, s in differing.items())
             + f" and the 'statistic' parameter is "
-            f"{_statistic_label(statistic)}. Pass statistic= the models' "
+            f"{statistic_label(statistic)}. Pass statistic= the models' "
             "statistic (or leave it None when all models carry the same "
             "one), or give the models' raw RDMs.")
     return statistic
@@ -515,7 +515,7 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
         warnings.warn(
             f"The model(s) {[names[i] for i in np.flatnonzero(undefined)]} "
             f"have the same value for every pair of conditions after the "
-            f"statistic ({_statistic_label(statistic)}), so they cannot be "
+            f"statistic ({statistic_label(statistic)}), so they cannot be "
             "compared with the data (evaluations are NaN). A binary model "
             "becomes constant under an RGTM whose lower threshold lies "
             "above its fraction of 0-pairs; use other thresholds.",
@@ -571,7 +571,7 @@ def model_timecourse(rdms, models, *, method="corr", statistic=None,
         ci=ci, bootstrap=boot, p_values=p_values,
         significant=p_values < alpha, per_subject=per_subject,
         subjects=subjects, method=method,
-        statistic=_statistic_label(statistic), correction=correction,
+        statistic=statistic_label(statistic), correction=correction,
         alpha=alpha, ci_level=ci_level, cluster_threshold=cluster_threshold,
         n_permutations=n_permutations)
 
@@ -648,20 +648,6 @@ def _permuted_evaluations(data_t, model_vecs, perms, *, statistic, method,
         null = np.stack([compare(m, data_t, method=method) for m in
                          permuted.reshape(len(perms), len(model_vecs), -1)])
     return null
-
-
-def _statistic_label(statistic):
-    """A statistic's name for results and messages (``'none'`` for None)."""
-    if statistic is None:
-        return "none"
-    if isinstance(statistic, TopoStatistic):
-        return statistic.label
-    func = getattr(statistic, "func", statistic)
-    name = getattr(func, "__name__", type(func).__name__)
-    kwargs = getattr(statistic, "keywords", None)
-    if kwargs:
-        name += "(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
-    return name
 
 
 # ------------------------------------------------------------ result
