@@ -172,6 +172,12 @@ def test_quick_mode_runs(study, tmp_path):
     assert len(coverage) == 1 + len(INTERVAL_METHODS)
     tests = (tmp_path / "out" / "tests_display.csv").read_text()
     assert "chance: percentile lower bound > chance" in tests
+    # A fresh run gets 'main' and 'bca' from one call, cached as two parts.
+    folder = study._raw_dir(str(tmp_path / "raw"), 2024, 50)
+    bca = study._load_part(folder, "null-5", "bca")
+    assert bca["with_main"].all() and len(bca["index"]) == 12
+    summary = (tmp_path / "out" / "summary.rst").read_text()
+    assert "12 'bca' results came from the 'main' call" in summary
 
 
 def test_study_methods_are_the_packages(study):
@@ -229,6 +235,19 @@ def test_study_intervals_are_the_public_ones(study):
                               random_state=3)
     j = study.FROM_CORRECTED.index("corrected")
     assert (main["low"][j], main["high"][j]) == boot.ci
+
+
+def test_main_and_bca_from_one_call(study, tmp_path):
+    """'main+bca' gives the numbers of the two parts computed apart."""
+    st = _setting(study)
+    both = study._resample_task(st, 7, 0, 2, 20, "main+bca")
+    main, bca = study.split_main_bca(dict(both, index=np.arange(2)))
+    for part, got in (("main", main), ("bca", bca)):
+        alone = study._resample_task(st, 7, 0, 2, 20, part)
+        for key in ("estimate", "low", "high", "capped"):
+            if key in alone:
+                np.testing.assert_array_equal(got[key], alone[key])
+    assert np.isnan(bca["seconds"]).all() and bca["with_main"]
 
 
 def test_capped_matches_the_variance_formula(study):

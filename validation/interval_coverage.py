@@ -58,8 +58,11 @@ What is computed per data set
     Only the package's public API: ``bootstrap_identify(...,
     ci_method='corrected')`` and its ``confidence_interval(ci_method=...,
     ci_level=...)`` for 'percentile', 'basic', 'bc', 't' and 'corrected'
-    (part 'main'); ``bootstrap_identify(..., ci_method='bca')`` for 'bca'
-    (part 'bca': a 'corrected' result holds no jackknife); and
+    (part 'main') and for 'bca' (part 'bca'; cached apart because results
+    made with 'corrected' held no jackknife when the study was first run and
+    it then called ``bootstrap_identify(..., ci_method='bca')``,
+    which gives the same samples, jackknife and interval; a data set whose
+    'main' and 'bca' are both missing gets both from one call); and
     ``compare_statistics`` for the paired test (part 'paired'). One
     bootstrap seed per data set goes to all three, so they share the
     two-factor samples. Each part is cached per data set and counted on
@@ -350,13 +353,14 @@ def rate(hits):
 # ------------------------------------------------------------ one data set
 #: Interval methods of ``bootstrap_identify`` (``ci_method``), in table order.
 METHODS = ("percentile", "basic", "bc", "bca", "t", "corrected")
-#: Methods that a result made with ``ci_method='corrected'`` can give.
+#: The methods of part 'main' (all but 'bca', which has a part of its own).
 FROM_CORRECTED = ("percentile", "basic", "bc", "t", "corrected")
 #: What is computed per data set, each cached and counted on its own:
 #: 'main' (``bootstrap_identify(ci_method='corrected')``: the methods of
-#: ``FROM_CORRECTED``), 'bca' (``ci_method='bca'``, same seed: the same
-#: two-factor samples plus the jackknife) and 'paired'
-#: (``compare_statistics`` of statistics A and B).
+#: ``FROM_CORRECTED``), 'bca' (the 'bca' interval of the same seed: the
+#: same two-factor samples plus the jackknife) and 'paired'
+#: (``compare_statistics`` of statistics A and B). 'main+bca' computes the
+#: first two from one call and is cached as the two parts.
 PARTS = ("main", "bca", "paired")
 
 
@@ -392,14 +396,17 @@ def resample(rdms, n_bootstrap, random_state, part="main"):
     random_state : int
         Handed to every public function, so 'main', 'bca' and 'paired'
         share the same two-factor bootstrap samples.
-    part : {'main', 'bca', 'paired'}
+    part : {'main', 'bca', 'main+bca', 'paired'}
         * 'main': ``bootstrap_identify(..., ci_method='corrected')`` and its
           ``confidence_interval(ci_method=m, ci_level=0.95)`` for every ``m`` of
           :data:`FROM_CORRECTED`; keys ``estimate``, ``low``, ``high``
           (one column per method) and ``capped`` (see :func:`_capped`);
-        * 'bca': ``bootstrap_identify(..., ci_method='bca')`` (a result
-          made with 'corrected' holds no jackknife); keys ``estimate``,
-          ``low``, ``high`` (one column);
+        * 'bca': ``bootstrap_identify(..., ci_method='bca')``; keys
+          ``estimate``, ``low``, ``high`` (one column);
+        * 'main+bca': one ``bootstrap_identify(..., ci_method='corrected')``
+          for both (its result holds the jackknife too): the keys of 'main'
+          with a last column for 'bca' (:func:`split_main_bca` separates
+          them; the same numbers as the two parts computed apart);
         * 'paired': ``compare_statistics`` of statistics A and B (baseline
           A) with ``ci_method='percentile'`` (the p-value does not depend
           on the interval method); keys ``acc_ab`` and ``p``.
@@ -421,9 +428,10 @@ def resample(rdms, n_bootstrap, random_state, part="main"):
                                   ci_method="percentile")
         out = {"acc_ab": np.asarray(comp.accuracy, dtype=float),
                "p": float(comp.p_value[1])}
-    elif part in ("main", "bca"):
-        ci_method = "corrected" if part == "main" else "bca"
-        methods = FROM_CORRECTED if part == "main" else ("bca",)
+    elif part in ("main", "bca", "main+bca"):
+        ci_method = "bca" if part == "bca" else "corrected"
+        methods = {"main": FROM_CORRECTED, "bca": ("bca",),
+                   "main+bca": FROM_CORRECTED + ("bca",)}[part]
         boot = bootstrap_identify(rdms, BY, ACROSS, n_bootstrap=n_bootstrap,
                                   random_state=random_state,
                                   ci_method=ci_method)
@@ -431,14 +439,28 @@ def resample(rdms, n_bootstrap, random_state, part="main"):
                            for m in methods], dtype=float)
         out = {"estimate": float(boot.accuracy), "low": bounds[:, 0],
                "high": bounds[:, 1]}
-        if part == "main":
+        if part != "bca":
             out["capped"] = _capped(boot)
     else:
-        raise ValueError(f"The 'part' parameter must be one of {PARTS}. "
-                         f"Got {part!r} instead.")
+        raise ValueError(f"The 'part' parameter must be one of "
+                         f"{PARTS + ('main+bca',)}. Got {part!r} instead.")
     out["seconds"] = time.process_time() - cpu
     out["wall"] = time.perf_counter() - wall
     return out
+
+
+def split_main_bca(res):
+    """The 'main' and the 'bca' part of a 'main+bca' result (stacked over
+    data sets). The CPU time goes to 'main'; 'bca' records NaN and
+    ``with_main`` (its cost is inside the 'main' figure)."""
+    k = len(FROM_CORRECTED)
+    main = dict(res, low=res["low"][:, :k], high=res["high"][:, :k])
+    bca = {"estimate": res["estimate"], "low": res["low"][:, k:],
+           "high": res["high"][:, k:], "index": res["index"],
+           "seconds": np.full(len(res["index"]), np.nan),
+           "wall": np.full(len(res["index"]), np.nan),
+           "with_main": np.array(True)}
+    return main, bca
 
 
 def _resample_task(setting, seed, start, stop, n_bootstrap, part="main"):
@@ -578,12 +600,17 @@ def _load_part(folder, name, part):
     if not parts:
         return None
     parts.sort(key=lambda p: p["index"][0])
+    # Per-data-set arrays that every file has ('verified', the data sets an
+    # import was checked on, belongs to its file only).
+    keys = [k for k in parts[0] if k != "verified"
+            and all(k in p and np.ndim(p[k]) for p in parts)]
     out = {k: np.concatenate([np.atleast_1d(p[k]) for p in parts])
-           for k in parts[0] if np.ndim(parts[0][k])}
+           for k in keys}
     out["wall_seconds"] = float(sum(p["wall_seconds"] for p in parts))
-    out["imported"] = np.concatenate([np.full(len(p["index"]),
-                                              bool(p.get("imported", False)))
-                                      for p in parts])
+    for flag in ("imported", "with_main"):
+        out[flag] = np.concatenate([np.full(len(p["index"]),
+                                            bool(p.get(flag, False)))
+                                    for p in parts])
     if np.any(np.diff(out["index"]) != 1) or out["index"][0] != 0:
         raise ValueError(f"Data sets of {name} ({part}) in {folder} are not "
                          "0, 1, 2, ... without gaps or repeats.")
@@ -895,10 +922,14 @@ def write_summary(args, default, reason, settings_rows, coverage, tests,
                   for t in timing.values() if part in t and
                   np.isfinite(t[part]["cpu_seconds_per_dataset_median"])]
            for part in PARTS}
+    together = sum(t["bca"]["n_with_main"] for t in timing.values()
+                   if "bca" in t)
     lines += ["", "* CPU seconds per data set (median over data sets, "
               "range over settings): " + "; ".join(
                   f"{part} {min(v):.2f}-{max(v):.2f}"
-                  for part, v in cpu.items() if v) + ".", ""]
+                  for part, v in cpu.items() if v) + "."
+              + (f" {together} 'bca' results came from the 'main' call "
+                 "(their cost is in 'main')." if together else ""), ""]
     with open(os.path.join(args.out, "summary.rst"), "w") as handle:
         handle.write("\n".join(lines))
 
@@ -1007,15 +1038,24 @@ def run(args):
                 start = max(first, _n_done(folder, setting.name, part))
                 if start >= stop:
                     continue
+                # 'main' and 'bca' of the same data sets from one call
+                both = part == "main" and "bca" in parts and \
+                    _n_done(folder, setting.name, "bca") == start
                 t0 = time.time()
                 res = simulate(setting, args.seed, start, stop,
-                               args.n_bootstrap, part, args.n_jobs)
-                res["wall_seconds"] = np.array(time.time() - t0)
-                res["n_jobs"] = np.array(args.n_jobs)
-                _save(os.path.join(folder, f"{setting.name}-{part}-"
-                                   f"d{start:05d}-{stop:05d}.npz"), res)
-                _log(f"{setting.name}: {part} of data sets {start}-"
-                     f"{stop - 1} in {time.time() - t0:.0f} s (load "
+                               args.n_bootstrap,
+                               "main+bca" if both else part, args.n_jobs)
+                saved = dict(zip(("main", "bca"), split_main_bca(res))) \
+                    if both else {part: res}
+                for name, values in saved.items():
+                    values["wall_seconds"] = np.array(
+                        time.time() - t0 if name == "main" else 0.0)
+                    values["n_jobs"] = np.array(args.n_jobs)
+                    _save(os.path.join(folder, f"{setting.name}-{name}-"
+                                       f"d{start:05d}-{stop:05d}.npz"),
+                          values)
+                _log(f"{setting.name}: {' and '.join(saved)} of data sets "
+                     f"{start}-{stop - 1} in {time.time() - t0:.0f} s (load "
                      f"{os.getloadavg()[0]:.1f})")
 
 
@@ -1086,6 +1126,7 @@ def summarise(args):
         timing[setting.name] = {
             part: {"n_computed": int(np.sum(~v["imported"])),
                    "n_imported": int(np.sum(v["imported"])),
+                   "n_with_main": int(np.sum(v["with_main"])),
                    "cpu_seconds_per_dataset_median": round(float(
                        np.nanmedian(v["seconds"])) if np.any(
                            np.isfinite(v["seconds"])) else np.nan, 3),
