@@ -1956,13 +1956,17 @@ class RegimeComparison(_Comparison, Result):
 
         ``ci_excludes_estimate`` flags an interval that does not contain
         its accuracy; ``diff_vs_rank`` (or ``diff_vs_rdm``) is the accuracy
-        minus the baseline's.
+        minus the baseline's; ``n_draws`` is the number of statistics the
+        row's accuracy averages: the (lower, upper) pairs drawn in a regime,
+        1 for the rank RDM (the pair (0, 1)) and 1 for the RDM (itself,
+        nothing drawn).
 
         Returns
         -------
         pandas.DataFrame
         """
-        counts = [self.draw_regime.count(n) for n in self.names]
+        counts = [1 if name == RDM else self.draw_regime.count(name)
+                  for name in self.names]
         return self._frame({"n_draws": counts})
 
 

@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from rsatoolbox_topo import rgtm
+from rsatoolbox_topo.statistics import REGIMES
 from rsatoolbox_topo.identification import (BootstrapResult,
                                             RegimeComparison,
                                             StatisticsComparison,
@@ -198,6 +199,13 @@ def test_compare_regimes_rdm_baseline(rdms):
     assert raw.p_value[-1] == 1.0 and raw.diff[-1] == 0
     assert "diff_vs_rdm" in raw.to_frame().columns
     assert "diff_vs_rank" in rank.to_frame().columns
+    # each row says how many statistics its accuracy averages: the pairs
+    # drawn in a regime, one for the rank RDM and one for the RDM itself
+    # (the RDM row used to say 0)
+    counts = dict(zip(raw.to_frame()["regime"], raw.to_frame()["n_draws"]))
+    assert counts == {**{name: 2 for name in REGIMES}, "rank RDM": 1,
+                      "RDM": 1}
+    assert rank.to_frame()["n_draws"].tolist() == [2] * len(REGIMES) + [1]
     with pytest.raises(ValueError, match="Invalid value for the 'baseline'"):
         compare_regimes(rdms, "cls", "ind", baseline="raw")
 
