@@ -8,8 +8,8 @@ no computational meaning. A good summary statistic of an RDM should still
 tell which *layer* an RDM comes from when the network is one it has not seen,
 and keep doing so as noise is added to the RDMs.
 
-The package ships the layer RDMs of 10 small All-CNN-C networks trained on
-real handwritten digits (scikit-learn's ``load_digits``) from seeds 0-9: one
+The package ships the layer RDMs of 10 All-CNN-C networks (for 8 x 8
+images) trained on real handwritten digits (scikit-learn's ``load_digits``) from seeds 0-9: one
 correlation-distance RDM per layer (10 layers) for 100 held-out digit images.
 This example loads them (no torch needed), adds the paper's noise and
 compares the identification accuracy of the RDM, the rank RDM and a
