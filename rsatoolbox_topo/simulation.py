@@ -468,11 +468,13 @@ def simulate_layer_rdms(seeds=DEFAULT_SEEDS, *, layers=LAYERS,
     """Train one network per seed and compute one RDM per layer.
 
     The defaults are the shipped simulation (:func:`load_simulation_rdms`):
-    10 seeds x 10 layers, about 4 s of training per network on one CPU
-    core (cached afterwards). The paper used 10 All-CNN-C networks
-    with 10 layers (reportedly trained on CIFAR-10; not verified here); here
-    the networks are smaller and see real
-    8 x 8 digits, so that everything runs on a CPU.
+    10 seeds x 10 layers, about 40 s of training per network on one CPU
+    core (409 s of CPU for all ten; cached afterwards). The paper used 10
+    All-CNN-C networks with 10 layers (reportedly trained on CIFAR-10; not
+    verified here); here the networks have All-CNN-C's layers but see real
+    8 x 8 digits for 30 epochs (see :func:`make_network` and
+    :func:`train_network` for every difference), so that everything runs
+    on a CPU.
 
     Parameters
     ----------
