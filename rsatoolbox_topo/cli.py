@@ -190,7 +190,8 @@ Common options: --out DIR (output folder), --force (replace existing
 output), --random-state N (seed of the random numbers; the same seed gives
 the same numbers for any --n-jobs), --n-jobs N (parallel workers, -1 for
 all cores), --n-bootstrap N (bootstrap samples for the confidence
-intervals), --ci-level LEVEL (their level), --quiet (no progress bars),
+intervals), --ci-level LEVEL (their level), --ci-method METHOD (how they
+are computed), --quiet (no progress bars),
 --traceback (show the full error).
 """
 
@@ -243,6 +244,16 @@ def _common(parser, default_out, default_bootstrap):
         help="confidence level of the intervals (default 0.95), e.g. "
              "--ci-level 0.9")
     _renamed(group, "--ci", "--ci-level", type=_fraction, metavar="LEVEL")
+    from ._resampling import INTERVAL_METHODS
+
+    group.add_argument(
+        "--ci-method", choices=INTERVAL_METHODS, default="corrected",
+        metavar="METHOD",
+        help="how the intervals of the identification, regime and noise "
+             "tables are computed: " + ", ".join(INTERVAL_METHODS)
+             + " (default corrected, the one the package's coverage study "
+             "found calibrated; the model comparison keeps percentile), "
+             "e.g. --ci-method percentile")
     group.add_argument(
         "--quiet", action="store_true",
         help="no progress bars and no tables on the terminal (the notes "
@@ -756,8 +767,8 @@ def _accuracy_rows(rdms, by, across, statistics, args, console, what):
 
     method = getattr(args, "method", "euclidean")
     run = dict(n_bootstrap=args.n_bootstrap, ci_level=args.ci_level,
-               random_state=args.random_state, n_jobs=args.n_jobs,
-               progress=False)
+               ci_method=args.ci_method, random_state=args.random_state,
+               n_jobs=args.n_jobs, progress=False)
     cells = [label for label, s in statistics.items() if s is not None
              and method == "euclidean" and s.rgtm_cell is not None]
     shared = {}
@@ -929,8 +940,8 @@ def _regime_section(report, console, rdms, by, across, args, name, what):
         result = compare_regimes(
             rdms, by, across, n_draws=args.n_draws,
             n_bootstrap=args.n_bootstrap, ci_level=args.ci_level,
-            random_state=args.random_state, n_jobs=args.n_jobs,
-            progress=console.progress, baseline="rdm")
+            ci_method=args.ci_method, random_state=args.random_state,
+            n_jobs=args.n_jobs, progress=console.progress, baseline="rdm")
     frames = []
     for compared in (result, result.against(RANK_RDM)):
         frame = compared.to_frame()
@@ -983,7 +994,8 @@ def _noise_section(report, console, rdms, statistics, levels, args, name,
             statistics=statistics,
             n_bootstrap=args.n_bootstrap, random_state=args.random_state,
             n_jobs=args.n_jobs, progress=console.progress,
-            ci_level=args.ci_level, n_noise_draws=n_noise_draws)
+            ci_level=args.ci_level, ci_method=args.ci_method,
+            n_noise_draws=n_noise_draws)
     frame = result.to_frame()
     frame["chance"] = result.chance
     header = interval_header(args.ci_level, result.ci_method)

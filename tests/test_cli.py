@@ -206,6 +206,40 @@ def test_bad_arguments(capsys, args, message):
     assert message in line and "--help')" in line
 
 
+@pytest.mark.parametrize("ci_method", ["percentile", "bca"])
+def test_ci_method_reaches_the_tables(tmp_path, rng, capsys, ci_method):
+    """--ci-method gives the interval bootstrap_identify gives with that
+    method (same seed and samples), and the table names it once."""
+    from rsatoolbox_topo.identification import bootstrap_identify
+    from rsatoolbox_topo.io import read_rdms
+
+    folder = tmp_path / "noisy"
+    folder.mkdir()
+    bases = {roi: pdist(rng.standard_normal((8, 4))) for roi in ROIS}
+    for subject in range(1, 7):  # noise of the bases' size: errors happen
+        for roi in ROIS:
+            vector = np.abs(bases[roi]
+                            + 1.5 * rng.standard_normal(bases[roi].size))
+            np.save(folder / f"sub-{subject}_{roi}.npy", squareform(vector))
+    out = tmp_path / "out"
+    args = identify_args(folder, out, "--no-map", "--no-regimes",
+                         "--statistic", "rdm", "--ci-method", ci_method)
+    args[args.index("--n-bootstrap") + 1] = "40"
+    args.remove("--quiet")
+    assert main([str(a) for a in args]) == 0
+    assert capsys.readouterr().out.count(f"95% interval ({ci_method})") == 1
+    table = pd.read_csv(out / "identification_accuracy.csv")
+    rdms = read_rdms(folder, pattern="sub-{subject}_{roi}.npy")
+    want = bootstrap_identify(rdms, "roi", "subject", n_bootstrap=40,
+                              random_state=0, ci_method=ci_method)
+    assert table["accuracy"].tolist() == pytest.approx([want.accuracy])
+    assert (table["ci_low"][0], table["ci_high"][0]) == \
+        pytest.approx(want.ci, abs=1e-12)
+    default = bootstrap_identify(rdms, "roi", "subject", n_bootstrap=40,
+                                 random_state=0)
+    assert default.ci != pytest.approx(want.ci)  # the option mattered
+
+
 def test_every_option_is_explained_with_examples():
     """--help of each command has examples and a help text for every option."""
     parser = build_parser()

@@ -53,6 +53,25 @@ def test_same_samples_for_every_method(rdms):
     assert high == pytest.approx(min(1.0, acc + half))
 
 
+def test_default_result_gives_every_method(rdms):
+    """A 'corrected' result (the default) also holds the jackknife: its BCa
+    interval is that of a 'bca' run with the same seed, and every method
+    gives an interval from it."""
+    runs = {m: bootstrap_identify(rdms, "cls", "ind", CELL, n_bootstrap=30,
+                                  random_state=3, ci_method=m)
+            for m in ("bca", "corrected")}
+    corrected, bca = runs["corrected"], runs["bca"]
+    np.testing.assert_array_equal(corrected.jackknife_individuals,
+                                  bca.jackknife_individuals)
+    np.testing.assert_array_equal(corrected.jackknife_conditions,
+                                  bca.jackknife_conditions)
+    assert corrected.confidence_interval("bca") == pytest.approx(bca.ci)
+    assert np.isfinite(corrected.jackknife_individuals).all()
+    for method in ("percentile", "basic", "bc", "bca", "t", "corrected"):
+        low, high = corrected.confidence_interval(method)
+        assert 0.0 <= low <= high <= 1.0, method
+
+
 def test_missing_interval_data_is_a_clear_error(rdms):
     """A percentile run cannot give BCa or corrected intervals afterwards."""
     boot = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=5,
