@@ -1207,20 +1207,25 @@ def _topology_section(report, console):
             "persistence diagrams and forget which condition is which. "
             "These results are precomputed by the package (regenerate with "
             "'python benchmarks/eval_topology.py', about an hour on two "
-            "cores), with percentile intervals (the default at the time of "
-            "that run) from the number of bootstrap samples in each row; "
-            "RTD rows have few samples. See the topology user guide.")
+            "cores), with the package's default interval method at the time "
+            "of each data set's run (column ci_method where they differ) "
+            "from the number of bootstrap samples in each row; RTD rows "
+            "have few samples. See the topology user guide.")
     report.add_text(text)
     console.say("\n" + text)
+    methods = list(dict.fromkeys(table["ci_method"]))
     shown = display_table(table, {"accuracy": ("ci_low", "ci_high")},
-                          ci_method="percentile",
+                          ci_method=(methods[0] if len(methods) == 1 else
+                                     "per row: " + " or ".join(methods)),
                           parameters=("n_bootstrap",),
-                          drop=("seconds",))
+                          drop=("seconds",) + (("ci_method",)
+                                               if len(methods) == 1 else ()))
     console.table("Identification by RTD and label-free baselines "
                   "(precomputed)", shown)
     report.add_table(table, name="topology_identification",
                      caption="Identification accuracy by comparator "
-                             "(precomputed; percentile intervals).",
+                             "(precomputed; interval method per row: "
+                             f"{', '.join(methods)}).",
                      display=shown)
 
 
