@@ -312,9 +312,10 @@ def _training_settings(width, epochs, lr, batch_size, n_per_digit,
 
 
 def _optimizer(torch, net, settings):
-    """All-CNN-C's SGD (momentum 0.9, weight decay 0.001, the learning rate
-    divided by 10 after 4/7, 5/7 and 6/7 of the epochs: the original's
-    epochs 200, 250 and 300 of 350), or Adam at a constant rate."""
+    """SGD as All-CNN-C was trained (momentum 0.9, the learning rate divided
+    by 10 after 4/7, 5/7 and 6/7 of the epochs: the original's epochs 200,
+    250 and 300 of 350), with weight decay 0.001; or Adam at a constant
+    rate."""
     if settings["optimizer"] == "adam":
         return torch.optim.Adam(net.parameters(), lr=settings["lr"]), None
     optimizer = torch.optim.SGD(net.parameters(), lr=settings["lr"],
@@ -378,10 +379,10 @@ def train_network(seed, *, width=96, epochs=30, lr=0.01, batch_size=64,
         training set, (initial) learning rate, batch size, stimuli per digit
         held out of training.
     optimizer : {'sgd', 'adam'}
-        ``'sgd'``: as All-CNN-C was trained, stochastic gradient descent
-        with momentum 0.9 and weight decay 0.001, the learning rate divided
-        by 10 after 4/7, 5/7 and 6/7 of the epochs (the original's epochs
-        200, 250 and 300 of 350). ``'adam'``: Adam at a constant learning
+        ``'sgd'``: stochastic gradient descent with momentum 0.9 and the
+        learning rate divided by 10 after 4/7, 5/7 and 6/7 of the epochs,
+        as All-CNN-C was trained (there after epochs 200, 250 and 300 of
+        350), with weight decay 0.001 (the project's choice). ``'adam'``: Adam at a constant learning
         rate, no weight decay (the networks shipped by earlier versions
         of the package).
     batch_norm, dropout : bool
