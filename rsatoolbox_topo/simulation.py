@@ -1156,7 +1156,8 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
                         n_bootstrap=int(sizes[d]),
                         random_state=int(boot_seeds[d]), n_jobs=n_jobs,
                         ci_method=("corrected" if ci_method == "corrected"
-                                   else "percentile"))
+                                   else "percentile"),
+                        jackknife=False)  # never pooled, and costly
                 _pass_on(caught, warned, name)
                 draw_acc[i, j, d], chance = boot.accuracy, boot.chance
                 units = (boot.n_individuals, boot.n_conditions)

@@ -236,3 +236,25 @@ def test_nested_cv_t_interval(rdms):
     assert cv.ci == pytest.approx((cv.nested_accuracy - half,
                                    cv.nested_accuracy + half))
     assert cv.ci_method == "t"
+
+
+def test_bootstrap_identify_without_jackknife(rdms):
+    """jackknife=False leaves the leave-one-out accuracies out of a
+    'corrected' result and changes nothing else; 'bca' always has them."""
+    full = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=8,
+                              random_state=4)
+    lean = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=8,
+                              random_state=4, jackknife=False)
+    assert full.jackknife_conditions is not None
+    assert lean.jackknife_individuals is None
+    assert lean.jackknife_conditions is None
+    assert lean.ci == full.ci
+    np.testing.assert_array_equal(lean.samples, full.samples)
+    np.testing.assert_array_equal(lean.one_factor_conditions,
+                                  full.one_factor_conditions)
+    bca = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=8,
+                             random_state=4, ci_method="bca",
+                             jackknife=False)
+    assert bca.jackknife_conditions is not None
+    with pytest.raises(TypeError, match="'jackknife' parameter must be"):
+        bootstrap_identify(rdms, "cls", "ind", n_bootstrap=2, jackknife=1)
