@@ -21,8 +21,10 @@ A fourth part (``simmodels``) compares models on the simulation: seed 0's
 ten layer RDMs as models of each layer's RDMs from seeds 1-9
 (``eval_fixed``).
 
-Run: ``python benchmarks/eval_topology.py [--parts sim,hit,models,simmodels]
-[--n-jobs 2]`` (about an hour on 2 shared cores).
+Run: ``PYTHONPATH=. python benchmarks/eval_topology.py [--parts
+sim,hit,models,simmodels] [--n-jobs 2]`` (about an hour on 2 shared cores;
+``PYTHONPATH=.`` so that a checkout's own code is measured, not an installed
+copy: a script's folder, not the current one, comes first on sys.path).
 """
 
 import argparse
@@ -78,8 +80,9 @@ def identification_rows(rdms, by, across, n_boot, n_boot_topo, methods,
         wall = time.perf_counter() - start
         rows.append({"data": label, "comparator": name,
                      "accuracy": boot.accuracy, "ci_low": boot.ci[0],
-                     "ci_high": boot.ci[1], "chance": boot.chance,
-                     "n_bootstrap": n, "seconds": round(wall, 1)})
+                     "ci_high": boot.ci[1], "ci_method": boot.ci_method,
+                     "chance": boot.chance, "n_bootstrap": n,
+                     "seconds": round(wall, 1)})
         print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -217,6 +220,15 @@ def main():
         result["simulation_models"] = simulation_model_rows(
             ["rtd", "labelfree-bottleneck"])
     result["uptime_" + "_".join(parts)] = uptime
+    # Parts run at different times may use different default intervals:
+    # each identification row names its own (rows of runs made before the
+    # rows did carry the method of that run, recorded in 'interval').
+    old = result.get("interval", "")
+    for row in result.get("simulation", []) + result.get("hit", []):
+        if "ci_method" not in row and old.startswith("percentile"):
+            row["ci_method"] = "percentile"
+    result["interval"] = ("per row (ci_method): the package's default "
+                          "interval method when the part was run")
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print("uptime:", subprocess.run(["uptime"], capture_output=True,
                                     text=True).stdout.strip())

@@ -6,11 +6,15 @@ statistics, ``ci_method='corrected'`` (the default), seed 0. Statistics run
 one at a time (``--only``) give the same numbers as one run with all of
 them: the noise and the bootstrap seeds do not depend on the statistics.
 
-    nice -n 5 python benchmarks/simulation_noise_table.py --n-bootstrap 20 \\
-        --levels 0 4 10 30 100 --only "RGDM (0, 0.5)" --save /tmp/t_rgdm.npz
-    nice -n 5 python benchmarks/simulation_noise_table.py --n-bootstrap 20 \\
-        --levels 0 4 10 30 100 --only RDM "rank RDM" ... --save /tmp/t_main.npz
+    PYTHONPATH=. python benchmarks/simulation_noise_table.py \
+        --n-bootstrap 100 --only "RGDM (0, 0.5)" --save /tmp/t_rgdm.npz
+    PYTHONPATH=. python benchmarks/simulation_noise_table.py \
+        --n-bootstrap 100 --only RDM "rank RDM" ... --save /tmp/t_main.npz
     python benchmarks/simulation_noise_table.py --show /tmp/t_main.npz /tmp/t_rgdm.npz
+    python benchmarks/simulation_noise_table.py --rst /tmp/t_main.npz /tmp/t_rgdm.npz
+
+(``PYTHONPATH=.``: a script's own folder, not the current one, comes first
+on sys.path, so without it a checkout would measure an installed copy.)
 """
 import argparse
 import time
@@ -50,9 +54,31 @@ def show(paths, method=None):
         print(f"{level} | " + " | ".join(cells))
 
 
+def rst(paths, per_table=5):
+    """The docs' tables: one row per statistic, ``per_table`` levels each."""
+    results = [SimulationResult.load(p) for p in paths]
+    order = list(default_statistics())
+    results.sort(key=lambda r: order.index(r.statistics[0])
+                 if r.statistics[0] in order else len(order))
+    names, lines = table(results)
+    width = max(len(n) for n in names)
+    for first in range(0, len(lines), per_table):
+        chunk = lines[first:first + per_table]
+        cell = max(len(c) for _, cells in chunk for c in cells)
+        rule = "  ".join(["=" * width] + ["=" * cell] * len(chunk))
+        print(rule)
+        print(("  ".join([f"{'statistic':<{width}}"] +
+                         [f"{'k = ' + level:<{cell}}" for level, _ in chunk])).rstrip())
+        print(rule)
+        for j, name in enumerate(names):
+            print("  ".join([f"{name:<{width}}"] +
+                            [f"{cells[j]:<{cell}}" for _, cells in chunk]))
+        print(rule + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n-bootstrap", type=int, default=60)
+    parser.add_argument("--n-bootstrap", type=int, default=100)
     parser.add_argument("--n-noise-draws", type=int, default=20)
     parser.add_argument("--levels", type=float, nargs="+", default=None,
                         help="noise levels (default NOISE_LEVELS)")
@@ -61,7 +87,11 @@ def main():
     parser.add_argument("--ci-method", default="corrected")
     parser.add_argument("--save", default=None)
     parser.add_argument("--show", nargs="+", default=None)
+    parser.add_argument("--rst", nargs="+", default=None,
+                        help="print the saved results as the docs' tables")
     args = parser.parse_args()
+    if args.rst:
+        return rst(args.rst)
     if args.show:
         for method in ("corrected", "percentile"):
             show(args.show, method)

@@ -8,8 +8,8 @@ no computational meaning. A good summary statistic of an RDM should still
 tell which *layer* an RDM comes from when the network is one it has not seen,
 and keep doing so as noise is added to the RDMs.
 
-The package ships the layer RDMs of 10 small All-CNN-C networks trained on
-real handwritten digits (scikit-learn's ``load_digits``) from seeds 0-9: one
+The package ships the layer RDMs of 10 All-CNN-C networks (for 8 x 8
+images) trained on real handwritten digits (scikit-learn's ``load_digits``) from seeds 0-9: one
 correlation-distance RDM per layer (10 layers) for 100 held-out digit images.
 This example loads them (no torch needed), adds the paper's noise and
 compares the identification accuracy of the RDM, the rank RDM and a
@@ -60,9 +60,9 @@ fig.tight_layout()
 # -----------------
 # I.i.d. Gaussian noise on every dissimilarity, SD = k x 10% of the SD of all
 # RDMs' entries pooled (the default, ``reference='all'``; ``'rdm'`` scales by
-# each RDM's own SD), negative values set to 0. The paper's levels k = 0..4
-# barely change an RDM; the noise has to reach k = 30 (three times the SD of
-# the dissimilarities) before the pattern is hard to see.
+# each RDM's own SD), negative values set to 0. At the paper's largest level,
+# k = 4, the digit blocks of conv7 are grainier but clear; at k = 30 (noise
+# three times the SD of the dissimilarities) they are hard to see.
 fig, axes = plt.subplots(1, 4, figsize=(11, 3.2))
 for ax, k in zip(axes, (0, 4, 30, 100)):
     noisy = add_rdm_noise(rdms, k, random_state=0).subset("seed", 0).subset(
@@ -87,8 +87,8 @@ fig.tight_layout()
 # name, a dict (as ``TopoStatistic.to_dict`` writes it) and None for the RDM
 # itself, each under the label used in the table.
 # 3 noise draws and 12 samples keep this example fast: the user guide's
-# table uses 20 draws and 60 samples (``n_noise_draws=20``,
-# ``n_bootstrap=60``), see :func:`~rsatoolbox_topo.simulation.run_simulation`.
+# table uses 20 draws and 100 samples (``n_noise_draws=20``,
+# ``n_bootstrap=100``), see :func:`~rsatoolbox_topo.simulation.run_simulation`.
 statistics = {"RDM": None, "rank RDM": "rank_normalize",
               "RGTM topology sensitive (0.5, 0.5)": {
                   "name": "rgtm", "params": {"lower": 0.5, "upper": 0.5}}}

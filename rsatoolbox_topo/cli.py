@@ -453,8 +453,8 @@ def build_parser():
         "simulate", formatter_class=formatter,
         help="train networks from several seeds and identify their layers "
              "(needs torch)",
-        description="Train small convolutional networks (All-CNN-C style, "
-                    "10 layers) on handwritten digits from several random "
+        description="Train All-CNN-C networks (for 8 x 8 images, 10 "
+                    "layers) on handwritten digits from several random "
                     "seeds, compute the RDM of every layer for held-out "
                     "digit images, and identify the layer of each network's "
                     "RDMs from the other networks, per statistic and noise "
@@ -476,11 +476,12 @@ def build_parser():
         help="networks trained from seeds 0 .. N-1 (default 10, at least "
              "2), e.g. --n-seeds 4")
     sim.add_argument(
-        "--epochs", type=_positive_int, default=15, metavar="N",
-        help="training epochs per network (default 15), e.g. --epochs 3")
+        "--epochs", type=_positive_int, default=30, metavar="N",
+        help="training epochs per network (default 30), e.g. --epochs 3")
     sim.add_argument(
-        "--width", type=_positive_int, default=16, metavar="N",
-        help="channels of the first layers (default 16), e.g. --width 8")
+        "--width", type=_positive_int, default=96, metavar="N",
+        help="channels of the first layers, twice as many in the later "
+             "ones (default 96, as All-CNN-C), e.g. --width 8")
     sim.add_argument(
         "--n-per-digit", type=_positive_int, default=10, metavar="N",
         help="held-out images per digit used as stimuli, so 10 N "
@@ -1206,20 +1207,25 @@ def _topology_section(report, console):
             "persistence diagrams and forget which condition is which. "
             "These results are precomputed by the package (regenerate with "
             "'python benchmarks/eval_topology.py', about an hour on two "
-            "cores), with percentile intervals (the default at the time of "
-            "that run) from the number of bootstrap samples in each row; "
-            "RTD rows have few samples. See the topology user guide.")
+            "cores), with the package's default interval method at the time "
+            "of each data set's run (column ci_method where they differ) "
+            "from the number of bootstrap samples in each row; RTD rows "
+            "have few samples. See the topology user guide.")
     report.add_text(text)
     console.say("\n" + text)
+    methods = list(dict.fromkeys(table["ci_method"]))
     shown = display_table(table, {"accuracy": ("ci_low", "ci_high")},
-                          ci_method="percentile",
+                          ci_method=(methods[0] if len(methods) == 1 else
+                                     "per row: " + " or ".join(methods)),
                           parameters=("n_bootstrap",),
-                          drop=("seconds",))
+                          drop=("seconds",) + (("ci_method",)
+                                               if len(methods) == 1 else ()))
     console.table("Identification by RTD and label-free baselines "
                   "(precomputed)", shown)
     report.add_table(table, name="topology_identification",
                      caption="Identification accuracy by comparator "
-                             "(precomputed; percentile intervals).",
+                             "(precomputed; interval method per row: "
+                             f"{', '.join(methods)}).",
                      display=shown)
 
 
@@ -1250,8 +1256,9 @@ def _run_demo(args):
     report.add_heading("1. Simulated networks: which layer is this?")
     report.add_text(
         f"{simulated.n_rdm} RDMs ({simulated.dissimilarity_measure}) of the "
-        f"{len(set(simulated.rdm_descriptors['layer']))} layers of small "
-        f"convolutional networks trained on handwritten digits from "
+        f"{len(set(simulated.rdm_descriptors['layer']))} layers of "
+        f"All-CNN-C networks (for 8 x 8 images) trained on handwritten "
+        f"digits from "
         f"{len(set(simulated.rdm_descriptors['seed']))} random seeds, for "
         f"{simulated.n_cond} held-out digit images (shipped with the "
         f"package; see rsatoolbox_topo.simulation). The layer of each "

@@ -687,8 +687,10 @@ def _noise_findings(name, frame, paper_levels):
         text += " No statistic falls below its interval at k = 0."
     in_paper = [s for s, v in losses.items() if v["lost_in_paper"]]
     text += (f" Within the paper's levels (k <= {paper_levels:g}) "
-             + (f"{_names(in_paper)} already lose."
-                if in_paper else "no statistic loses."))
+             + (f"{_names(in_paper)} already fall below their noise-free "
+                f"interval." if in_paper else "no statistic falls below its "
+                "noise-free interval (smaller losses of the mean are within "
+                "the intervals)."))
     findings = [Finding(text, name)]
     topo = [s for s in losses if _topology_sensitive(s)]
     if "rdm" in losses and topo:

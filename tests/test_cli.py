@@ -372,7 +372,7 @@ def test_simulate_then_identify_its_rdms(tmp_path, capsys):
     pytest.importorskip("torch")
     out = tmp_path / "sim"
     assert main(["simulate", "--out", str(out), "--n-seeds", "2",
-                 "--epochs", "1", "--width", "2", "--n-per-digit", "1",
+                 "--epochs", "1", "--width", "4", "--n-per-digit", "1",
                  "--no-cache", "--n-bootstrap", "2", "--noise", "0", "3",
                  "--statistic", "rank", "--quiet"]) == 0
     noise = pd.read_csv(out / "layers_noise.csv")

@@ -102,7 +102,8 @@ def test_cli_scores_plain_rgtms_in_one_pass(layers):
     statistics = cli._named(["rdm", "rank", "rgtm:lower=0.2,upper=0.8",
                              "rgtm:lower=0.5,upper=0.5"])
     args = SimpleNamespace(n_bootstrap=5, ci_level=0.9, random_state=2,
-                           n_jobs=1, method="euclidean")
+                           n_jobs=1, method="euclidean",
+                           ci_method="corrected")  # the CLI's default
     frame, points, method = cli._accuracy_rows(
         layers, "layer", "seed", statistics, args, cli._Console(True), "x")
     assert frame["statistic"].tolist() == list(statistics)

@@ -188,14 +188,18 @@ def test_simulation_map_equals_exact_engine_in_every_cell():
         assert tmap.accuracy[i[k], j[k]] == pytest.approx(want, abs=1e-12)
         checked += 1
     assert checked == 66
-    # the two cells that used to differ, against identify itself
-    for lo in (0.0, 0.1):
+    # the cells with ties in the shipped RDMs (those of the networks shipped
+    # before also had ties at (0.1, 0.1)), against identify itself: at
+    # (1, 1) every RDM collapses, every held-out RDM ties all ten layers,
+    # and the split credit is exactly chance
+    for lo, ties in ((0.0, 78), (1.0, 100)):
         exact = identify(rdms, "layer", "seed",
                          statistic=functools.partial(rgtm, lower=lo,
                                                      upper=lo))
-        assert exact.n_ties > 0
+        assert exact.n_ties == ties
         assert tmap.accuracy[int(round(lo * 10)), int(round(lo * 10))] == \
             pytest.approx(exact.accuracy, abs=1e-12)
+    assert tmap.accuracy[10, 10] == pytest.approx(0.1, abs=1e-12)
 
 
 def _planted(rng, n_ind=4, n_class=3, n_pairs=28, noise=0.3):

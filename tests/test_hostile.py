@@ -596,18 +596,19 @@ def test_corrupt_cached_network_is_named_and_rebuilt(tmp_path,
     from rsatoolbox_topo import simulation
     from rsatoolbox_topo.exceptions import CacheWarning
 
-    settings = simulation._training_settings(2, 1, 1e-3, 64, 1)
+    settings = simulation._training_settings(**dict(
+        simulation.DEFAULT_TRAINING, width=4, epochs=1, n_per_digit=1))
     path = pathlib.Path(simulation._cache_path(tmp_path, settings, 0))
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a torch file")
     with pytest.warns(CacheWarning, match=rf"{path.name} cannot be read .*"
                       r"trained again and replaced"):
-        simulation.train_network(0, width=2, epochs=1, n_per_digit=1,
+        simulation.train_network(0, width=4, epochs=1, n_per_digit=1,
                                  cache_dir=tmp_path)
     assert path.read_bytes()[:2] == b"PK"  # a torch zip file now
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # read back without a warning
-        simulation.train_network(0, width=2, epochs=1, n_per_digit=1,
+        simulation.train_network(0, width=4, epochs=1, n_per_digit=1,
                                  cache_dir=tmp_path)
 
 

@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from rsatoolbox_topo import rgtm
+from rsatoolbox_topo.statistics import REGIMES
 from rsatoolbox_topo.identification import (BootstrapResult,
                                             RegimeComparison,
                                             StatisticsComparison,
@@ -217,6 +218,13 @@ def test_compare_regimes_rdm_baseline(rdms):
     assert raw.p_value[-1] == 1.0 and raw.diff[-1] == 0
     assert "diff_vs_rdm" in raw.to_frame().columns
     assert "diff_vs_rank" in rank.to_frame().columns
+    # each row says how many statistics its accuracy averages: the pairs
+    # drawn in a regime, one for the rank RDM and one for the RDM itself
+    # (the RDM row used to say 0)
+    counts = dict(zip(raw.to_frame()["regime"], raw.to_frame()["n_draws"]))
+    assert counts == {**{name: 2 for name in REGIMES}, "rank RDM": 1,
+                      "RDM": 1}
+    assert rank.to_frame()["n_draws"].tolist() == [2] * len(REGIMES) + [1]
     with pytest.raises(ValueError, match="Invalid value for the 'baseline'"):
         compare_regimes(rdms, "cls", "ind", baseline="raw")
 
@@ -228,3 +236,25 @@ def test_nested_cv_t_interval(rdms):
     assert cv.ci == pytest.approx((cv.nested_accuracy - half,
                                    cv.nested_accuracy + half))
     assert cv.ci_method == "t"
+
+
+def test_bootstrap_identify_without_jackknife(rdms):
+    """jackknife=False leaves the leave-one-out accuracies out of a
+    'corrected' result and changes nothing else; 'bca' always has them."""
+    full = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=8,
+                              random_state=4)
+    lean = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=8,
+                              random_state=4, jackknife=False)
+    assert full.jackknife_conditions is not None
+    assert lean.jackknife_individuals is None
+    assert lean.jackknife_conditions is None
+    assert lean.ci == full.ci
+    np.testing.assert_array_equal(lean.samples, full.samples)
+    np.testing.assert_array_equal(lean.one_factor_conditions,
+                                  full.one_factor_conditions)
+    bca = bootstrap_identify(rdms, "cls", "ind", n_bootstrap=8,
+                             random_state=4, ci_method="bca",
+                             jackknife=False)
+    assert bca.jackknife_conditions is not None
+    with pytest.raises(TypeError, match="'jackknife' parameter must be"):
+        bootstrap_identify(rdms, "cls", "ind", n_bootstrap=2, jackknife=1)

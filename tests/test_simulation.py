@@ -37,7 +37,7 @@ def test_shipped_rdms_descriptors(shipped):
     assert np.all(np.diff(digits) >= 0)
     assert len(set(shipped.pattern_descriptors["image"])) == 100
     assert shipped.dissimilarity_measure == "correlation"
-    assert json.loads(shipped.descriptors["training"])["epochs"] == 15
+    assert json.loads(shipped.descriptors["training"])["epochs"] == 30
 
 
 def test_shipped_rdms_values(shipped):
@@ -176,7 +176,7 @@ def _tiny(seeds, **kwargs):
     from rsatoolbox_topo.simulation import simulate_layer_rdms
 
     return simulate_layer_rdms(seeds, layers=["conv2", "conv9", "pool"],
-                               width=2, epochs=1, n_per_digit=2, **kwargs)
+                               width=4, epochs=1, n_per_digit=2, **kwargs)
 
 
 def test_tiny_simulation_is_deterministic(tmp_path):
@@ -274,8 +274,61 @@ def _tiny_defaults(monkeypatch):
 
     monkeypatch.setattr(simulation, "DEFAULT_SEEDS", (0, 1))
     monkeypatch.setattr(simulation, "DEFAULT_TRAINING",
-                        {"width": 2, "epochs": 1, "lr": 1e-3,
-                         "batch_size": 64, "n_per_digit": 2})
+                        dict(simulation.DEFAULT_TRAINING, width=4, epochs=1,
+                             n_per_digit=2))
+
+
+def test_make_network_is_all_cnn_c():
+    """The default network has All-CNN-C's layers: 96/192 channels, strides
+    at conv3 and conv6, 1 x 1 conv8 and conv9, dropout 0.2 on the input and
+    0.5 after each stride-2 layer, no batch norm; batch_norm=True adds it."""
+    torch = pytest.importorskip("torch")
+    from rsatoolbox_topo.simulation import make_network, train_network
+
+    net = make_network()
+    assert [name for name, _ in net.named_children()] == list(LAYERS)
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [96] * 3 + [192] * 5 + [10]
+    assert [c.stride[0] for c in convs] == [1, 1, 2, 1, 1, 2, 1, 1, 1]
+    assert [c.kernel_size[0] for c in convs] == [3] * 7 + [1, 1]
+    assert all(c.bias is not None for c in convs)
+    dropout = {name: [m.p for m in block
+                      if isinstance(m, torch.nn.Dropout)]
+               for name, block in net.named_children()}
+    assert dropout == {**{name: [] for name in LAYERS}, "conv1": [0.2],
+                       "conv3": [0.5], "conv6": [0.5]}
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    plain = make_network(4, batch_norm=True, dropout=False)
+    assert sum(isinstance(m, torch.nn.BatchNorm2d)
+               for m in plain.modules()) == 9
+    assert not any(isinstance(m, torch.nn.Dropout) for m in plain.modules())
+    # dropout acts in training mode only
+    x = torch.ones(3, 1, 8, 8)
+    torch.manual_seed(0)
+    small = make_network(4).eval()
+    assert torch.equal(small(x), small(x))
+    with pytest.raises(TypeError, match="'dropout' parameter must be True"):
+        make_network(4, dropout=1)
+    with pytest.raises(ValueError, match="'optimizer'"):
+        train_network(0, width=2, epochs=1, optimizer="rmsprop",
+                      cache_dir=False)
+
+
+def test_default_training_is_every_default():
+    """DEFAULT_TRAINING (the shipped RDMs) is what the functions default to,
+    and the shipped file records it."""
+    import inspect
+
+    from rsatoolbox_topo import simulation
+
+    for function in (simulation.train_network,
+                     simulation.simulate_layer_rdms):
+        defaults = {name: p.default for name, p in
+                    inspect.signature(function).parameters.items()}
+        for key, value in simulation.DEFAULT_TRAINING.items():
+            assert defaults[key] == value, (function.__name__, key)
+    shipped = json.loads(load_simulation_rdms().descriptors["training"])
+    assert shipped == simulation.DEFAULT_TRAINING
 
 
 def test_regenerate_writes_what_the_loader_reads(monkeypatch, tmp_path):
@@ -288,7 +341,7 @@ def test_regenerate_writes_what_the_loader_reads(monkeypatch, tmp_path):
     _tiny_defaults(monkeypatch)
     path = tmp_path / "rdms.npz"
     written = regenerate_simulation_rdms(path, cache_dir=False)
-    expected = simulate_layer_rdms((0, 1), width=2, epochs=1, n_per_digit=2,
+    expected = simulate_layer_rdms((0, 1), width=4, epochs=1, n_per_digit=2,
                                    cache_dir=False)
     assert_array_equal(written.dissimilarities, expected.dissimilarities)
     with np.load(path) as npz:

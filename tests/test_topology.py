@@ -539,6 +539,8 @@ def test_shipped_evaluation_tables():
                 "labelfree-wasserstein"} <= set(rows["comparator"])
     assert ((ident["ci_low"] <= ident["ci_high"])
             & ident["accuracy"].between(0, 1)).all()
+    # each row names its interval method (parts run at different times)
+    assert set(ident["ci_method"]) <= {"percentile", "corrected"}
     models = evaluation_table("models")
     assert (models.groupby("comparator")["rank"].apply(sorted)
             .map(lambda r: r == list(range(1, 9)))).all()
