@@ -1022,12 +1022,12 @@ def bootstrap_identify(rdms, by, across, statistic=None, method="euclidean",
         't' uses the held-out individuals'
         accuracies. The default, 'corrected', is the only method that
         covered the expected accuracy in at least 93% of simulated data
-        sets in every setting of the package's coverage study (0.991-1.000
-        at nominal 0.95, 350 data sets per setting; conservative: 1.4-1.7x
-        the width of an exact interval). The resampled leave-one-out accuracy is biased low, so
-        the quantile methods can exclude the estimate
-        (``BootstrapResult.ci_excludes_estimate``) and covered as little
-        as 0.04-0.13 there.
+        sets in every setting of the package's coverage study (0.986-1.000
+        at nominal 0.95, 1000 data sets per setting; conservative: 1.3-1.7x
+        the width of an exact interval). The resampled leave-one-out
+        accuracy is biased low, so the quantile methods can exclude the
+        estimate (``BootstrapResult.ci_excludes_estimate``) and covered as
+        little as 0.05-0.13 there.
     jackknife : bool
         With ``ci_method='corrected'``, also compute the leave-one-out
         accuracies (so that the result gives ``'bca'`` afterwards):
