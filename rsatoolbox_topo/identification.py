@@ -722,6 +722,15 @@ def _resample(scorer, n_bootstrap, ci_method, rng, jackknife=True):
     mult, draws = _resampling.draw_two_factor(rng, n_ind, n_cond, n_bootstrap)
     samples, warned = scorer(mult, draws, "bootstrap")
     _warn_samples(warned, n_bootstrap)
+    if ci_method == "corrected" and n_bootstrap and n_ind == 2:
+        warnings.warn(
+            "Only 2 individuals (groups of 'across'): the "
+            "'corrected' interval then uses Student's t with 1 degree of "
+            "freedom (12.7 bootstrap SDs each side of the estimate) and "
+            "usually spans every possible accuracy; two units cannot "
+            "estimate how the accuracy varies between them. The coverage "
+            "study tested 5 and 20 individuals (see the Uncertainty guide).",
+            TopoWarning, stacklevel=3)
     out = {"samples": samples, "individual_counts": mult,
            "condition_draws": draws}
     all_cond = np.arange(n_cond)

@@ -3,6 +3,7 @@ the identification results (issue 9, deliverables 1 and 5)."""
 
 import dataclasses
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -258,3 +259,34 @@ def test_bootstrap_identify_without_jackknife(rdms):
     assert bca.jackknife_conditions is not None
     with pytest.raises(TypeError, match="'jackknife' parameter must be"):
         bootstrap_identify(rdms, "cls", "ind", n_bootstrap=2, jackknife=1)
+
+
+def test_two_individuals_corrected_interval_warns():
+    """With 2 individuals the 'corrected' half-width is t(1 df) = 12.7
+    bootstrap SDs: the call says so, and the interval is that wide."""
+    two = planted(0, n_ind=2, n_class=4, noise=2.0)
+    with pytest.warns(UserWarning, match="1 degree of freedom"):
+        run = bootstrap_identify(two, "cls", "ind", CELL, n_bootstrap=40,
+                                 random_state=0, jackknife=False)
+    assert run.ci == (0.0, 1.0)
+    # The half-width scales with the t quantile of 1 degree of freedom:
+    # compare two levels whose intervals stay inside [0, 1].
+    half = {}
+    for level in (0.2, 0.5):
+        low, high = run.confidence_interval("corrected", level)
+        assert 0 < low < run.accuracy < high < 1
+        half[level] = (high - low) / 2
+    assert half[0.5] / half[0.2] == pytest.approx(
+        stats.t.ppf(0.75, 1) / stats.t.ppf(0.6, 1))
+    assert stats.t.ppf(0.75, 1) / stats.t.ppf(0.6, 1) != pytest.approx(
+        stats.t.ppf(0.75, 4) / stats.t.ppf(0.6, 4), rel=0.05)
+    # Five individuals (the smallest the coverage study tested): no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bootstrap_identify(planted(3, n_ind=5), "cls", "ind", CELL,
+                           n_bootstrap=10, random_state=0, jackknife=False)
+    # Percentile intervals do not use the t quantile: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bootstrap_identify(two, "cls", "ind", CELL, n_bootstrap=10,
+                           random_state=0, ci_method="percentile")
