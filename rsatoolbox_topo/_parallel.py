@@ -19,6 +19,7 @@ is only joblib's soft hint.
 
 import contextlib
 import os
+import warnings
 
 from ._validation import check_n_jobs, check_progress
 
@@ -140,6 +141,50 @@ def _controller():
     return _CONTROLLER[0]
 
 
+class _WarningsBack:
+    """``function`` run in a worker, with the warnings it raised returned.
+
+    A warning raised in a worker process goes to that process's stderr:
+    the caller's filters, ``warnings.catch_warnings`` and the CLI's notes
+    never see it (a parallel demo printed some 700 raw warnings). In
+    another process the task records its warnings, and :func:`run_tasks`
+    raises them again in the caller, as the sequential path would. In the
+    caller's own process (threads) nothing is recorded:
+    ``catch_warnings`` changes process-wide state and is not thread-safe.
+    """
+
+    def __init__(self, function, parent_pid):
+        self.function = function
+        self.parent_pid = parent_pid
+
+    def __call__(self, *args, **kwargs):
+        if os.getpid() == self.parent_pid:
+            return self.function(*args, **kwargs), ()
+        with warnings.catch_warnings(record=True) as caught:
+            # The caller's filters apply when the warnings are raised again.
+            warnings.simplefilter("always")
+            result = self.function(*args, **kwargs)
+        return result, tuple(_portable(w.message) for w in caught)
+
+
+def _portable(message):
+    """A recorded warning that can travel back to the caller: the warning
+    itself (with attributes such as the RDM ``indices`` the CLI's notes
+    read) when it pickles, else a UserWarning naming its class."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(message))
+    except Exception:
+        return UserWarning(f"{type(message).__name__}: {message}")
+    return message
+
+
+def _reemit(caught):
+    for message in caught:
+        warnings.warn(message, stacklevel=3)
+
+
 def run_tasks(function, tasks, *, shared=(), shared_kwargs=None, n_jobs=1,
               progress=False, desc=None, unit="task", prefer=None,
               sizes=None):
@@ -205,9 +250,11 @@ def run_tasks(function, tasks, *, shared=(), shared_kwargs=None, n_jobs=1,
 
             parallel = Parallel(n_jobs=n_jobs, prefer=prefer,
                                 return_as="generator")
-            for result, size in zip(parallel(
-                    delayed(function)(*task, **kwargs) for task in tasks),
-                    sizes):
+            task_function = _WarningsBack(function, os.getpid())
+            for (result, caught), size in zip(parallel(
+                    delayed(task_function)(*task, **kwargs)
+                    for task in tasks), sizes):
+                _reemit(caught)
                 results.append(result)
                 bar.update(size)
     finally:

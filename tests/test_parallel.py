@@ -106,3 +106,47 @@ def test_shared_arguments_come_first_and_are_not_copied_in_process():
     with joblib.parallel_config(backend="threading"):
         assert run_tasks(lambda d, i: d[i] * 2, [(0,), (4,)], shared=(data,),
                          n_jobs=2) == [0.0, 8.0]
+
+
+def _warn_and_square(x):
+    import os
+    import warnings
+
+    from rsatoolbox_topo.exceptions import DisconnectedGraphWarning
+
+    message = DisconnectedGraphWarning(f"task {x} in process {os.getpid()}")
+    message.indices = [x]  # as the statistics' warnings carry
+    warnings.warn(message)
+    return x * x
+
+
+def test_worker_warnings_reach_the_caller():
+    """A warning raised in a worker process is raised again in the caller
+    (its filters, catch_warnings and the CLI's notes see it) with its
+    category, message and attributes, once per task, for every backend; none is lost
+    or doubled."""
+    import os
+    import warnings
+
+    from rsatoolbox_topo.exceptions import DisconnectedGraphWarning
+
+    configs = [dict(n_jobs=1), dict(n_jobs=2)]
+    for kwargs in configs + ["threading"]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if kwargs == "threading":
+                with joblib.parallel_config(backend="threading"):
+                    out = run_tasks(_warn_and_square,
+                                    [(i,) for i in range(6)], n_jobs=2)
+            else:
+                out = run_tasks(_warn_and_square, [(i,) for i in range(6)],
+                                **kwargs)
+        assert out == [i * i for i in range(6)]
+        ours = [w for w in caught
+                if issubclass(w.category, DisconnectedGraphWarning)]
+        assert sorted(str(w.message).split()[1] for w in ours) == \
+            [str(i) for i in range(6)], kwargs
+        assert sorted(w.message.indices[0] for w in ours) == list(range(6))
+        pids = {str(w.message).split()[-1] for w in ours}
+        if kwargs == dict(n_jobs=2):
+            assert str(os.getpid()) not in pids  # really from workers
