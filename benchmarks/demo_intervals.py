@@ -15,8 +15,7 @@ import argparse
 import time
 
 from rsatoolbox_topo._resampling import INTERVAL_METHODS
-from rsatoolbox_topo.cli import (DEFAULT_STATISTICS, _statistic_function,
-                                  parse_statistic)
+from rsatoolbox_topo.cli import DEFAULT_STATISTICS, parse_statistic
 from rsatoolbox_topo.identification import bootstrap_identify
 from rsatoolbox_topo.simulation import load_simulation_rdms
 
@@ -31,11 +30,11 @@ def main():
     print(f"{rdms.n_rdm} RDMs, {rdms.n_cond} conditions; layer across seed; "
           f"{args.n_bootstrap} samples, seed {args.seed}; '*': the interval "
           "excludes the estimate")
-    print(f"{'statistic':>14} {'accuracy':>8}  " + "  ".join(
+    print(f"{'statistic':>26} {'accuracy':>8}  " + "  ".join(
         f"{m:>16}" for m in INTERVAL_METHODS))
     for spec in args.statistics:
         start = time.perf_counter()
-        statistic = _statistic_function(parse_statistic(spec)[1])
+        statistic = parse_statistic(spec)
         run = bootstrap_identify(
             rdms, "layer", "seed", statistic, n_bootstrap=args.n_bootstrap,
             random_state=args.seed, ci_method="corrected")
@@ -44,7 +43,7 @@ def main():
             low, high = run.confidence_interval(method)
             flag = "*" if not low <= run.accuracy <= high else " "
             cells.append(f"[{low:.3f}, {high:.3f}]{flag}")
-        print(f"{spec:>14} {run.accuracy:8.3f}  "
+        print(f"{spec:>26} {run.accuracy:8.3f}  "
               + "  ".join(f"{c:>16}" for c in cells)
               + f"   ({time.perf_counter() - start:.0f} s)", flush=True)
 
