@@ -265,6 +265,14 @@ class Note:
         return f"[{self.number}] {where}: {self.category}: {self.text}{times}"
 
 
+def _concerns(label, statistic):
+    """Whether a note's statistic label (one statistic, or several joined
+    by ', ') concerns ``statistic``. Statistic labels carry no ', '."""
+    if label is None or statistic is None:
+        return label == statistic
+    return label == statistic or statistic in label.split(", ")
+
+
 _BOOT_COUNT = re.compile(r"in (\d+) of (\d+) bootstrap samples")
 _MODEL_NAME = re.compile(r"model '([^']+)'")
 
@@ -397,9 +405,15 @@ class Notes:
         text = " ".join(self._advice(analysis, statistic, category,
                                      text).split())
         for note in self.items:
-            if (note.analysis, note.statistic, note.category,
-                    note.text) == (analysis, statistic, category, text):
+            if (note.analysis, note.category, note.text) != \
+                    (analysis, category, text):
+                continue
+            if _concerns(note.statistic, statistic):
                 note.count += 1
+                return note
+            if note.statistic is not None and statistic is not None:
+                # the same finding for another statistic: one note
+                note.statistic = f"{note.statistic}, {statistic}"
                 return note
         note = Note(len(self.items) + 1, analysis, statistic, category,
                     text, names)
@@ -439,7 +453,7 @@ class Notes:
         list of int
         """
         return [n.number for n in self.items
-                if n.analysis == analysis and n.statistic == statistic
+                if n.analysis == analysis and _concerns(n.statistic, statistic)
                 and (item is None or not n.rdms
                      or any(item == r or r.startswith(f"{item},")
                             or f" {item}" in r for r in n.rdms))]

@@ -203,6 +203,36 @@ def test_notes_name_rdms_count_repeats_and_flag_rows(tmp_path):
     assert external_references(text) == []
 
 
+def test_one_note_for_a_finding_shared_by_statistics():
+    """The same warning for several statistics of an analysis is one note
+    naming them all (the demo printed two identical notes, one for 'rdm'
+    and one for the statistics scored together), and each statistic's row
+    links to it, also when the statistics were scored in one call."""
+    import warnings
+
+    notes = Notes()
+    with notes.collect("IT", "rank, rgtm(0.2,0.8)"):
+        warnings.warn("Only 2 individuals.")
+    with notes.collect("IT", "rdm"):
+        warnings.warn("Only 2 individuals.")
+    with notes.collect("IT", "rdm"):
+        warnings.warn("Only 2 individuals.")
+    with notes.collect("IT", "rgdm(0,0.5)"):
+        warnings.warn("Something else.")
+    with notes.collect("other analysis", "rdm"):
+        warnings.warn("Only 2 individuals.")
+    assert [n.line() for n in notes.items] == [
+        "[1] IT, rank, rgtm(0.2,0.8), rdm: UserWarning: Only 2 individuals."
+        " (x2)",
+        "[2] IT, rgdm(0,0.5): UserWarning: Something else.",
+        "[3] other analysis, rdm: UserWarning: Only 2 individuals."]
+    assert notes.numbers("IT", "rgtm(0.2,0.8)") == [1]
+    assert notes.numbers("IT", "rdm") == [1]
+    assert notes.numbers("IT", "rgdm(0,0.5)") == [2]
+    assert notes.numbers("IT", "rgtm(0.2") == []
+    assert notes.numbers("IT") == []
+
+
 # -------------------------------------------------------- conclusions
 def _acc_table(values, lows, highs, names=("rdm", "rank", "rgtm(0.5,0.5)")):
     return pd.DataFrame({"statistic": list(names), "accuracy": values,
