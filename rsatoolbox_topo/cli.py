@@ -1210,7 +1210,8 @@ def _topology_section(report, console):
             "cores), with the package's default interval method at the time "
             "of each data set's run (column ci_method where they differ) "
             "from the number of bootstrap samples in each row; RTD rows "
-            "have few samples. See the topology user guide.")
+            "have few samples; with 2 sessions per subject the 92-image "
+            "intervals span [0, 1]. See the topology user guide.")
     report.add_text(text)
     console.say("\n" + text)
     methods = list(dict.fromkeys(table["ci_method"]))

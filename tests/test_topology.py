@@ -539,8 +539,11 @@ def test_shipped_evaluation_tables():
                 "labelfree-wasserstein"} <= set(rows["comparator"])
     assert ((ident["ci_low"] <= ident["ci_high"])
             & ident["accuracy"].between(0, 1)).all()
-    # each row names its interval method (parts run at different times)
-    assert set(ident["ci_method"]) <= {"percentile", "corrected"}
+    # each row names its interval method: the package's default
+    assert set(ident["ci_method"]) == {"corrected"}
+    hit = ident[ident["data"].str.startswith("92 images")]
+    # 2 sessions per subject: t with 1 degree of freedom spans [0, 1]
+    assert (hit["ci_low"] == 0).all() and (hit["ci_high"] == 1).all()
     models = evaluation_table("models")
     assert (models.groupby("comparator")["rank"].apply(sorted)
             .map(lambda r: r == list(range(1, 9)))).all()
