@@ -244,11 +244,12 @@ def fast_pattern(kind, raws, model_names, data, pattern_descriptor,
     if np.any(collapsed):
         names = ([f"data RDM {i}" for i in range(n_data)]
                  + [f"model {name!r}" for name in model_names])
-        which = ", ".join(f"{names[r]} ({collapsed[r]})"
+        which = ", ".join(f"{names[r]} in {collapsed[r]}"
                           for r in np.flatnonzero(collapsed))
         warnings.warn(
-            f"The statistic is constant (every pair equal) in some bootstrap "
-            f"samples for: {which} samples; those RDMs compare as 0.",
+            f"The statistic is constant (every pair equal) in some of the "
+            f"{len(evaluations)} bootstrap samples: {which}; those RDMs "
+            "compare as 0.",
             CollapsedStatisticWarning, stacklevel=3)
     return evaluations, nc
 
