@@ -1131,37 +1131,35 @@ def run_simulation(rdms=None, noise_levels=NOISE_LEVELS, statistics=None,
     # samples of one draw (the demo's 360 small bootstraps, each split over
     # workers, took 40% longer with n_jobs=2 than with 1). Every seed is
     # drawn above, so the result is the same whatever n_jobs is.
-    tasks = [(float(level), int(noise_seeds[i, 0 if level == 0 else d]),
-              int(boot_seeds[d]), int(sizes[d]))
-             for i, level in enumerate(levels) for d in range(n_draws)]
-    keep = [t for t, (i, d) in zip(tasks, np.ndindex(len(levels), n_draws))
-            if not (levels[i] == 0 and d > 0 and sizes[d] == 0)]
-    done = iter(run_tasks(
-        _simulation_draw, keep, shared=(rdms, by, across, statistics),
+    # Level 0 adds nothing: its draws without samples copy its first draw.
+    keys = [(i, d) for i, level in enumerate(levels) for d in range(n_draws)
+            if level > 0 or d == 0 or sizes[d] > 0]
+    tasks = [(float(levels[i]), int(noise_seeds[i, d if levels[i] else 0]),
+              int(boot_seeds[d]), int(sizes[d])) for i, d in keys]
+    done = dict(zip(keys, run_tasks(
+        _simulation_draw, tasks, shared=(rdms, by, across, statistics),
         shared_kwargs={"fraction": fraction, "reference": reference,
                        "corrected": ci_method == "corrected"},
-        n_jobs=n_jobs, progress=progress, desc="simulation", unit="draw"))
+        n_jobs=n_jobs, progress=progress, desc="simulation", unit="draw")))
     chance, units = None, (None, None)
     warned = {}  # statistic -> [runs with package warnings, first text]
-    for i, level in enumerate(levels):
-        for d in range(n_draws):
-            if level == 0 and d > 0 and sizes[d] == 0:
-                # level 0 adds nothing: its first draw stands for all
-                draw_acc[i, :, d] = draw_acc[i, :, 0]
+    for i, d in np.ndindex(len(levels), n_draws):
+        if (i, d) not in done:
+            draw_acc[i, :, d] = draw_acc[i, :, 0]
+            continue
+        out = done[i, d]
+        start = int(sizes[:d].sum())
+        for j, name in enumerate(names):
+            row = out[name]
+            draw_acc[i, j, d], chance = row["accuracy"], row["chance"]
+            if row["warning"] is not None:
+                count, text = warned.get(name, (0, row["warning"]))
+                warned[name] = (count + 1, text)
+            if sizes[d] == 0:
                 continue
-            out = next(done)
-            start = int(sizes[:d].sum())
-            for j, name in enumerate(names):
-                row = out[name]
-                draw_acc[i, j, d], chance = row["accuracy"], row["chance"]
-                if row["warning"] is not None:
-                    count, text = warned.get(name, (0, row["warning"]))
-                    warned[name] = (count + 1, text)
-                if sizes[d] == 0:
-                    continue
-                units = row["units"]
-                for kind in kinds:
-                    pooled[kind][i, j, start:start + sizes[d]] = row[kind]
+            units = row["units"]
+            for kind in kinds:
+                pooled[kind][i, j, start:start + sizes[d]] = row[kind]
     for name, (count, text) in warned.items():
         warnings.warn(
             f"{name}: package warnings in {count} of "
